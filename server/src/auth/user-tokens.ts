@@ -1,0 +1,125 @@
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import type { Role, Tier } from '../../../client-sdk/src/protocol.ts';
+import type { Config } from '../config/index.ts';
+import { AppError } from '../http/errors.ts';
+
+export interface AuthUser {
+  id: string;
+  name: string;
+  tier: Tier;
+  role: Role;
+}
+
+/** Typ of the user tokens this service issues itself; an access token (typ `frontrow-access`) is never one. */
+export const USER_TOKEN_TYP = 'JWT';
+const ASYMMETRIC_ALGS = ['RS256', 'ES256', 'EdDSA'];
+const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;
+
+export interface UserTokens {
+  verify(token: string): Promise<AuthUser>;
+  /** Signs a development token; undefined when the dev issuer is off. */
+  issueDevToken?(user: Partial<AuthUser> & { id: string }): Promise<{ token: string; expiresAt: string }>;
+}
+
+/**
+ * User tokens come from an identity provider (JWKS, asymmetric algorithms) or, in development, from a shared
+ * HS256 secret. Algorithms are pinned per key source, `exp` and `sub` are required, issuer and audience are checked
+ * when configured.
+ */
+export function createUserTokens(auth: Config['auth']): UserTokens {
+  const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl
+    ? createRemoteJWKSet(new URL(auth.jwksUrl), { timeoutDuration: 3_000, cooldownDuration: 30_000 })
+    : undefined;
+  if (!secret && !jwks) throw new Error('user tokens need AUTH_JWT_SECRET or AUTH_JWKS_URL');
+
+  const options = {
+    requiredClaims: ['exp', 'sub'],
+    ...(auth.issuer ? { issuer: auth.issuer } : {}),
+    ...(auth.audience ? { audience: auth.audience } : {}),
+  };
+
+  async function verifyPayload(token: string): Promise<JWTPayload> {
+    // A token names its algorithm; route it to the one key source allowed to verify that algorithm.
+    const alg = headerAlg(token);
+    if (alg === 'HS256' && secret) {
+      return (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+    }
+    if (alg && ASYMMETRIC_ALGS.includes(alg) && jwks) {
+      return (await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGS })).payload;
+    }
+    throw new AppError('INVALID_TOKEN', `Token algorithm ${alg ?? '(none)'} is not accepted`);
+  }
+
+  const tokens: UserTokens = {
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        payload = await verifyPayload(token);
+      } catch (err) {
+        throw toAuthError(err);
+      }
+      if (payload.typ === 'frontrow-access') {
+        throw new AppError('INVALID_TOKEN', 'An access token is not a user token');
+      }
+      return claimsToUser(payload);
+    },
+  };
+
+  if (auth.devTokens && secret) {
+    tokens.issueDevToken = async (user) => {
+      const exp = Math.floor(Date.now() / 1000) + DEV_TOKEN_TTL_SECONDS;
+      let jwt = new SignJWT({
+        name: user.name ?? user.id,
+        tier: user.tier ?? 'normal',
+        role: user.role ?? 'user',
+      })
+        .setProtectedHeader({ alg: 'HS256', typ: USER_TOKEN_TYP })
+        .setSubject(user.id)
+        .setIssuedAt()
+        .setExpirationTime(exp);
+      if (auth.issuer) jwt = jwt.setIssuer(auth.issuer);
+      if (auth.audience) jwt = jwt.setAudience(auth.audience);
+      return { token: await jwt.sign(secret), expiresAt: new Date(exp * 1000).toISOString() };
+    };
+  }
+  return tokens;
+}
+
+function headerAlg(token: string): string | undefined {
+  const head = token.split('.')[0];
+  if (!head) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(head, 'base64url').toString('utf8')) as { alg?: unknown };
+    return typeof parsed.alg === 'string' ? parsed.alg : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function claimsToUser(payload: JWTPayload): AuthUser {
+  const sub = payload.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 64) {
+    throw new AppError('INVALID_TOKEN', 'Token subject must be a string of 1 to 64 characters');
+  }
+  const name = typeof payload.name === 'string' && payload.name.length > 0 ? payload.name.slice(0, 100) : sub;
+  return {
+    id: sub,
+    name,
+    tier: payload.tier === 'vip' ? 'vip' : 'normal',
+    role: payload.role === 'admin' ? 'admin' : 'user',
+  };
+}
+
+/** jose's failures become the API's three token codes; nothing about the key is revealed. */
+export function toAuthError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof errors.JWTExpired) return new AppError('TOKEN_EXPIRED', 'Token has expired');
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JOSEError) {
+    if (err instanceof errors.JWKSTimeout) {
+      return new AppError('DEPENDENCY_UNAVAILABLE', 'The identity provider did not answer');
+    }
+    return new AppError('INVALID_TOKEN', 'Token is invalid');
+  }
+  return new AppError('INVALID_TOKEN', 'Token is invalid');
+}

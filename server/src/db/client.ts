@@ -1,0 +1,97 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
+import { migrate } from 'drizzle-orm/mysql2/migrator';
+import mysql from 'mysql2/promise';
+import * as schema from '../../../drizzle/schema.ts';
+import { withDbLock } from './lock.ts';
+
+export type Db = MySql2Database<typeof schema>;
+export interface Database {
+  db: Db;
+  pool: mysql.Pool;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle/migrations', import.meta.url));
+
+interface ParsedUrl {
+  options: mysql.PoolOptions;
+  database: string;
+}
+
+function parseUrl(url: string): ParsedUrl {
+  const u = new URL(url);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
+    throw new Error(`DATABASE_URL must name a database of letters, digits and _ (got "${database}")`);
+  }
+  return {
+    database,
+    options: {
+      host: u.hostname,
+      port: u.port ? Number(u.port) : 3306,
+      user: decodeURIComponent(u.username || 'root'),
+      password: decodeURIComponent(u.password),
+      timezone: 'Z',
+      // Fail fast rather than hang a request when MySQL is away (ops: timeouts on every external call).
+      connectTimeout: 5_000,
+      supportBigNumbers: true,
+    },
+  };
+}
+
+/** A pool whose every connection runs in UTC, so NOW(3) and DATETIME columns agree with ISO strings. */
+export function createDatabase(url: string, opts: { connectionLimit?: number } = {}): Database {
+  const { options, database } = parseUrl(url);
+  const pool = mysql.createPool({
+    ...options,
+    database,
+    connectionLimit: opts.connectionLimit ?? 20,
+    waitForConnections: true,
+    queueLimit: 5_000,
+    enableKeepAlive: true,
+  });
+  pool.on('connection', (conn) => {
+    // mysql2 queues commands per connection in order, so this runs before the connection's first query.
+    // The event hands over the callback-style connection, hence the callback.
+    (conn as unknown as { query(sql: string, cb: (err: unknown) => void): void }).query(
+      "SET time_zone = '+00:00'",
+      () => undefined,
+    );
+  });
+  const db = drizzle(pool, { schema, mode: 'default' });
+  return { db, pool, close: () => pool.end() };
+}
+
+/** Creates the database named in the URL when it does not exist yet (start-up and tests). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const { options, database } = parseUrl(url);
+  const conn = await mysql.createConnection(options);
+  try {
+    await conn.query(
+      `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const { options, database } = parseUrl(url);
+  const conn = await mysql.createConnection(options);
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Applies drizzle-kit's migrations. Replicas starting together serialise on a named MySQL lock, so only one
+ * runs the DDL and the others find it done.
+ */
+export async function migrateDatabase(database: Database): Promise<void> {
+  await withDbLock(database, 'frontrow_migrate', () =>
+    migrate(database.db, { migrationsFolder: MIGRATIONS_FOLDER }),
+  );
+}

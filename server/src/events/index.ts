@@ -1,0 +1,38 @@
+import type { Lane, SaleState, SeatStatus } from '../../../client-sdk/src/protocol.ts';
+
+/**
+ * What features announce when something a fan should see changes. Features publish; the real-time gateway
+ * (or a worker's Socket.IO emitter) subscribes. Until a gateway is wired, the no-op sink drops them.
+ */
+export type DomainEvent =
+  | { type: 'sale.state'; concertId: number; state: SaleState }
+  | { type: 'queue.moved'; concertId: number }
+  | { type: 'queue.admitted'; concertId: number; userId: string; lane: Lane; readyUntil: string }
+  | { type: 'queue.expired'; concertId: number; userId: string; reason: string }
+  | {
+      type: 'seats.changed';
+      concertId: number;
+      scheduleId: number;
+      seats: Array<{ seatId: number; status: SeatStatus }>;
+    };
+
+export interface EventSink {
+  publish(event: DomainEvent): void;
+}
+
+export const noopEvents: EventSink = { publish: () => undefined };
+
+/** Fans events out to several sinks (for example the socket emitter and the metrics counters). */
+export function fanOut(...sinks: EventSink[]): EventSink {
+  return {
+    publish(event) {
+      for (const sink of sinks) sink.publish(event);
+    },
+  };
+}
+
+/** A sink that remembers what it saw: handy in tests that assert an event was announced. */
+export function recordingSink(): EventSink & { events: DomainEvent[] } {
+  const events: DomainEvent[] = [];
+  return { events, publish: (e) => void events.push(e) };
+}

@@ -1,0 +1,95 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import type { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { Logger } from '../logging/logger.ts';
+import type { AppEnv } from './context.ts';
+import { AppError, asDependencyError } from './errors.ts';
+import { createRouter } from './router.ts';
+
+export interface HttpOptions {
+  logger: Logger;
+  /** Feature routers, mounted at the root in order. */
+  routers: Array<Hono<AppEnv>>;
+  /** Raw (non-OpenAPI) routes added after the API, for example the web demo's static files. */
+  extra?: (app: Hono<AppEnv>) => void;
+}
+
+/**
+ * The Hono application: request ids, JSON access logs, the error envelope and the OpenAPI document. Feature
+ * routes come in from the composition root; this file knows none of them.
+ */
+export function createHttpApp({ logger, routers, extra }: HttpOptions) {
+  const app = createRouter();
+
+  app.use(
+    requestId({
+      // Accept a caller's id only when it is short and plain, so logs cannot be forged through it.
+      generator: () => crypto.randomUUID(),
+      limitLength: 64,
+    }),
+  );
+  app.use(async (c, next) => {
+    const log = logger.child({ requestId: c.get('requestId') });
+    c.set('logger', log);
+    const started = performance.now();
+    await next();
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    if (c.res.status >= 500)
+      log.error({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    else log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+  });
+
+  for (const router of routers) app.route('/', router);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Frontrow API',
+      version: '0.1.0',
+      description:
+        'Virtual waiting room and ticketing. Every response is an envelope: `{success: true, data}` or ' +
+        '`{success: false, error: {code, message, details?}}`. Times are ISO 8601 UTC; money is integer won.',
+    },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'queueToken', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Queue-Token',
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Frontrow API' }));
+
+  extra?.(app);
+
+  app.notFound((c) =>
+    c.json(
+      { success: false, error: { code: 'NOT_FOUND', message: `No route for ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  );
+
+  app.onError((err, c) => {
+    const appError = toAppError(err);
+    if (appError.status >= 500 && appError.code !== 'DEPENDENCY_UNAVAILABLE') {
+      (c.get('logger') ?? logger).error({ err, path: c.req.path }, 'unhandled error');
+    }
+    if (appError.retryAfter !== undefined)
+      c.header('Retry-After', String(Math.max(1, Math.ceil(appError.retryAfter))));
+    return c.json({ success: false, error: appError.toBody() }, appError.status);
+  });
+
+  return app;
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    // Hono's own 4xx (malformed JSON, body too large, ...) are input errors.
+    if (err.status === 415) return new AppError('VALIDATION_ERROR', 'Content-Type must be application/json');
+    if (err.status < 500) return new AppError('VALIDATION_ERROR', err.message || 'Invalid request');
+  }
+  const dependency = asDependencyError(err) ?? asDependencyError((err as { cause?: unknown })?.cause);
+  if (dependency) return dependency;
+  return new AppError('INTERNAL_ERROR', 'Internal error');
+}

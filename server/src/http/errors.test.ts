@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../../client-sdk/src/protocol.ts';
+import { createLogger } from '../logging/logger.ts';
+import { createHttpApp } from './app.ts';
+import { AppError, httpStatus } from './errors.ts';
+import { createRouter } from './router.ts';
+
+const expected: Record<string, number> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_TOKEN: 401,
+  TOKEN_EXPIRED: 401,
+  INSUFFICIENT_POINTS: 402,
+  FORBIDDEN: 403,
+  NOT_ADMITTED: 403,
+  WRONG_CONCERT: 403,
+  NOT_FOUND: 404,
+  SEAT_UNAVAILABLE: 409,
+  ALREADY_PAID: 409,
+  RESERVATION_EXPIRED: 409,
+  QUEUE_NOT_OPEN: 409,
+  BOOKING_CLOSED: 409,
+  ALREADY_PROCESSING: 409,
+  SEAT_LIMIT_EXCEEDED: 422,
+  CHARGE_LIMIT_EXCEEDED: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  QUEUE_FULL: 503,
+  DEPENDENCY_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+};
+
+function appThrowing(err: () => unknown) {
+  const router = createRouter();
+  router.get('/boom', () => {
+    throw err();
+  });
+  return createHttpApp({ logger: createLogger('silent'), routers: [router] });
+}
+
+describe('error envelope', () => {
+  it.each(ERROR_CODES.map((c) => [c]))('%s maps to the status of API.md and the envelope', async (code) => {
+    expect(httpStatus(code)).toBe(expected[code]);
+    const app = appThrowing(() => new AppError(code, `because ${code}`, { hint: 1 }));
+    const res = await app.request('/boom');
+    expect(res.status).toBe(expected[code]);
+    expect(await res.json()).toEqual({
+      success: false,
+      error: { code, message: `because ${code}`, details: { hint: 1 } },
+    });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sets Retry-After on errors that know when to come back', async () => {
+    const res = await appThrowing(() => new AppError('RATE_LIMITED', 'slow down', undefined, 2.2)).request(
+      '/boom',
+    );
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3');
+  });
+
+  it('hides unknown errors behind a generic 500', async () => {
+    const res = await appThrowing(() => new Error('secret internals at /etc/passwd')).request('/boom');
+    expect(res.status).toBe(500);
+    const body = await res.json();
+    expect(body).toEqual({ success: false, error: { code: 'INTERNAL_ERROR', message: 'Internal error' } });
+  });
+
+  it('turns a lost connection into 503 DEPENDENCY_UNAVAILABLE, not a 500', async () => {
+    const res = await appThrowing(() =>
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ).request('/boom');
+    expect(res.status).toBe(503);
+    expect((await res.json()).error.code).toBe('DEPENDENCY_UNAVAILABLE');
+  });
+
+  it('answers unknown routes with a 404 envelope', async () => {
+    const res = await appThrowing(() => undefined).request('/nope', { method: 'DELETE' });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('NOT_FOUND');
+  });
+
+  it('keeps a plain caller-supplied request id and replaces a hostile one', async () => {
+    const app = appThrowing(() => new AppError('NOT_FOUND', 'x'));
+    const kept = await app.request('/boom', { headers: { 'x-request-id': 'abc-123' } });
+    expect(kept.headers.get('x-request-id')).toBe('abc-123');
+    const replaced = await app.request('/boom', { headers: { 'x-request-id': 'a'.repeat(300) } });
+    expect(replaced.headers.get('x-request-id')).not.toBe('a'.repeat(300));
+  });
+});

@@ -1,0 +1,115 @@
+import type { ApiErrorBody, ErrorCode } from '../../../client-sdk/src/protocol.ts';
+
+/**
+ * The one error type of the service. Anything thrown that is not an AppError is a bug: it is logged with the
+ * request id and answered as a generic 500 (see app.ts).
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    /** Seconds, for 429 RATE_LIMITED and 503s that know when to come back. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): ErrorStatus {
+    return httpStatus(this.code);
+  }
+
+  toBody(): ApiErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
+
+/** The single mapping from error code to HTTP status (API.md's table). */
+export function httpStatus(code: ErrorCode): ErrorStatus {
+  switch (code) {
+    case 'VALIDATION_ERROR':
+      return 400;
+    case 'UNAUTHENTICATED':
+    case 'INVALID_TOKEN':
+    case 'TOKEN_EXPIRED':
+      return 401;
+    case 'INSUFFICIENT_POINTS':
+      return 402;
+    case 'FORBIDDEN':
+    case 'NOT_ADMITTED':
+    case 'WRONG_CONCERT':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'SEAT_UNAVAILABLE':
+    case 'ALREADY_PAID':
+    case 'RESERVATION_EXPIRED':
+    case 'QUEUE_NOT_OPEN':
+    case 'BOOKING_CLOSED':
+    case 'ALREADY_PROCESSING':
+      return 409;
+    case 'SEAT_LIMIT_EXCEEDED':
+    case 'CHARGE_LIMIT_EXCEEDED':
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return 422;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'QUEUE_FULL':
+    case 'DEPENDENCY_UNAVAILABLE':
+      return 503;
+    case 'INTERNAL_ERROR':
+      return 500;
+    default: {
+      const unreachable: never = code;
+      throw new Error(`unmapped error code ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Socket.IO acks carry the same error body as REST, so clients handle one shape. */
+export function toAck(err: unknown): { ok: false; error: ApiErrorBody } {
+  const e = err instanceof AppError ? err : new AppError('INTERNAL_ERROR', 'Internal error');
+  return { ok: false, error: e.toBody() };
+}
+
+export const notFound = (what: string, details?: Record<string, unknown>) =>
+  new AppError('NOT_FOUND', `${what} not found`, details);
+
+/**
+ * Errors from mysql2 and ioredis that mean "the dependency is not there" rather than "the request is wrong".
+ * They become 503 DEPENDENCY_UNAVAILABLE instead of a 500.
+ */
+export function asDependencyError(err: unknown): AppError | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  const connectionCodes = [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    'ENOTFOUND',
+    'PROTOCOL_CONNECTION_LOST',
+    'ER_CON_COUNT_ERROR',
+  ];
+  if (typeof code === 'string' && connectionCodes.includes(code)) {
+    return new AppError('DEPENDENCY_UNAVAILABLE', 'A backing service is unavailable; try again shortly', {
+      cause: code,
+    });
+  }
+  const msg = err.message;
+  if (
+    /Connection is closed|Stream isn't writeable|Command timed out|enableOfflineQueue|connect ETIMEDOUT|Pool is closed|max retries per request/i.test(
+      msg,
+    )
+  ) {
+    return new AppError('DEPENDENCY_UNAVAILABLE', 'A backing service is unavailable; try again shortly', {
+      cause: msg.slice(0, 120),
+    });
+  }
+  return undefined;
+}

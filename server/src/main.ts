@@ -1,0 +1,78 @@
+import { serve } from '@hono/node-server';
+import { seedDemoData } from './catalog/demo-data.ts';
+import { createApp, createServices } from './compose.ts';
+import { ConfigError, loadConfig } from './config/index.ts';
+import { ensureDatabase, migrateDatabase } from './db/client.ts';
+import { withDbLock } from './db/lock.ts';
+import { createLogger } from './logging/logger.ts';
+import { preflight } from './preflight.ts';
+
+/**
+ * The composition root: read the configuration, check the backing services, migrate, seed, then run the roles
+ * this process was asked for (ROLE=all|api|worker) until SIGTERM or SIGINT.
+ */
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel, { role: config.role });
+
+  const problems = await preflight(config);
+  if (problems.length > 0) {
+    console.error(`Frontrow cannot start:\n\n${problems.join('\n\n')}\n`);
+    process.exit(1);
+  }
+
+  await ensureDatabase(config.databaseUrl);
+  const services = await createServices(config, { logger });
+  await migrateDatabase(services.database);
+  if (config.demoData) {
+    await withDbLock(services.database, 'frontrow_demo_seed', () => seedDemoData(services.catalog, logger));
+  }
+
+  const closers: Array<() => Promise<void>> = [];
+  if (config.role === 'all' || config.role === 'api') {
+    const app = createApp(services);
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
+      logger.info({ port: info.port }, `Frontrow listening on http://localhost:${info.port}`),
+    );
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+          server.close(() => resolve());
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        }),
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    for (const close of closers) await close().catch((err) => logger.error({ err }, 'close failed'));
+    await services.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error('Frontrow failed to start:', err);
+  process.exit(1);
+});

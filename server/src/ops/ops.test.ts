@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestServer, type TestServer } from '../../test/harness.ts';
+import { createDatabase } from '../db/client.ts';
+import { createHttpApp } from '../http/app.ts';
+import { createLogger } from '../logging/logger.ts';
+import { createRedis } from '../redis/client.ts';
+import { opsRoutes } from './routes.ts';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await createTestServer();
+});
+afterAll(() => t.close());
+
+describe('health and readiness', () => {
+  it('/health answers while the process lives', async () => {
+    const res = await t.call('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body.data.status).toBe('ok');
+  });
+
+  it('/ready is 200 when Redis and MySQL answer', async () => {
+    const res = await t.call('GET', '/ready');
+    expect(res.status).toBe(200);
+    expect(res.body.data.checks.redis.ok).toBe(true);
+    expect(res.body.data.checks.mysql.ok).toBe(true);
+  });
+
+  it('/ready is 503 naming MySQL when MySQL does not answer', async () => {
+    const deadDb = createDatabase('mysql://root@127.0.0.1:1/nothing');
+    const app = createHttpApp({
+      logger: createLogger('silent'),
+      routers: [opsRoutes({ redis: t.services.redis, database: deadDb })],
+    });
+    const res = await app.request('/ready');
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    expect(body.error.message).toContain('mysql');
+    expect(body.error.details.mysql.ok).toBe(false);
+    expect(body.error.details.redis.ok).toBe(true);
+    await deadDb.close();
+  });
+
+  it('/ready is 503 naming Redis when Redis does not answer', async () => {
+    const deadRedis = createRedis('redis://127.0.0.1:1');
+    deadRedis.on('error', () => undefined);
+    const app = createHttpApp({
+      logger: createLogger('silent'),
+      routers: [opsRoutes({ redis: deadRedis, database: t.services.database })],
+    });
+    const res = await app.request('/ready');
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.error.message).toContain('redis');
+    expect(body.error.details.redis.ok).toBe(false);
+    deadRedis.disconnect();
+  });
+
+  it('serves the OpenAPI document and the interactive reference', async () => {
+    const doc = await t.call('GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/concerts',
+        '/api/v1/concerts/{concertId}/schedules',
+        '/api/v1/admin/concerts',
+      ]),
+    );
+    const docs = await t.app.request('/docs');
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('/openapi.json');
+  });
+});

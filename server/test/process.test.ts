@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { dropDatabase } from '../src/db/client.ts';
+
+/**
+ * `npm start` end to end, as a real process: it migrates a database it creates itself, seeds the demo concert,
+ * serves, and stops cleanly on SIGTERM.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+function start(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  let out = '';
+  const child = spawn(tsx, ['server/src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('timed out');
+}
+
+const databaseUrl = `${inject('mysqlServerUrl')}/frontrow_proc_${randomBytes(4).toString('hex')}`;
+afterAll(() => dropDatabase(databaseUrl));
+
+describe('the server process', () => {
+  it('creates and migrates its database, seeds the demo concert, serves, and stops on SIGTERM', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const proc = start({
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: inject('redisUrl'),
+      REDIS_PREFIX: `${inject('redisPrefix')}:proc`,
+    });
+    try {
+      const ready = await waitFor(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/ready`);
+        return res.status === 200 ? res : undefined;
+      }, 25_000);
+      expect(ready.status).toBe(200);
+      const concerts = await (await fetch(`http://127.0.0.1:${port}/api/v1/concerts`)).json();
+      expect(concerts.data).toHaveLength(1);
+      expect(concerts.data[0].title).toContain('Frontrow Live');
+      const schedules = await (
+        await fetch(`http://127.0.0.1:${port}/api/v1/concerts/${concerts.data[0].concertId}/schedules`)
+      ).json();
+      expect(schedules.data).toHaveLength(2);
+      expect(schedules.data[0].totalSeats).toBeGreaterThanOrEqual(200);
+    } finally {
+      proc.child.kill('SIGTERM');
+    }
+    expect(await proc.exited).toBe(0);
+    expect(proc.output()).toContain('stopped');
+  });
+
+  it('refuses to start with a bad variable and names it', async () => {
+    const proc = start({ PORT: 'not-a-port', HOLD_MINUTES: '-5' });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toContain('PORT');
+    expect(proc.output()).toContain('HOLD_MINUTES');
+  });
+
+  it('says how to get Redis when it does not answer', async () => {
+    const proc = start({ REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: databaseUrl });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(/Redis does not answer[\s\S]*apt-get install -y redis-server/);
+  });
+});
