@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { createAccessSessions } from './access/sessions.ts';
+import { createAccessTokens } from './access/tokens.ts';
 import { createAuthGuards } from './auth/middleware.ts';
 import { authRoutes } from './auth/routes.ts';
 import { createUserTokens } from './auth/user-tokens.ts';
@@ -37,6 +39,8 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
   const catalog = createCatalog(database.db, now);
+  const accessSessions = createAccessSessions(redis, keys, now);
+  const accessTokens = createAccessTokens(config.accessTokenSecret, accessSessions, now);
 
   return {
     config,
@@ -50,6 +54,8 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     users,
     guards,
     catalog,
+    accessSessions,
+    accessTokens,
     async close() {
       await Promise.allSettled([database.close(), redis.quit()]);
     },

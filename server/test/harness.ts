@@ -121,3 +121,13 @@ export function concertInput(
     ],
   };
 }
+
+/**
+ * Opens a real booking session for a fan and signs its access token, the way the waiting room's claim does,
+ * for tests of booking and payments that do not need to walk through the queue.
+ */
+export async function grantAccess(t: TestServer, userId: string, concertId: number): Promise<string> {
+  const ttlMs = t.config.sale.sessionMinutes * 60_000;
+  const session = await t.services.accessSessions.open(concertId, userId, ttlMs);
+  return t.services.accessTokens.sign({ userId, concertId, jti: session.jti, expiresAt: session.expiresAt });
+}

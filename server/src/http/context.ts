@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { AccessGrant } from '../access/tokens.ts';
 import type { AuthUser } from '../auth/user-tokens.ts';
 import type { Logger } from '../logging/logger.ts';
 import { AppError } from './errors.ts';
@@ -9,6 +10,8 @@ export interface AppEnv {
     requestId: string;
     logger: Logger;
     user?: AuthUser;
+    /** The verified concert access token of booking routes. */
+    access?: AccessGrant;
   };
 }
 

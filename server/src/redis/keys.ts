@@ -12,6 +12,10 @@ export function createKeys(prefix: string) {
     /** Socket.IO adapter channel prefix. */
     socketChannel: `${prefix}:socket.io`,
     concert: c,
+    /** ZSET member userId, score = session expiry (ms): fans holding a live access session (ENTERED). */
+    sessions: (concertId: number) => `${c(concertId)}:sessions`,
+    /** HASH userId → `jti|expiresAtMs`: the one live session of each fan, checked on every booking request. */
+    sessionIds: (concertId: number) => `${c(concertId)}:session-ids`,
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

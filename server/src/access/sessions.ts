@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ClientContext, Redis, Result } from 'ioredis';
+import type { Keys } from '../redis/keys.ts';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
+    frOpenSession(
+      sessions: string,
+      sessionIds: string,
+      userId: string,
+      jti: string,
+      nowMs: number,
+      ttlMs: number,
+    ): Result<[string, number, number], Context>;
+  }
+}
+
+export interface AccessSession {
+  jti: string;
+  expiresAt: Date;
+  created: boolean;
+}
+
+/**
+ * Booking sessions of admitted fans, in Redis under the concert's hash tag so the waiting room's Lua scripts can
+ * count and end them atomically. A session is one per fan and concert; its `jti` is the only access token id
+ * that works, so ending the session (payment, expiry, sale close) ends the token before its `exp`.
+ */
+export function createAccessSessions(redis: Redis, keys: Keys, now: () => Date) {
+  if (typeof (redis as unknown as Record<string, unknown>).frOpenSession !== 'function') {
+    redis.defineCommand('frOpenSession', {
+      numberOfKeys: 2,
+      lua: readFileSync(new URL('./sessions.lua', import.meta.url), 'utf8'),
+    });
+  }
+
+  return {
+    /** Opens the fan's session, or returns the live one (claiming twice is the same session). */
+    async open(concertId: number, userId: string, ttlMs: number): Promise<AccessSession> {
+      const [jti, expiresAtMs, created] = await redis.frOpenSession(
+        keys.sessions(concertId),
+        keys.sessionIds(concertId),
+        userId,
+        randomUUID(),
+        now().getTime(),
+        ttlMs,
+      );
+      return { jti, expiresAt: new Date(Number(expiresAtMs)), created: created === 1 };
+    },
+
+    /** The fan's live session, if any. */
+    async get(concertId: number, userId: string): Promise<{ jti: string; expiresAt: Date } | undefined> {
+      const value = await redis.hget(keys.sessionIds(concertId), userId);
+      if (!value) return undefined;
+      const [jti, exp] = value.split('|');
+      const expiresAt = new Date(Number(exp));
+      if (!jti || expiresAt <= now()) return undefined;
+      return { jti, expiresAt };
+    },
+
+    async isLive(concertId: number, userId: string, jti: string): Promise<boolean> {
+      const live = await this.get(concertId, userId);
+      return live?.jti === jti;
+    },
+
+    /** Ends the fan's session (payment, leave, expiry): its token stops working and its slot frees at once. */
+    async end(concertId: number, userId: string): Promise<boolean> {
+      const [removed] = await redis
+        .multi()
+        .hdel(keys.sessionIds(concertId), userId)
+        .zrem(keys.sessions(concertId), userId)
+        .exec()
+        .then((r) => (r ?? []).map(([, v]) => Number(v)));
+      return removed === 1;
+    },
+  };
+}
+export type AccessSessions = ReturnType<typeof createAccessSessions>;
