@@ -74,3 +74,20 @@ export function createApp(services: Services) {
     ],
   });
 }
+
+/** A background part of the worker role: BullMQ workers, job schedulers, sweepers. */
+export interface BackgroundPart {
+  name: string;
+  /** Stops taking new work, lets running jobs finish (bounded), and releases connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * The worker role: every feature's BullMQ workers and schedulers. Each feature adds its factory here; the order
+ * is the order they start and the reverse of the order they stop.
+ */
+export async function createWorkers(services: Services): Promise<BackgroundPart[]> {
+  const parts: BackgroundPart[] = [];
+  void services;
+  return parts;
+}

@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import { seedDemoData } from './catalog/demo-data.ts';
-import { createApp, createServices } from './compose.ts';
+import { createApp, createServices, createWorkers } from './compose.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { ensureDatabase, migrateDatabase } from './db/client.ts';
 import { withDbLock } from './db/lock.ts';
@@ -51,6 +51,15 @@ async function main() {
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         }),
     );
+  }
+
+  if (config.role === 'all' || config.role === 'worker') {
+    const parts = await createWorkers(services);
+    logger.info({ parts: parts.map((p) => p.name) }, 'workers started');
+    // Workers stop after the HTTP server so requests in flight can still enqueue their jobs.
+    closers.push(async () => {
+      for (const part of [...parts].reverse()) await part.close();
+    });
   }
 
   let stopping = false;

@@ -59,6 +59,7 @@ export async function createTestServer(
   const config = testConfig(env);
   const services = await createServices(config, { logger: createLogger(config.logLevel), ...opts });
   const app = createApp(services);
+  const workers: BackgroundPart[] = [];
 
   return {
     services,
@@ -87,7 +88,13 @@ export async function createTestServer(
       if (!issue) throw new Error('dev tokens are off in this config');
       return (await issue({ id: user.id ?? uniqueId(), ...user })).token;
     },
+    async startWorkers() {
+      const parts = await createWorkers(services);
+      workers.push(...parts);
+      return parts;
+    },
     async close() {
+      for (const part of workers.reverse()) await part.close();
       await deleteByPrefix(services.redis, config.redisPrefix);
       await services.close();
     },

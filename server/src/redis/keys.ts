@@ -7,8 +7,11 @@ export function createKeys(prefix: string) {
   const c = (concertId: number) => `${prefix}:{c:${concertId}}`;
   return {
     prefix,
-    /** BullMQ's own prefix: its queue keys become `<prefix>:bull:<queue>:...`. */
-    bullPrefix: `${prefix}:bull`,
+    /**
+     * BullMQ's own prefix. The hash tag puts every BullMQ key in one Redis Cluster slot, which BullMQ's multi-key
+     * scripts require on a cluster.
+     */
+    bullPrefix: `${prefix}:{bull}`,
     /** Socket.IO adapter channel prefix. */
     socketChannel: `${prefix}:socket.io`,
     concert: c,
