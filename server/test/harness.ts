@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { createApp, createServices, type ServiceOptions, type Services } from '../src/compose.ts';
+import {
+  type BackgroundPart,
+  createApp,
+  createServices,
+  createWorkers,
+  type ServiceOptions,
+  type Services,
+} from '../src/compose.ts';
 import { type Config, loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { deleteByPrefix } from '../src/redis/client.ts';
@@ -37,6 +44,8 @@ export interface TestServer {
     tier?: 'vip' | 'normal';
     role?: 'admin' | 'user';
   }): Promise<string>;
+  /** Starts the worker role in this process (closed again by `close`). */
+  startWorkers(): Promise<BackgroundPart[]>;
   close(): Promise<void>;
 }
 
