@@ -117,3 +117,91 @@ export interface HealthReport {
   status: 'ok' | 'degraded';
   checks: Record<'redis' | 'mysql', { ok: boolean; latencyMs: number; error?: string }>;
 }
+
+export type QueueState = 'WAITING' | 'READY' | 'ENTERED' | 'EXPIRED' | 'NOT_IN_QUEUE' | 'BOOKING_CLOSED';
+
+/** A fan's place in a concert's waiting room (GET .../queue/me, the `queue:watch` ack, `queue:status`). */
+export interface QueueStatus {
+  concertId: number;
+  concertTitle: string;
+  status: QueueState;
+  lane: Lane | null;
+  ticket: number | null;
+  /** 1-based place while WAITING, else null. */
+  position: number | null;
+  aheadCount: number | null;
+  totalWaiting: number;
+  estimatedWaitSeconds: number | null;
+  estimatedEnterAt: string | null;
+  canEnter: boolean;
+  readyUntil?: string;
+  sessionExpiresAt?: string;
+}
+
+/* ---------------------------------------------------------------- Socket.IO (path /socket.io) */
+
+/** Every client→server event is acknowledged with this: the REST envelope's error body, or the data. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ApiErrorBody };
+
+export interface SeatSnapshot {
+  scheduleId: number;
+  concertId: number;
+  seats: Seat[];
+}
+
+export interface SeatChange {
+  seatId: number;
+  status: SeatStatus;
+}
+
+export interface ClientToServerEvents {
+  'queue:watch': (payload: { concertId: number }, ack: (res: Ack<QueueStatus>) => void) => void;
+  'queue:unwatch': (payload: { concertId: number }, ack: (res: Ack<{ concertId: number }>) => void) => void;
+  'seats:watch': (
+    payload: { scheduleId: number; accessToken: string },
+    ack: (res: Ack<SeatSnapshot>) => void,
+  ) => void;
+  'seats:unwatch': (payload: { scheduleId: number }, ack: (res: Ack<{ scheduleId: number }>) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  'queue:tick': (tick: QueueTick) => void;
+  'queue:status': (status: QueueStatus) => void;
+  'queue:admitted': (payload: { concertId: number; readyUntil: string }) => void;
+  'sale:state': (payload: { concertId: number; state: SaleState }) => void;
+  'seats:changed': (payload: { scheduleId: number; seats: SeatChange[] }) => void;
+  'reservation:update': (payload: ReservationUpdate) => void;
+}
+
+/**
+ * One packet per concert per movement of its queue, the same for every watcher. A client turns it into its own
+ * position from its lane and ticket (see the SDK's `positionFromTick`).
+ */
+export interface QueueTick {
+  concertId: number;
+  /** Server time of the snapshot (ms since epoch). */
+  at: number;
+  saleState: SaleState;
+  lanes: Record<Lane, LaneTick>;
+  /** Fans admitted per second, a moving average. */
+  admitRate: number;
+}
+
+export interface LaneTick {
+  /** Fans waiting in this lane now. */
+  waiting: number;
+  /** Every ticket of this lane at or below this one has left the lane (admitted or gone). */
+  servedThrough: number;
+  /**
+   * Fans who left this lane from the middle, counted per ticket range: `[fromTicket, toTicket, count]`, ranges
+   * ascending and widening away from the head, so the packet stays small whatever the queue size.
+   */
+  leftAhead: Array<[number, number, number]>;
+}
+
+export interface ReservationUpdate {
+  requestId: string;
+  status: 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  result?: unknown;
+  error?: ApiErrorBody;
+}

@@ -8,6 +8,8 @@ export interface AuthUser {
   name: string;
   tier: Tier;
   role: Role;
+  /** When the token that proved this identity expires (sockets are dropped then). */
+  expiresAt?: Date;
 }
 
 /** Typ of the user tokens this service issues itself; an access token (typ `frontrow-access`) is never one. */
@@ -103,12 +105,14 @@ export function claimsToUser(payload: JWTPayload): AuthUser {
     throw new AppError('INVALID_TOKEN', 'Token subject must be a string of 1 to 64 characters');
   }
   const name = typeof payload.name === 'string' && payload.name.length > 0 ? payload.name.slice(0, 100) : sub;
-  return {
+  const user: AuthUser = {
     id: sub,
     name,
     tier: payload.tier === 'vip' ? 'vip' : 'normal',
     role: payload.role === 'admin' ? 'admin' : 'user',
   };
+  if (typeof payload.exp === 'number') user.expiresAt = new Date(payload.exp * 1000);
+  return user;
 }
 
 /** jose's failures become the API's three token codes; nothing about the key is revealed. */

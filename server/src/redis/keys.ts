@@ -19,6 +19,8 @@ export function createKeys(prefix: string) {
     sessions: (concertId: number) => `${c(concertId)}:sessions`,
     /** HASH userId → `jti|expiresAtMs`: the one live session of each fan, checked on every booking request. */
     sessionIds: (concertId: number) => `${c(concertId)}:session-ids`,
+    /** Set for a second after a `queue:tick` went out: at most one tick per concert per second, across replicas. */
+    tickGate: (concertId: number) => `${c(concertId)}:tick-gate`,
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

@@ -1,0 +1,274 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
+import { SignJWT } from 'jose';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  Ack,
+  ClientToServerEvents,
+  QueueStatus,
+  ServerToClientEvents,
+} from '../../../client-sdk/src/protocol.ts';
+import { seats } from '../../../drizzle/schema.ts';
+import {
+  concertInput,
+  createTestServer,
+  grantAccess,
+  type TestServer,
+  uniqueId,
+} from '../../test/harness.ts';
+import { seatLabel } from '../catalog/service.ts';
+import { AppError } from '../http/errors.ts';
+import { createSocketSink } from './emitter-sink.ts';
+import { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let t: TestServer;
+const nodes: Array<{ http: HttpServer; gateway: Gateway; url: string }> = [];
+const clients: Client[] = [];
+let concertId: number;
+let scheduleId: number;
+
+function statusOf(concert: number, userId: string): QueueStatus {
+  return {
+    concertId: concert,
+    concertTitle: 'test',
+    status: 'WAITING',
+    lane: 'normal',
+    ticket: 1,
+    position: 1,
+    aheadCount: 0,
+    totalWaiting: 1,
+    estimatedWaitSeconds: null,
+    estimatedEnterAt: null,
+    canEnter: userId.length < 0,
+  };
+}
+
+async function startNode(): Promise<void> {
+  const http = createServer();
+  const deps: GatewayDeps = {
+    logger: t.services.logger,
+    redisUrl: t.config.redisUrl,
+    channel: t.services.keys.socketChannel,
+    userTokens: t.services.userTokens,
+    accessTokens: t.services.accessTokens,
+    queueStatus: async (concert, user) => statusOf(concert, user.id),
+    seatSnapshot: async (schedule) => {
+      const rows = await t.services.database.db.select().from(seats).where(eq(seats.scheduleId, schedule));
+      if (rows.length === 0) throw new AppError('NOT_FOUND', 'Schedule not found');
+      return {
+        scheduleId: schedule,
+        concertId,
+        seats: rows.map((s) => ({
+          seatId: s.id,
+          label: seatLabel(s.section, s.row, s.number),
+          section: s.section,
+          row: s.row,
+          number: s.number,
+          grade: s.grade,
+          price: s.price,
+          status: s.status,
+        })),
+      };
+    },
+  };
+  const gateway = createGateway(http, deps);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  nodes.push({ http, gateway, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` });
+}
+
+function client(node: number, token: unknown): Client {
+  const socket: Client = connect(nodes[node]!.url, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    auth: { token },
+    reconnection: false,
+    forceNew: true,
+  });
+  clients.push(socket);
+  return socket;
+}
+
+function connected(socket: Client): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+}
+
+function refused(socket: Client): Promise<string> {
+  return new Promise((resolve) => socket.once('connect_error', (err) => resolve(err.message)));
+}
+
+function emitAck<T>(socket: Client, event: keyof ClientToServerEvents, payload: unknown): Promise<Ack<T>> {
+  return new Promise((resolve) => (socket.emit as (...a: unknown[]) => void)(event, payload, resolve));
+}
+
+beforeAll(async () => {
+  t = await createTestServer();
+  for (let i = 0; i < 3; i++) await startNode();
+  const admin = await t.token({ role: 'admin' });
+  const created = await t.call('POST', '/api/v1/admin/concerts', { token: admin, body: concertInput() });
+  concertId = created.body.data.concertId;
+  scheduleId = created.body.data.schedules[0].scheduleId;
+});
+
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  for (const node of nodes) {
+    await node.gateway.close();
+    await new Promise<void>((resolve) => node.http.close(() => resolve()));
+  }
+  await t.close();
+});
+
+describe('handshake', () => {
+  it('accepts a valid user token', async () => {
+    const socket = client(0, await t.token({}));
+    await connected(socket);
+    expect(socket.connected).toBe(true);
+  });
+
+  it('refuses missing, forged and expired tokens with UNAUTHENTICATED', async () => {
+    const forged = await new SignJWT({ sub: 'x' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('not-the-secret-not-the-secret-not-the-secret'));
+    const expired = await new SignJWT({ sub: 'x' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
+      .sign(new TextEncoder().encode(t.config.auth.jwtSecret!));
+    expect(await refused(client(0, undefined))).toBe('UNAUTHENTICATED');
+    expect(await refused(client(1, forged))).toBe('UNAUTHENTICATED');
+    expect(await refused(client(2, expired))).toBe('TOKEN_EXPIRED');
+  });
+
+  it('drops a socket when its token expires', async () => {
+    const shortLived = await new SignJWT({ sub: uniqueId() })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(t.config.auth.jwtSecret!));
+    const socket = client(1, shortLived);
+    await connected(socket);
+    const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    expect(reason).toBe('io server disconnect');
+  });
+});
+
+describe('events', () => {
+  it('acks queue:watch with the status and answers malformed payloads with an error ack', async () => {
+    const userId = uniqueId();
+    const socket = client(0, await t.token({ id: userId }));
+    await connected(socket);
+    const good = await emitAck<QueueStatus>(socket, 'queue:watch', { concertId });
+    expect(good).toEqual({ ok: true, data: statusOf(concertId, userId) });
+    for (const bad of [undefined, null, 'x', { concertId: 'abc' }, { concertId: -1 }, { concertId: 1.5 }]) {
+      const res = await emitAck(socket, 'queue:watch', bad);
+      expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_ERROR' } });
+    }
+    // The connection survives bad input, and events without an ack callback do not crash anything.
+    (socket.emit as (...a: unknown[]) => void)('queue:watch', { concertId: 'nope' });
+    expect((await emitAck(socket, 'queue:unwatch', { concertId })).ok).toBe(true);
+    expect(socket.connected).toBe(true);
+  });
+
+  it('reaches fans on every node exactly once, from a worker-side emitter', async () => {
+    const sockets = [0, 1, 2].map((n) => client(n, undefined));
+    const tokens = await Promise.all([0, 1, 2].map(() => t.token({})));
+    sockets.forEach((s, i) => {
+      s.auth = { token: tokens[i] };
+      s.connect();
+    });
+    await Promise.all(sockets.map((s) => (s.connected ? Promise.resolve() : connected(s))));
+    for (const s of sockets) expect((await emitAck(s, 'queue:watch', { concertId })).ok).toBe(true);
+
+    const received = sockets.map(() => [] as unknown[]);
+    sockets.forEach((s, i) => {
+      s.on('sale:state', (p) => received[i]!.push(p));
+    });
+    // A sink built like a worker's: no gateway in its process, only Redis.
+    const sink = createSocketSink({
+      redis: t.services.redis,
+      keys: t.services.keys,
+      logger: t.services.logger,
+    });
+    sink.publish({ type: 'sale.state', concertId, state: 'ON_SALE' });
+    await waitFor(() => received.every((r) => r.length >= 1));
+    await new Promise((r) => setTimeout(r, 200));
+    for (const r of received) expect(r).toEqual([{ concertId, state: 'ON_SALE' }]);
+    sink.close();
+  });
+
+  it('sends personal events only to that fan, wherever it is connected', async () => {
+    const fan = uniqueId();
+    const mine = client(2, await t.token({ id: fan }));
+    const other = client(0, await t.token({}));
+    await Promise.all([connected(mine), connected(other)]);
+    const got: unknown[] = [];
+    const leaked: unknown[] = [];
+    mine.on('queue:admitted', (p) => got.push(p));
+    other.on('queue:admitted', (p) => leaked.push(p));
+    const sink = createSocketSink({
+      redis: t.services.redis,
+      keys: t.services.keys,
+      logger: t.services.logger,
+    });
+    const readyUntil = new Date(Date.now() + 60_000).toISOString();
+    sink.publish({ type: 'queue.admitted', concertId, userId: fan, lane: 'normal', readyUntil });
+    await waitFor(() => got.length === 1);
+    expect(got).toEqual([{ concertId, readyUntil }]);
+    expect(leaked).toEqual([]);
+    sink.close();
+  });
+
+  it('seats:watch needs an access token of that concert, then pushes seat changes', async () => {
+    const fan = uniqueId();
+    const socket = client(1, await t.token({ id: fan }));
+    await connected(socket);
+    const wrong = await grantAccess(t, fan, concertId + 1_000_000);
+    expect(await emitAck(socket, 'seats:watch', { scheduleId, accessToken: wrong })).toMatchObject({
+      ok: false,
+      error: { code: 'WRONG_CONCERT' },
+    });
+    const someoneElses = await grantAccess(t, uniqueId(), concertId);
+    expect(await emitAck(socket, 'seats:watch', { scheduleId, accessToken: someoneElses })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(
+      await emitAck(socket, 'seats:watch', { scheduleId: 999_999_999, accessToken: wrong }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    const right = await grantAccess(t, fan, concertId);
+    const snapshot = await emitAck<{ seats: Array<{ seatId: number }> }>(socket, 'seats:watch', {
+      scheduleId,
+      accessToken: right,
+    });
+    expect(snapshot.ok).toBe(true);
+    const seatId = snapshot.ok ? snapshot.data.seats[0]!.seatId : 0;
+    const changes: unknown[] = [];
+    socket.on('seats:changed', (p) => changes.push(p));
+    const sink = createSocketSink({
+      redis: t.services.redis,
+      keys: t.services.keys,
+      logger: t.services.logger,
+    });
+    sink.publish({ type: 'seats.changed', concertId, scheduleId, seats: [{ seatId, status: 'HELD' }] });
+    await waitFor(() => changes.length === 1);
+    expect(changes).toEqual([{ scheduleId, seats: [{ seatId, status: 'HELD' }] }]);
+    sink.close();
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,150 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import type {
+  Ack,
+  ClientToServerEvents,
+  QueueStatus,
+  SeatSnapshot,
+  ServerToClientEvents,
+} from '../../../client-sdk/src/protocol.ts';
+import type { AccessTokens } from '../access/tokens.ts';
+import type { AuthUser, UserTokens } from '../auth/user-tokens.ts';
+import { AppError, toAck } from '../http/errors.ts';
+import { validationError } from '../http/router.ts';
+import type { Logger } from '../logging/logger.ts';
+import { rooms } from './rooms.ts';
+
+export interface GatewayDeps {
+  logger: Logger;
+  redisUrl: string;
+  /** Pub/Sub channel prefix; workers' emitters must use the same one. */
+  channel: string;
+  userTokens: UserTokens;
+  accessTokens: AccessTokens;
+  queueStatus(concertId: number, user: AuthUser): Promise<QueueStatus>;
+  seatSnapshot(scheduleId: number): Promise<SeatSnapshot>;
+  now?: () => Date;
+}
+
+interface SocketData {
+  user: AuthUser;
+}
+type FanSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type FanServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const schemas = {
+  concert: z.object({ concertId: positiveId }),
+  seatsWatch: z.object({ scheduleId: positiveId, accessToken: z.string().min(1).max(4096) }),
+  schedule: z.object({ scheduleId: positiveId }),
+};
+
+/** Timers above this overflow to "fire now" in Node; a token valid for longer is re-checked on reconnect. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The Socket.IO gateway on the service's HTTP server. Fans authenticate at the handshake with their user token
+ * and are disconnected when it expires; every event is validated like REST input and acknowledged with data or
+ * the error envelope's body, so one bad payload never drops a connection. The Redis adapter lets any replica —
+ * and any worker, through the emitter — reach any socket.
+ */
+export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
+  const now = deps.now ?? (() => new Date());
+  const pub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
+  const sub = pub.duplicate();
+  for (const client of [pub, sub])
+    client.on('error', (err) => deps.logger.debug({ err: err.message }, 'adapter redis'));
+
+  const io: FanServer = new Server(httpServer, {
+    path: '/socket.io',
+    // WebSocket first: no sticky sessions needed behind a load balancer; polling stays as a fallback.
+    transports: ['websocket', 'polling'],
+    serveClient: false,
+    pingInterval: 20_000,
+    pingTimeout: 20_000,
+    maxHttpBufferSize: 16 * 1024,
+    adapter: createAdapter(pub, sub, { key: deps.channel }),
+  });
+
+  io.use(async (socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    try {
+      if (typeof token !== 'string' || token.length === 0)
+        throw new AppError('UNAUTHENTICATED', 'token required');
+      const user = await deps.userTokens.verify(token);
+      socket.data.user = user;
+      if (user.expiresAt) {
+        const ms = Math.min(user.expiresAt.getTime() - now().getTime(), MAX_TIMER_MS);
+        const timer = setTimeout(() => socket.disconnect(true), Math.max(0, ms));
+        socket.once('disconnect', () => clearTimeout(timer));
+      }
+      next();
+    } catch (err) {
+      const code =
+        err instanceof AppError && err.code === 'TOKEN_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED';
+      const error = new Error(code) as Error & { data?: unknown };
+      error.data = { code };
+      next(error);
+    }
+  });
+
+  io.on('connection', (socket: FanSocket) => {
+    const user = socket.data.user;
+    void socket.join(rooms.user(user.id));
+
+    on(socket, 'queue:watch', schemas.concert, async ({ concertId }) => {
+      const status = await deps.queueStatus(concertId, user);
+      await socket.join(rooms.concert(concertId));
+      return status;
+    });
+    on(socket, 'queue:unwatch', schemas.concert, async ({ concertId }) => {
+      await socket.leave(rooms.concert(concertId));
+      return { concertId };
+    });
+    on(socket, 'seats:watch', schemas.seatsWatch, async ({ scheduleId, accessToken }) => {
+      const snapshot = await deps.seatSnapshot(scheduleId);
+      await deps.accessTokens.verify(accessToken, { concertId: snapshot.concertId, userId: user.id });
+      await socket.join(rooms.schedule(scheduleId));
+      return snapshot;
+    });
+    on(socket, 'seats:unwatch', schemas.schedule, async ({ scheduleId }) => {
+      await socket.leave(rooms.schedule(scheduleId));
+      return { scheduleId };
+    });
+  });
+
+  function on<E extends keyof ClientToServerEvents, S extends z.ZodType>(
+    socket: FanSocket,
+    event: E,
+    schema: S,
+    handle: (input: z.infer<S>) => Promise<unknown>,
+  ) {
+    // The typed event map cannot express "validate unknown input first", so register on the untyped surface.
+    const raw = socket as unknown as { on(ev: string, fn: (payload: unknown, ack: unknown) => void): void };
+    raw.on(event, async (payload, ack) => {
+      const reply = typeof ack === 'function' ? (ack as (res: Ack<unknown>) => void) : () => undefined;
+      try {
+        const parsed = schema.safeParse(payload);
+        if (!parsed.success) throw validationError(parsed.error);
+        reply({ ok: true, data: await handle(parsed.data) });
+      } catch (err) {
+        if (!(err instanceof AppError)) deps.logger.error({ err, event }, 'socket handler failed');
+        reply(toAck(err));
+      }
+    });
+  }
+
+  return {
+    io,
+    async close() {
+      // Closing the server disconnects every socket; the adapter's clients go after it.
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
+export type Gateway = ReturnType<typeof createGateway>;
