@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { rankInLane } from '../../../client-sdk/src/position.ts';
+import { compressMarks, markRanks, markSpacing } from './tick.ts';
+
+/** A lane as the server holds it: the sequence numbers still waiting, ascending. */
+function laneTick(waitingSeqs: number[]) {
+  const points = markRanks(waitingSeqs.length).map((r): [number, number] => [waitingSeqs[r]!, r]);
+  return { waiting: waitingSeqs.length, marks: compressMarks(points) };
+}
+
+/** Deterministic pseudo-random numbers, so a failure can be replayed. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('queue tick marks', () => {
+  it('sample the head, then widen by max(10, 2%)', () => {
+    expect(markRanks(0)).toEqual([]);
+    expect(markRanks(25)).toEqual([0, 10, 20]);
+    const ranks = markRanks(100_000);
+    for (let i = 1; i < ranks.length; i++) expect(ranks[i]! - ranks[i - 1]!).toBe(markSpacing(ranks[i - 1]!));
+    expect(ranks.length).toBeLessThan(400);
+  });
+
+  it('collapse to the head alone when nobody left from the middle', () => {
+    const seqs = Array.from({ length: 5_000 }, (_, i) => 731 + i);
+    expect(laneTick(seqs).marks).toEqual([[731, 0]]);
+  });
+
+  it('give every fan its exact rank while nobody ahead of it left, and never a better one', () => {
+    for (let trial = 0; trial < 40; trial++) {
+      const random = rng(trial + 1);
+      const size = 1 + Math.floor(random() * 3_000);
+      const head = 1 + Math.floor(random() * 500);
+      const leaveRate = trial % 4 === 0 ? 0 : random() * 0.5;
+      const all = Array.from({ length: size }, (_, i) => head + i);
+      const waiting = all.filter(() => random() >= leaveRate);
+      const tick = laneTick(waiting);
+      const firstGap = all.findIndex((seq, i) => waiting[i] !== seq);
+      waiting.forEach((seq, trueRank) => {
+        const estimate = rankInLane(tick, seq)!;
+        expect(estimate, `trial ${trial} seq ${seq}`).toBeGreaterThanOrEqual(trueRank);
+        expect(estimate - trueRank).toBeLessThanOrEqual(Math.max(10, 0.02 * (trueRank + 1)));
+        const nobodyAheadLeft = firstGap === -1 || seq < all[firstGap]!;
+        if (nobodyAheadLeft) expect(estimate).toBe(trueRank);
+      });
+    }
+  });
+
+  it('stay small whatever the queue size', () => {
+    const random = rng(7);
+    const waiting = Array.from({ length: 100_000 }, (_, i) => i + 1).filter(() => random() > 0.1);
+    const tick = laneTick(waiting);
+    expect(JSON.stringify(tick).length).toBeLessThan(8_000);
+  });
+});
