@@ -9,9 +9,10 @@ import { catalogRoutes } from './catalog/routes.ts';
 import { createCatalog } from './catalog/service.ts';
 import type { Config } from './config/index.ts';
 import { createDatabase, type Database } from './db/client.ts';
-import { type EventSink, noopEvents } from './events/index.ts';
+import { type EventSink, fanOut } from './events/index.ts';
 import { createHttpApp } from './http/app.ts';
 import type { Logger } from './logging/logger.ts';
+import { createMetrics } from './ops/metrics.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { connectRedis, createRedis } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
@@ -34,7 +35,9 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
 
   const now = opts.now ?? (() => new Date());
   const keys = createKeys(config.redisPrefix);
-  const events = opts.events ?? noopEvents;
+  const metrics = createMetrics();
+  // Every domain event is counted; extra sinks (the socket emitter, a test's recorder) come from the caller.
+  const events = fanOut(metrics.sink, ...(opts.events ? [opts.events] : []));
   const userTokens = createUserTokens(config.auth);
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
@@ -49,6 +52,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     redis,
     keys,
     events,
+    metrics,
     now,
     userTokens,
     users,
@@ -67,6 +71,7 @@ export type Services = Awaited<ReturnType<typeof createServices>>;
 export function createApp(services: Services) {
   return createHttpApp({
     logger: services.logger,
+    metrics: services.metrics.httpMiddleware,
     routers: [
       opsRoutes(services),
       authRoutes(services.userTokens),

@@ -1,5 +1,5 @@
 import { Scalar } from '@scalar/hono-api-reference';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../logging/logger.ts';
@@ -9,6 +9,8 @@ import { createRouter } from './router.ts';
 
 export interface HttpOptions {
   logger: Logger;
+  /** Counts requests by route pattern and status (ops/metrics.ts). */
+  metrics?: MiddlewareHandler<AppEnv>;
   /** Feature routers, mounted at the root in order. */
   routers: Array<Hono<AppEnv>>;
   /** Raw (non-OpenAPI) routes added after the API, for example the web demo's static files. */
@@ -19,7 +21,7 @@ export interface HttpOptions {
  * The Hono application: request ids, JSON access logs, the error envelope and the OpenAPI document. Feature
  * routes come in from the composition root; this file knows none of them.
  */
-export function createHttpApp({ logger, routers, extra }: HttpOptions) {
+export function createHttpApp({ logger, routers, extra, metrics }: HttpOptions) {
   const app = createRouter();
 
   app.use(
@@ -29,6 +31,7 @@ export function createHttpApp({ logger, routers, extra }: HttpOptions) {
       limitLength: 64,
     }),
   );
+  if (metrics) app.use(metrics);
   app.use(async (c, next) => {
     const log = logger.child({ requestId: c.get('requestId') });
     c.set('logger', log);

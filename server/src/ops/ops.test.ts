@@ -73,3 +73,29 @@ describe('health and readiness', () => {
     expect(await docs.text()).toContain('/openapi.json');
   });
 });
+
+describe('metrics', () => {
+  it('count requests by route pattern and status, never by raw id', async () => {
+    await t.call('GET', '/api/v1/concerts/424242');
+    await t.call('GET', '/api/v1/concerts/abc');
+    t.services.events.publish({
+      type: 'queue.admitted',
+      concertId: 1,
+      userId: 'x',
+      lane: 'vip',
+      readyUntil: '',
+    });
+    const res = await t.app.request('/metrics');
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(
+      /frontrow_http_requests_total\{[^}]*route="\/api\/v1\/concerts\/:concertId"[^}]*status="404"/,
+    );
+    expect(text).toMatch(
+      /frontrow_http_requests_total\{[^}]*route="\/api\/v1\/concerts\/:concertId"[^}]*status="400"/,
+    );
+    expect(text).not.toContain('424242');
+    expect(text).toMatch(/frontrow_admissions_total\{[^}]*lane="vip"[^}]*\} 1/);
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
+  });
+});

@@ -5,6 +5,7 @@ import { ok } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
 import { checkReadiness } from './health.ts';
+import type { Metrics } from './metrics.ts';
 
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
 const Ready = z
@@ -27,8 +28,16 @@ const readyRoute = createRoute({
   responses: { 200: jsonResponse(Ready, 'Ready'), ...errorResponses(503) },
 });
 
-export function opsRoutes(deps: { redis: Redis; database: Database }) {
-  return createRouter()
+export function opsRoutes(deps: { redis: Redis; database: Database; metrics?: Metrics }) {
+  const router = createRouter();
+  const { metrics } = deps;
+  if (metrics) {
+    router.get('/metrics', async (c) => {
+      c.header('content-type', metrics.registry.contentType);
+      return c.body(await metrics.registry.metrics());
+    });
+  }
+  return router
     .openapi(healthRoute, (c) =>
       c.json(ok({ status: 'ok' as const, uptimeSeconds: Math.round(process.uptime()) }), 200),
     )

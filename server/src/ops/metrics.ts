@@ -1,0 +1,90 @@
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DomainEvent, EventSink } from '../events/index.ts';
+import type { AppEnv } from '../http/context.ts';
+
+/**
+ * Prometheus metrics of one process. Every process (api or worker) has its own registry; Prometheus scrapes
+ * each replica and sums. Labels are bounded: routes are the matched patterns, never raw paths.
+ */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: 'frontrow' });
+  // Process CPU, memory, GC and event-loop lag (nodejs_eventloop_lag_*).
+  if (opts.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+
+  const httpRequests = new Counter({
+    name: 'frontrow_http_requests_total',
+    help: 'HTTP requests by route pattern, method and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'frontrow_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern and method',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const socketsConnected = new Gauge({
+    name: 'frontrow_sockets_connected',
+    help: 'Socket.IO connections open on this process',
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'frontrow_events_total',
+    help: 'Domain events published by this process, by type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const admissions = new Counter({
+    name: 'frontrow_admissions_total',
+    help: 'Fans admitted from the waiting room, by lane',
+    labelNames: ['lane'] as const,
+    registers: [registry],
+  });
+  const queueExpiries = new Counter({
+    name: 'frontrow_queue_expiries_total',
+    help: 'Fans whose ready window or session ended without a purchase, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const seatChanges = new Counter({
+    name: 'frontrow_seat_changes_total',
+    help: 'Seat status changes by the status they changed to (HELD = holds, SOLD = sales, AVAILABLE = releases)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+
+  /** Counts every domain event; attach with `fanOut(socketSink, metrics.sink)`. */
+  const sink: EventSink = {
+    publish(event: DomainEvent) {
+      events.inc({ type: event.type });
+      if (event.type === 'queue.admitted') admissions.inc({ lane: event.lane });
+      if (event.type === 'queue.expired') queueExpiries.inc({ reason: event.reason });
+      if (event.type === 'seats.changed')
+        for (const seat of event.seats) seatChanges.inc({ status: seat.status });
+    },
+  };
+
+  const httpMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const end = httpDuration.startTimer();
+    await next();
+    // The matched pattern ("/api/v1/concerts/:concertId"), so ids never become label values.
+    const route = routePath(c, -1);
+    const labels = { method: c.req.method, route: !route || route === '/*' ? 'unmatched' : route };
+    end(labels);
+    httpRequests.inc({ ...labels, status: String(c.res.status) });
+  };
+
+  return {
+    registry,
+    sink,
+    httpMiddleware,
+    socketsConnected,
+    counters: { httpRequests, admissions, seatChanges },
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;
