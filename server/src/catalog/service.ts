@@ -39,7 +39,11 @@ function toConcert(row: ConcertRow, scheduleCount: number): Concert {
   };
 }
 
-function scheduleStatus(row: ScheduleRow, available: number, now: Date): ScheduleStatus {
+export function scheduleStatus(
+  row: Pick<ScheduleRow, 'bookingOpenAt' | 'bookingCloseAt'>,
+  available: number,
+  now: Date,
+): ScheduleStatus {
   if (now >= row.bookingCloseAt) return 'CLOSED';
   if (now < row.bookingOpenAt) return 'UPCOMING';
   return available === 0 ? 'SOLD_OUT' : 'OPEN';

@@ -52,6 +52,8 @@ export function httpStatus(code: ErrorCode): ErrorStatus {
     case 'QUEUE_NOT_OPEN':
     case 'BOOKING_CLOSED':
     case 'ALREADY_PROCESSING':
+    case 'ALREADY_EXTENDED':
+    case 'ALREADY_CANCELLED':
       return 409;
     case 'SEAT_LIMIT_EXCEEDED':
     case 'CHARGE_LIMIT_EXCEEDED':

@@ -1,0 +1,261 @@
+import { randomInt } from 'node:crypto';
+import { eq, type SQL, sql } from 'drizzle-orm';
+import type { Reservation } from '../../../client-sdk/src/protocol.ts';
+import { reservationSeats, reservations } from '../../../drizzle/schema.ts';
+import { seatLabel } from '../catalog/service.ts';
+import { affectedRows, dbDate, isDuplicateKey, selectRows, type Tx } from '../db/tx.ts';
+import { AppError } from '../http/errors.ts';
+import type { BookingContext, ScheduleFacts } from './context.ts';
+import { loadReservations } from './reservations.ts';
+
+export interface HoldRequest {
+  userId: string;
+  scheduleId: number;
+  seatIds: number[];
+  /**
+   * A queued (v2) request id. With it the hold is idempotent: a retried job finds the reservation the first run
+   * made (reservations.request_id is unique) instead of holding twice.
+   */
+  requestId?: string;
+}
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, L, O, U to misread
+
+/** `FR-YYMMDD-XXXXXXXX`: short enough to read out on the phone, 40 random bits a day. */
+export function reservationNumber(at: Date): string {
+  const iso = at.toISOString();
+  let tail = '';
+  for (let i = 0; i < 8; i++) tail += ALPHABET[randomInt(ALPHABET.length)];
+  return `FR-${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${tail}`;
+}
+
+export const idList = (ids: number[]): SQL =>
+  sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+
+interface LockedSeat {
+  id: number;
+  status: 'AVAILABLE' | 'HELD' | 'SOLD';
+  hold_id: number | null;
+  lapsed: number | null;
+  price: number;
+  section: string;
+  row_label: string;
+  number: number;
+}
+
+function validate(ctx: BookingContext, seatIds: number[]): number[] {
+  const sorted = [...seatIds].sort((a, b) => a - b);
+  if (sorted.length === 0) throw new AppError('VALIDATION_ERROR', 'seatIds must name at least one seat');
+  const dupes = sorted.filter((id, i) => i > 0 && sorted[i - 1] === id);
+  if (dupes.length > 0) {
+    throw new AppError('VALIDATION_ERROR', 'seatIds must not repeat a seat', {
+      seatIds: [...new Set(dupes)],
+    });
+  }
+  const limit = ctx.config.sale.maxSeatsPerUser;
+  if (sorted.length > limit) {
+    throw new AppError('SEAT_LIMIT_EXCEEDED', `At most ${limit} seats per fan and schedule`, {
+      limit,
+      requested: sorted.length,
+    });
+  }
+  return sorted;
+}
+
+async function byRequestId(ctx: BookingContext, userId: string, requestId: string) {
+  const [found] = await loadReservations(ctx.db, eq(reservations.requestId, requestId));
+  if (found && found.userId !== userId) throw new Error(`request ${requestId} belongs to another user`);
+  return found;
+}
+
+/**
+ * Holds every requested seat or none, in one transaction:
+ * 1. lock the fan's user row, so one fan's parallel holds run one after another, and read the database clock;
+ * 2. count the fan's live seats for the schedule (unexpired holds and purchases) under that lock;
+ * 3. lock the requested seats in id order (sorted ids: two holds can never wait on each other in a cycle) and
+ *    name the ones that are taken;
+ * 4. retire holds whose time has passed on the seats being taken over, so their `live_seat_id` frees up;
+ * 5. insert the reservation, take the seats with one conditional UPDATE (AVAILABLE, or HELD past its time by the
+ *    database clock) whose row count must equal the request, and record the live seats (unique: never twice).
+ */
+export async function hold(ctx: BookingContext, input: HoldRequest): Promise<Reservation> {
+  const seatIds = validate(ctx, input.seatIds);
+  if (input.requestId) {
+    const done = await byRequestId(ctx, input.userId, input.requestId);
+    if (done) return done;
+  }
+  const schedule = await ctx.scheduleOf(input.scheduleId);
+
+  let outcome: { reservation: Reservation; created: boolean } | undefined;
+  for (let attempt = 1; !outcome; attempt++) {
+    try {
+      outcome = await ctx.run((tx) => holdInTx(ctx, tx, input, schedule, seatIds));
+    } catch (err) {
+      if (input.requestId && isDuplicateKey(err, 'reservations_request')) {
+        const done = await byRequestId(ctx, input.userId, input.requestId);
+        if (done) return done;
+      }
+      // A reservation number drawn twice: draw again.
+      if (attempt < 3 && isDuplicateKey(err, 'reservations_number')) continue;
+      throw err;
+    }
+  }
+
+  const { reservation, created } = outcome;
+  if (!created) return reservation;
+  await ctx.expiry.schedule(reservation.reservationId, new Date(reservation.expiresAt));
+  ctx.seatsChanged(
+    reservation.concertId,
+    reservation.scheduleId,
+    seatIds.map((seatId) => ({ seatId, status: 'HELD' })),
+  );
+  return reservation;
+}
+
+async function holdInTx(
+  ctx: BookingContext,
+  tx: Tx,
+  input: HoldRequest,
+  schedule: ScheduleFacts,
+  seatIds: number[],
+): Promise<{ reservation: Reservation; created: boolean }> {
+  const { userId, scheduleId } = input;
+  const [user] = await selectRows<{ now: string }>(
+    tx,
+    sql`SELECT UTC_TIMESTAMP(3) AS now FROM users WHERE id = ${userId} FOR UPDATE`,
+  );
+  if (!user) throw new AppError('NOT_FOUND', 'User not found', { userId });
+  if (input.requestId) {
+    // A retried request of this fan ran first while we waited for the user lock.
+    const [done] = await loadReservations(tx, eq(reservations.requestId, input.requestId));
+    if (done) return { reservation: done, created: false };
+  }
+  const now = dbDate(user.now);
+  if (now < schedule.bookingOpenAt || now >= schedule.bookingCloseAt) {
+    throw new AppError('BOOKING_CLOSED', 'Booking for this schedule is not open', {
+      scheduleId,
+      bookingOpenAt: schedule.bookingOpenAt.toISOString(),
+      bookingCloseAt: schedule.bookingCloseAt.toISOString(),
+    });
+  }
+
+  const limit = ctx.config.sale.maxSeatsPerUser;
+  const [count] = await selectRows<{ n: number }>(
+    tx,
+    sql`SELECT CAST(COUNT(*) AS SIGNED) AS n FROM reservation_seats rs
+        JOIN reservations r ON r.id = rs.reservation_id
+        WHERE r.user_id = ${userId} AND r.schedule_id = ${scheduleId}
+          AND (r.status = 'PAID' OR (r.status = 'HELD' AND r.expires_at > UTC_TIMESTAMP(3)))`,
+  );
+  const held = Number(count?.n ?? 0);
+  if (held + seatIds.length > limit) {
+    throw new AppError('SEAT_LIMIT_EXCEEDED', `At most ${limit} seats per fan and schedule`, {
+      limit,
+      held,
+      requested: seatIds.length,
+    });
+  }
+
+  const locked = await selectRows<LockedSeat>(
+    tx,
+    sql`SELECT id, status, hold_id, held_until <= UTC_TIMESTAMP(3) AS lapsed, price, section, row_label, number
+        FROM seats WHERE schedule_id = ${scheduleId} AND id IN (${idList(seatIds)})
+        ORDER BY id FOR UPDATE`,
+  );
+  if (locked.length !== seatIds.length) {
+    const found = new Set(locked.map((s) => s.id));
+    throw new AppError('NOT_FOUND', 'Seat not found in this schedule', {
+      scheduleId,
+      seatIds: seatIds.filter((id) => !found.has(id)),
+    });
+  }
+  const taken = locked.filter((s) => s.status === 'SOLD' || (s.status === 'HELD' && !s.lapsed));
+  if (taken.length > 0) {
+    throw new AppError('SEAT_UNAVAILABLE', 'Some seats are already taken', {
+      seatIds: taken.map((s) => s.id),
+    });
+  }
+
+  const stale = [
+    ...new Set(locked.filter((s) => s.status === 'HELD' && s.hold_id !== null).map((s) => Number(s.hold_id))),
+  ];
+  if (stale.length > 0) await retireLapsedHolds(tx, stale);
+
+  const expiresAt = new Date(now.getTime() + ctx.holdMs);
+  const totalAmount = locked.reduce((sum, s) => sum + s.price, 0);
+  const number = reservationNumber(now);
+  const [created] = await tx
+    .insert(reservations)
+    .values({
+      reservationNumber: number,
+      userId,
+      concertId: schedule.concertId,
+      scheduleId,
+      totalAmount,
+      expiresAt,
+      requestId: input.requestId ?? null,
+      reservedAt: now,
+    })
+    .$returningId();
+  if (!created) throw new Error('reservation insert returned no id');
+
+  const changed = await affectedRows(
+    tx,
+    sql`UPDATE seats SET status = 'HELD', hold_id = ${created.id}, held_until = ${expiresAt}
+        WHERE schedule_id = ${scheduleId} AND id IN (${idList(seatIds)})
+          AND (status = 'AVAILABLE' OR (status = 'HELD' AND held_until <= UTC_TIMESTAMP(3)))`,
+  );
+  if (changed !== seatIds.length) {
+    // Cannot happen while the seats are locked above; if it ever does, all or nothing still holds.
+    throw new AppError('SEAT_UNAVAILABLE', 'Some seats are already taken', { seatIds });
+  }
+  await tx
+    .insert(reservationSeats)
+    .values(
+      locked.map((s) => ({ reservationId: created.id, seatId: s.id, liveSeatId: s.id, price: s.price })),
+    );
+
+  const reservation: Reservation = {
+    reservationId: created.id,
+    reservationNumber: number,
+    userId,
+    concertId: schedule.concertId,
+    scheduleId,
+    seats: locked.map((s) => ({
+      seatId: s.id,
+      label: seatLabel(s.section, s.row_label, s.number),
+      price: s.price,
+    })),
+    totalAmount,
+    status: 'HELD',
+    extended: false,
+    reservedAt: now.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    paidAt: null,
+    closedAt: null,
+  };
+  return { reservation, created: true };
+}
+
+/**
+ * Holds past their time whose seats are being taken over: they become EXPIRED and give up their live seat ids
+ * (unique), all of them, so a later hold of their other seats never collides. Their other seats stay HELD with a
+ * lapsed time, which reads and sells as AVAILABLE; their own expiry job (or the sweeper) releases them.
+ */
+async function retireLapsedHolds(tx: Tx, holdIds: number[]): Promise<void> {
+  await affectedRows(
+    tx,
+    sql`UPDATE reservations SET status = 'EXPIRED', closed_at = UTC_TIMESTAMP(3)
+        WHERE id IN (${idList(holdIds)}) AND status = 'HELD' AND expires_at <= UTC_TIMESTAMP(3)`,
+  );
+  await affectedRows(
+    tx,
+    sql`UPDATE reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id
+        SET rs.live_seat_id = NULL
+        WHERE rs.reservation_id IN (${idList(holdIds)}) AND r.status NOT IN ('HELD', 'PAID')
+          AND rs.live_seat_id IS NOT NULL`,
+  );
+}
