@@ -1,0 +1,183 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Payment } from '../../../client-sdk/src/protocol.ts';
+import { type AccessTokens, accessTokenFrom } from '../access/tokens.ts';
+import type { AuthGuards } from '../auth/middleware.ts';
+import { IdempotencyHeaders } from '../booking/schemas.ts';
+import type { Booking } from '../booking/service.ts';
+import { type AppContext, currentUser, ok } from '../http/context.ts';
+import { AppError } from '../http/errors.ts';
+import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
+import type { IdempotencyScope, StoredResponse } from './idempotency.ts';
+import {
+  ChargeResultSchema,
+  ChargeSchema,
+  HistoryQuery,
+  LedgerPageSchema,
+  PaymentRequestSchema,
+  PaymentSchema,
+  PointsSchema,
+  UserParams,
+} from './schemas.ts';
+import type { Payments } from './service.ts';
+
+export interface PaymentRouteDeps {
+  payments: Payments;
+  booking: Booking;
+  guards: AuthGuards;
+  accessTokens: AccessTokens;
+}
+
+const tags = ['points & payments'];
+const userOnly = [{ bearerAuth: [] }];
+
+/** A recorded (or fresh) response, sent as is: a replay returns exactly what the first request got. */
+function send(c: AppContext, response: StoredResponse) {
+  return c.json(response.body as never, response.status as 201);
+}
+
+export function paymentRoutes(deps: PaymentRouteDeps) {
+  const { guards, accessTokens, booking } = deps;
+  const { points, payments, idempotency } = deps.payments;
+  const user = guards.user({ persist: true });
+
+  const getPoints = createRoute({
+    method: 'get',
+    path: '/api/v1/points',
+    tags,
+    summary: 'My points balance',
+    security: userOnly,
+    middleware: [user],
+    responses: { 200: jsonResponse(PointsSchema, 'Balance and totals'), ...errorResponses(401) },
+  });
+
+  const getUserPoints = createRoute({
+    method: 'get',
+    path: '/api/v1/users/{userId}/points',
+    tags,
+    summary: 'A user’s points balance (the user themself or an admin)',
+    security: userOnly,
+    middleware: [user],
+    request: { params: UserParams },
+    responses: {
+      200: jsonResponse(PointsSchema, 'Balance and totals'),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  });
+
+  const charge = createRoute({
+    method: 'post',
+    path: '/api/v1/points/charge',
+    tags,
+    summary: 'Charge points',
+    description:
+      'An integer amount > 0 (400 otherwise). 422 CHARGE_LIMIT_EXCEEDED above MAX_CHARGE or when the balance ' +
+      'would pass MAX_BALANCE. With an Idempotency-Key, a replay returns the first response.',
+    security: userOnly,
+    middleware: [user],
+    request: { headers: IdempotencyHeaders, body: jsonBody(ChargeSchema) },
+    responses: { 201: jsonResponse(ChargeResultSchema, 'Charged'), ...errorResponses(400, 401, 409, 422) },
+  });
+
+  const history = createRoute({
+    method: 'get',
+    path: '/api/v1/points/history',
+    tags,
+    summary: 'My ledger, newest first (cursor pagination)',
+    security: userOnly,
+    middleware: [user],
+    request: { query: HistoryQuery },
+    responses: { 200: jsonResponse(LedgerPageSchema, 'One page'), ...errorResponses(400, 401) },
+  });
+
+  const pay = createRoute({
+    method: 'post',
+    path: '/api/v1/payments',
+    tags,
+    summary: 'Pay a held reservation with points (access token of its concert)',
+    description:
+      '402 INSUFFICIENT_POINTS, 404 (not yours), 409 ALREADY_PAID / RESERVATION_EXPIRED / ALREADY_CANCELLED. ' +
+      'Paying ends the booking session of the concert. With an Idempotency-Key, a retry after success is ' +
+      'replayed even though that session (and so the access token) has ended.',
+    security: [{ bearerAuth: [], queueToken: [] }],
+    middleware: [user],
+    request: { headers: IdempotencyHeaders, body: jsonBody(PaymentRequestSchema) },
+    responses: {
+      201: jsonResponse(PaymentSchema, 'Paid'),
+      ...errorResponses(400, 401, 402, 403, 404, 409, 422),
+    },
+  });
+
+  const listPayments = createRoute({
+    method: 'get',
+    path: '/api/v1/payments',
+    tags,
+    summary: 'My payments, newest first',
+    security: userOnly,
+    middleware: [user],
+    responses: { 200: jsonResponse(z.array(PaymentSchema), 'Payments'), ...errorResponses(401) },
+  });
+
+  /**
+   * The access token is checked only while the hold is live: a reservation already paid (whose payment ended the
+   * session) answers its own 409, and a replayed key its recorded response, instead of a 401.
+   */
+  async function checkAccess(c: AppContext, userId: string, reservationId: number, scope?: IdempotencyScope) {
+    const reservation = await booking.get(userId, reservationId);
+    if (reservation.status !== 'HELD') return undefined;
+    try {
+      await accessTokens.verify(
+        accessTokenFrom((name) => c.req.header(name)),
+        { userId, concertId: reservation.concertId },
+      );
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'TOKEN_EXPIRED') throw err;
+      // The session may have ended a moment ago because this very reservation was paid.
+      const replay = scope ? await idempotency.lookup(scope) : undefined;
+      if (replay) return replay;
+      if ((await booking.get(userId, reservationId)).status === 'HELD') throw err;
+      return undefined;
+    }
+  }
+
+  return createRouter()
+    .openapi(getPoints, async (c) => c.json(ok(await points.balance(currentUser(c).id)), 200))
+    .openapi(getUserPoints, async (c) => {
+      const caller = currentUser(c);
+      const { userId } = c.req.valid('param');
+      if (caller.id !== userId && caller.role !== 'admin') {
+        throw new AppError('FORBIDDEN', 'You may read only your own points');
+      }
+      return c.json(ok(await points.balance(userId)), 200);
+    })
+    .openapi(charge, async (c) => {
+      const userId = currentUser(c).id;
+      const body = c.req.valid('json');
+      const key = c.req.valid('header')['idempotency-key'];
+      if (!key) return c.json(ok(await points.charge(userId, body.amount)), 201);
+      const scope = idempotency.scope(userId, key, c.req.method, c.req.path, body);
+      return send(
+        c,
+        await idempotency.execute(scope, 201, (run) => points.charge(userId, body.amount, { run })),
+      );
+    })
+    .openapi(history, async (c) =>
+      c.json(ok(await points.history(currentUser(c).id, c.req.valid('query'))), 200),
+    )
+    .openapi(pay, async (c) => {
+      const userId = currentUser(c).id;
+      const body = c.req.valid('json');
+      const key = c.req.valid('header')['idempotency-key'];
+      const scope = key ? idempotency.scope(userId, key, c.req.method, c.req.path, body) : undefined;
+      const done = scope ? await idempotency.lookup(scope) : undefined;
+      if (done) return send(c, done);
+      const replay = await checkAccess(c, userId, body.reservationId, scope);
+      if (replay) return send(c, replay);
+      if (!scope) return c.json(ok(await payments.pay(userId, body.reservationId)), 201);
+      return send(
+        c,
+        await idempotency.execute(scope, 201, (run) => payments.pay(userId, body.reservationId, { run })),
+      );
+    })
+    .openapi(listPayments, async (c) => c.json(ok<Payment[]>(await payments.list(currentUser(c).id)), 200));
+}
