@@ -30,6 +30,32 @@ export function createKeys(prefix: string) {
     sessionIds: (concertId: number) => `${c(concertId)}:session-ids`,
     /** Set for a second after a `queue:tick` went out: at most one tick per concert per second, across replicas. */
     tickGate: (concertId: number) => `${c(concertId)}:tick-gate`,
+
+    // Waiting room and admission (server/src/waiting-room, server/src/admission; layouts in their Lua headers).
+    /** HASH: the sale as the hot path needs it (state, join window, knobs, shuffle seed, measured admit rate). */
+    sale: (concertId: number) => `${c(concertId)}:sale`,
+    /** HASH userId → `status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason`: every fan the room knows. */
+    fans: (concertId: number) => `${c(concertId)}:fans`,
+    /** STRING: the concert-wide ticket counter, shared by both lanes (tickets are dense 1..N). */
+    ticketSeq: (concertId: number) => `${c(concertId)}:ticket-seq`,
+    /** ZSET userId → joinedAtMs of waiting fans: cleanup of entries older than MAX_WAIT_MINUTES. */
+    joined: (concertId: number) => `${c(concertId)}:joined`,
+    /** ZSET userId → readyUntilMs: admitted fans (READY) that have not claimed their access token yet. */
+    ready: (concertId: number) => `${c(concertId)}:ready`,
+    /** HASH of counters: `served:<lane>` (admitted), `left:<lane>` (left from the middle), `expired`. */
+    queueStats: (concertId: number) => `${c(concertId)}:queue-stats`,
+    /** LIST `atMs|count`, newest first: recent admissions, the measured admission rate. */
+    admissions: (concertId: number) => `${c(concertId)}:admissions`,
+    /** ZSET tickId → atMs: admission ticks already run, so a retried tick admits nobody a second time. */
+    admitTicks: (concertId: number) => `${c(concertId)}:admit-ticks`,
+    /** LIST: the write-behind log of queue entries, drained in order to MySQL `queue_entries`. */
+    queueLog: (concertId: number) => `${c(concertId)}:queue-log`,
+    /** LIST: the batch of the log a drainer is writing to MySQL (replayed if that drainer dies). */
+    queueLogInflight: (concertId: number) => `${c(concertId)}:queue-log:inflight`,
+    /** STRING (PX lease): the drainer that owns the in-flight batch. */
+    queueLogLease: (concertId: number) => `${c(concertId)}:queue-log:lease`,
+    /** SET of concert ids with a waiting room under this prefix. Outside any hash tag: never used by a script. */
+    sales: `${prefix}:sales`,
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

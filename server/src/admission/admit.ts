@@ -1,0 +1,187 @@
+import type { Redis } from 'ioredis';
+import type { AdmitResult, Lane, QueueCleanupResult, SaleState } from '../../../client-sdk/src/protocol.ts';
+import type { Config } from '../config/index.ts';
+import type { EventSink } from '../events/index.ts';
+import { AppError } from '../http/errors.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { SaleCache } from '../waiting-room/sale-cache.ts';
+import type { LuaReply } from '../waiting-room/scripts.ts';
+import { defineAdmissionScripts } from './scripts.ts';
+
+export interface AdmissionDeps {
+  redis: Redis;
+  keys: Keys;
+  saleCache: SaleCache;
+  events: EventSink;
+  sale: Config['sale'];
+  now: () => Date;
+}
+
+export interface Admitted {
+  userId: string;
+  lane: Lane;
+  ticket: number;
+  readyUntil: Date;
+}
+
+export interface StepOutcome {
+  /** The tick id had run already: nothing happened. */
+  duplicate: boolean;
+  /** The sale is closed: its scheduler can go. */
+  closed: boolean;
+  state: SaleState | undefined;
+  admitted: Admitted[];
+  expired: Array<{ userId: string; reason: string }>;
+  removedWaiting: number;
+  active: number;
+  maxActive: number;
+}
+
+interface StepOptions {
+  /** -1: the sale's group size; 0: sweep only. */
+  count: number;
+  tickId?: string;
+  manual?: boolean;
+  /** Waiting entries that joined at or before this instant (ms) expire (MAX_WAIT); 0 keeps them. */
+  cutoffMs?: number;
+}
+
+/**
+ * Admission: the atomic step of admit.lua (sweep what expired, then admit up to a group, VIP first, within the
+ * active cap) and what it announces. The job scheduler of an open sale calls `tick`; an admin calls `admitNow`;
+ * the cleanup sweeps every sale with it.
+ */
+export function createAdmission(deps: AdmissionDeps) {
+  const { redis, keys, saleCache, events, sale, now } = deps;
+  defineAdmissionScripts(redis);
+  const readyWindowMs = Math.round(sale.readyWindowMinutes * 60_000);
+
+  async function step(concertId: number, opts: StepOptions): Promise<StepOutcome> {
+    const reply = await saleCache.run(concertId, () =>
+      redis.frAdmit(
+        keys.sale(concertId),
+        keys.fans(concertId),
+        keys.lane(concertId, 'vip'),
+        keys.lane(concertId, 'normal'),
+        keys.joined(concertId),
+        keys.ready(concertId),
+        keys.sessions(concertId),
+        keys.sessionIds(concertId),
+        keys.queueStats(concertId),
+        keys.queueLog(concertId),
+        keys.admissions(concertId),
+        keys.admitTicks(concertId),
+        now().getTime(),
+        readyWindowMs,
+        opts.tickId ?? '',
+        opts.count,
+        opts.manual ? '1' : '0',
+        opts.cutoffMs ?? 0,
+      ),
+    );
+    const outcome: StepOutcome = {
+      duplicate: reply[0] === 'DUP',
+      closed: reply[0] === 'BOOKING_CLOSED',
+      state: reply[0] === 'BOOKING_CLOSED' ? 'CLOSED' : undefined,
+      admitted: [],
+      expired: [],
+      removedWaiting: 0,
+      active: 0,
+      maxActive: 0,
+    };
+    if (reply[0] !== 'OK') return outcome;
+
+    const [, admitted, expired, removed, active, state, maxActive] = reply;
+    const a = admitted as LuaReply;
+    for (let i = 0; i < a.length; i += 4) {
+      outcome.admitted.push({
+        userId: String(a[i]),
+        lane: a[i + 1] as Lane,
+        ticket: Number(a[i + 2]),
+        readyUntil: new Date(Number(a[i + 3])),
+      });
+    }
+    const e = expired as LuaReply;
+    for (let i = 0; i < e.length; i += 2)
+      outcome.expired.push({ userId: String(e[i]), reason: String(e[i + 1]) });
+    Object.assign(outcome, {
+      removedWaiting: Number(removed),
+      active: Number(active),
+      state: state as SaleState,
+      maxActive: Number(maxActive),
+    });
+
+    for (const fan of outcome.admitted) {
+      events.publish({
+        type: 'queue.admitted',
+        concertId,
+        userId: fan.userId,
+        lane: fan.lane,
+        readyUntil: fan.readyUntil.toISOString(),
+      });
+    }
+    for (const fan of outcome.expired) events.publish({ type: 'queue.expired', concertId, ...fan });
+    if (outcome.admitted.length > 0 || outcome.removedWaiting > 0)
+      events.publish({ type: 'queue.moved', concertId });
+    return outcome;
+  }
+
+  return {
+    step,
+
+    /** One tick of the sale's job scheduler. `tickId` (the job id) makes a retried job a no-op. */
+    tick: (concertId: number, tickId: string) => step(concertId, { count: -1, tickId }),
+
+    /** An admin's "admit N now": the next N, VIP first, still never beyond the active cap. */
+    async admitNow(concertId: number, count: number): Promise<AdmitResult> {
+      const outcome = await step(concertId, { count, manual: true });
+      if (outcome.closed)
+        throw new AppError('BOOKING_CLOSED', 'The sale of this concert is closed', { concertId });
+      if (outcome.state !== 'ON_SALE' && outcome.state !== 'PAUSED') {
+        throw new AppError('QUEUE_NOT_OPEN', 'The sale of this concert has not opened yet', {
+          concertId,
+          state: outcome.state,
+        });
+      }
+      const lanes: Record<Lane, number> = { vip: 0, normal: 0 };
+      for (const fan of outcome.admitted) lanes[fan.lane] += 1;
+      return {
+        concertId,
+        requested: count,
+        admitted: outcome.admitted.length,
+        lanes,
+        active: outcome.active,
+        maxActive: outcome.maxActive,
+      };
+    },
+
+    /**
+     * Sweeps every sale of this prefix: READY windows and sessions that ran out, waiting entries older than
+     * MAX_WAIT_MINUTES. Admission ticks sweep their own sale too; this also covers paused sales.
+     */
+    async cleanup(): Promise<QueueCleanupResult> {
+      const result: QueueCleanupResult = {
+        concerts: 0,
+        waitingRemoved: 0,
+        readyExpired: 0,
+        sessionsExpired: 0,
+      };
+      const cutoffMs = now().getTime() - Math.round(sale.maxWaitMinutes * 60_000);
+      for (const id of await redis.smembers(keys.sales)) {
+        const outcome = await step(Number(id), { count: 0, cutoffMs }).catch((err: unknown) => {
+          if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined;
+          throw err;
+        });
+        if (!outcome || outcome.closed) continue;
+        result.concerts += 1;
+        result.waitingRemoved += outcome.removedWaiting;
+        for (const fan of outcome.expired) {
+          if (fan.reason === 'READY_EXPIRED') result.readyExpired += 1;
+          if (fan.reason === 'SESSION_EXPIRED') result.sessionsExpired += 1;
+        }
+      }
+      return result;
+    },
+  };
+}
+export type Admission = ReturnType<typeof createAdmission>;

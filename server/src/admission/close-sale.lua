@@ -1,0 +1,35 @@
+--[[
+  close-sale: the sale of a concert closes for good. Every waiting fan, every READY fan and every booking
+  session ends in the same step (their access tokens stop working at once); the fans read BOOKING_CLOSED.
+
+  KEYS[1] sale        HASH state, ...
+  KEYS[2] fans        HASH userId -> fan record (dropped: the sale state now answers for every fan)
+  KEYS[3] laneVip     ZSET
+  KEYS[4] laneNormal  ZSET
+  KEYS[5] joined      ZSET
+  KEYS[6] ready       ZSET
+  KEYS[7] sessions    ZSET (access/sessions.lua)
+  KEYS[8] sessionIds  HASH
+  KEYS[9] log         LIST write-behind log: one 'X' row closes every open queue entry of the concert
+  ARGV[1] nowMs       from the injectable clock
+
+  Returns {'OK', previous, waiting, active}  (waiting and active as they were before closing)
+       or {code}                             NO_SALE, NOT_FOUND
+]]
+local rcall = redis.call
+local now = tonumber(ARGV[1])
+
+local meta = rcall('HMGET', KEYS[1], 'state', 'missing')
+local state = meta[1]
+if not state then
+  if meta[2] then return {'NOT_FOUND'} end
+  return {'NO_SALE'}
+end
+if state == 'CLOSED' then return {'OK', state, 0, 0} end
+
+local waiting = rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4])
+local active = rcall('ZCARD', KEYS[6]) + rcall('ZCARD', KEYS[7])
+rcall('HSET', KEYS[1], 'state', 'CLOSED', 'closedAt', string.format('%.0f', now))
+rcall('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
+rcall('RPUSH', KEYS[9], table.concat({ 'X', '0', '', '0', string.format('%.0f', now), 'CLOSED', '' }, '|'))
+return {'OK', state, waiting, active}

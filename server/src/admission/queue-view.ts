@@ -1,0 +1,89 @@
+import type { Redis } from 'ioredis';
+import type { AdminQueueView, Lane, SaleState } from '../../../client-sdk/src/protocol.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { SaleCache } from '../waiting-room/sale-cache.ts';
+
+const LANES: Lane[] = ['vip', 'normal'];
+
+/**
+ * The organiser's view of one waiting room. Read with one pipeline, not atomically: counts may be a step apart,
+ * which a dashboard does not mind and which keeps this off the scripts' path.
+ */
+export function createQueueView(deps: { redis: Redis; keys: Keys; saleCache: SaleCache; now: () => Date }) {
+  const { redis, keys, saleCache, now } = deps;
+
+  return async function queueView(concertId: number, headSize = 10): Promise<AdminQueueView> {
+    await saleCache.ensure(concertId);
+    const nowMs = now().getTime();
+    const live = `(${nowMs}`;
+    const replies =
+      (await redis
+        .pipeline()
+        .hgetall(keys.sale(concertId))
+        .zcard(keys.lane(concertId, 'vip'))
+        .zcard(keys.lane(concertId, 'normal'))
+        .zcount(keys.ready(concertId), live, '+inf')
+        .zcount(keys.sessions(concertId), live, '+inf')
+        .hgetall(keys.queueStats(concertId))
+        .lrange(keys.admissions(concertId), 0, 499)
+        .zrange(keys.lane(concertId, 'vip'), '0', String(headSize - 1))
+        .zrange(keys.lane(concertId, 'normal'), '0', String(headSize - 1))
+        .get(keys.ticketSeq(concertId))
+        .exec()) ?? [];
+    const value = <T>(i: number) => {
+      const [err, v] = replies[i] ?? [];
+      if (err) throw err;
+      return v as T;
+    };
+    const sale = value<Record<string, string>>(0);
+    const stats = value<Record<string, string>>(5);
+    const vip = value<number>(1);
+    const normal = value<number>(2);
+
+    let lastMinute = 0;
+    for (const entry of value<string[]>(6)) {
+      const [at, count] = entry.split('|').map(Number);
+      if (at === undefined || count === undefined || nowMs - at >= 60_000) break;
+      lastMinute += count;
+    }
+
+    const headUsers = [...value<string[]>(7), ...value<string[]>(8)].slice(0, headSize);
+    const records = headUsers.length > 0 ? await redis.hmget(keys.fans(concertId), ...headUsers) : [];
+    const head: AdminQueueView['head'] = [];
+    headUsers.forEach((userId, i) => {
+      const [, lane, ticket, , joinedAt] = (records[i] ?? '').split('|');
+      if (lane !== 'vip' && lane !== 'normal') return;
+      head.push({
+        position: i + 1,
+        userId,
+        lane,
+        ticket: Number(ticket),
+        joinedAt: new Date(Number(joinedAt)).toISOString(),
+      });
+    });
+
+    const perLane = (prefix: string) =>
+      Object.fromEntries(LANES.map((l) => [l, Number(stats[`${prefix}:${l}`] ?? 0)])) as Record<Lane, number>;
+    return {
+      concertId,
+      saleState: sale.state as SaleState,
+      groupSize: Number(sale.groupSize),
+      intervalSeconds: Number(sale.intervalMs) / 1000,
+      maxActive: Number(sale.maxActive),
+      waiting: { vip, normal, total: vip + normal },
+      ready: value<number>(3),
+      entered: value<number>(4),
+      admittedPerSecond: Math.round((lastMinute / 60) * 1000) / 1000,
+      admittedLastMinute: lastMinute,
+      served: perLane('served'),
+      left: perLane('left'),
+      expired: Number(stats.expired ?? 0),
+      lastTicket: Number(value<string | null>(9) ?? 0),
+      shuffle: sale.seed
+        ? { seed: sale.seed, vip: Number(sale.shuffledVip ?? 0), normal: Number(sale.shuffledNormal ?? 0) }
+        : null,
+      head,
+    };
+  };
+}
+export type QueueView = ReturnType<typeof createQueueView>;

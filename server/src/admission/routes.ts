@@ -1,0 +1,97 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { AuthGuards } from '../auth/middleware.ts';
+import { ok } from '../http/context.ts';
+import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
+import { ConcertParams } from '../waiting-room/schemas.ts';
+import type { Admission } from './admit.ts';
+import type { QueueView } from './queue-view.ts';
+import type { Sales } from './sales.ts';
+import {
+  AdminQueueViewSchema,
+  AdmitResultSchema,
+  AdmitSchema,
+  CleanupResultSchema,
+  OpenSaleSchema,
+  QueueViewQuery,
+  SaleViewSchema,
+} from './schemas.ts';
+
+export interface AdmissionRouteDeps {
+  sales: Sales;
+  admission: Admission;
+  queueView: QueueView;
+  guards: AuthGuards;
+}
+
+/** The organiser's controls of a sale (API.md "Admin"); every route needs role admin. */
+export function admissionRoutes({ sales, admission, queueView, guards }: AdmissionRouteDeps) {
+  const common = { tags: ['admin'], security: [{ bearerAuth: [] }], middleware: guards.admin() };
+  const concert = { ...common, request: { params: ConcertParams } };
+  const saleResponses = {
+    200: jsonResponse(SaleViewSchema, 'The sale now'),
+    ...errorResponses(400, 401, 403, 404, 409),
+  };
+  const move = (path: string, summary: string) =>
+    createRoute({ ...concert, method: 'post', path, summary, responses: saleResponses });
+
+  const open = createRoute({
+    ...common,
+    method: 'post',
+    path: '/api/v1/admin/concerts/{concertId}/sale/open',
+    summary: 'Open the sale now (early or on time): shuffles the pre-queue once and starts admission',
+    description:
+      'Optional overrides of ADMIT_GROUP_SIZE, ADMIT_INTERVAL_SECONDS and MAX_ACTIVE_USERS for this sale.',
+    request: {
+      params: ConcertParams,
+      body: { required: false, content: { 'application/json': { schema: OpenSaleSchema } } },
+    },
+    responses: saleResponses,
+  });
+  const pause = move('/api/v1/admin/concerts/{concertId}/sale/pause', 'Pause admission (the queue stays)');
+  const resume = move('/api/v1/admin/concerts/{concertId}/sale/resume', 'Resume admission');
+  const close = move(
+    '/api/v1/admin/concerts/{concertId}/sale/close',
+    'Close the sale: every waiting fan and every booking session ends (BOOKING_CLOSED)',
+  );
+  const admit = createRoute({
+    ...concert,
+    method: 'post',
+    path: '/api/v1/admin/concerts/{concertId}/admit',
+    summary: 'Admit the next `count` fans now (VIP first, never beyond the active cap)',
+    request: { params: ConcertParams, body: jsonBody(AdmitSchema) },
+    responses: {
+      200: jsonResponse(AdmitResultSchema, 'Admitted'),
+      ...errorResponses(400, 401, 403, 404, 409),
+    },
+  });
+  const view = createRoute({
+    ...concert,
+    method: 'get',
+    path: '/api/v1/admin/concerts/{concertId}/queue',
+    summary: 'The waiting room: per lane, ready, entered, admission rate, the head of the queue',
+    request: { params: ConcertParams, query: QueueViewQuery },
+    responses: { 200: jsonResponse(AdminQueueViewSchema, 'Queue'), ...errorResponses(400, 401, 403, 404) },
+  });
+  const cleanup = createRoute({
+    ...common,
+    method: 'post',
+    path: '/api/v1/admin/queue/cleanup',
+    summary: 'Remove entries older than MAX_WAIT_MINUTES and expired READY fans and sessions, every sale',
+    responses: { 200: jsonResponse(CleanupResultSchema, 'Counts'), ...errorResponses(401, 403) },
+  });
+
+  return createRouter()
+    .openapi(open, async (c) =>
+      c.json(ok(await sales.open(c.req.valid('param').concertId, c.req.valid('json'))), 200),
+    )
+    .openapi(pause, async (c) => c.json(ok(await sales.pause(c.req.valid('param').concertId)), 200))
+    .openapi(resume, async (c) => c.json(ok(await sales.resume(c.req.valid('param').concertId)), 200))
+    .openapi(close, async (c) => c.json(ok(await sales.close(c.req.valid('param').concertId)), 200))
+    .openapi(admit, async (c) =>
+      c.json(ok(await admission.admitNow(c.req.valid('param').concertId, c.req.valid('json').count)), 200),
+    )
+    .openapi(view, async (c) =>
+      c.json(ok(await queueView(c.req.valid('param').concertId, c.req.valid('query').head)), 200),
+    )
+    .openapi(cleanup, async (c) => c.json(ok(await admission.cleanup()), 200));
+}

@@ -1,0 +1,314 @@
+import { eq, inArray, ne, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type {
+  CreatedConcert,
+  OpenSaleRequest,
+  SaleState,
+  SaleView,
+} from '../../../client-sdk/src/protocol.ts';
+import { concerts, queueShuffles } from '../../../drizzle/schema.ts';
+import type { Catalog } from '../catalog/service.ts';
+import type { Db } from '../db/client.ts';
+import type { EventSink } from '../events/index.ts';
+import { AppError } from '../http/errors.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { SaleCache, SaleRow } from '../waiting-room/sale-cache.ts';
+import type { LuaReply } from '../waiting-room/scripts.ts';
+import type { SaleJobs, SaleTimes, WaitingRoomJob } from './jobs.ts';
+import { defineAdmissionScripts } from './scripts.ts';
+import { newShuffleSeed, recordedSeed } from './shuffle.ts';
+
+export interface SalesDeps {
+  redis: Redis;
+  keys: Keys;
+  db: Db;
+  saleCache: SaleCache;
+  jobs: SaleJobs;
+  events: EventSink;
+  logger: Logger;
+  now: () => Date;
+  /**
+   * Which concerts `sync` adopts: every concert not CLOSED in MySQL (production: the worker rebuilds its caches
+   * and timers after a restart or a lost Redis), or only those this key prefix registered (tests, where many
+   * prefixes share one database and must not open each other's sales).
+   */
+  syncMode: 'all' | 'registered';
+}
+
+/** A state move refused by a script, as the API's error. */
+function conflict(current: string, concertId: number): AppError {
+  if (current === 'CLOSED')
+    return new AppError('BOOKING_CLOSED', 'The sale of this concert is closed', { concertId });
+  return new AppError('QUEUE_NOT_OPEN', `The sale of this concert is ${current}`, {
+    concertId,
+    state: current,
+  });
+}
+
+/**
+ * The life of a concert's sale: SCHEDULED → QUEUE_OPEN (join window) → ON_SALE ⇄ PAUSED → CLOSED. Every move is
+ * a Lua script on the sale hash (so jobs and admins racing each other see one order), then mirrored to MySQL
+ * `concerts.sale_state` (the durable record and what the public listing shows), then announced as `sale.state`.
+ */
+export function createSales(deps: SalesDeps) {
+  const { redis, keys, db, saleCache, jobs, events, logger, now } = deps;
+  defineAdmissionScripts(redis);
+
+  async function view(concertId: number): Promise<SaleView> {
+    const [state, groupSize, intervalMs, maxActive] = await redis.hmget(
+      keys.sale(concertId),
+      'state',
+      'groupSize',
+      'intervalMs',
+      'maxActive',
+    );
+    return {
+      concertId,
+      saleState: (state ?? 'SCHEDULED') as SaleState,
+      groupSize: Number(groupSize),
+      intervalSeconds: Number(intervalMs) / 1000,
+      maxActive: Number(maxActive),
+    };
+  }
+
+  /** Writes Redis's current state to MySQL (read back, so racing moves converge on the last one). */
+  async function mirror(concertId: number): Promise<SaleState | undefined> {
+    const state = (await redis.hget(keys.sale(concertId), 'state')) as SaleState | null;
+    if (state) await db.update(concerts).set({ saleState: state }).where(eq(concerts.id, concertId));
+    return state ?? undefined;
+  }
+
+  async function saleTimes(concertId: number): Promise<SaleTimes | undefined> {
+    const [state, joinOpensAt, opensAt, closesAt] = await redis.hmget(
+      keys.sale(concertId),
+      'state',
+      'joinOpensAt',
+      'opensAt',
+      'closesAt',
+    );
+    if (!state) return undefined;
+    return {
+      state: state as SaleState,
+      joinOpensAt: Number(joinOpensAt),
+      opensAt: Number(opensAt),
+      closesAt: Number(closesAt),
+    };
+  }
+
+  async function scheduleTimers(concertId: number): Promise<void> {
+    const times = await saleTimes(concertId);
+    if (times) await jobs.scheduleTimers(concertId, times);
+  }
+
+  async function cancelTimers(concertId: number, names: WaitingRoomJob[]): Promise<void> {
+    const times = await saleTimes(concertId);
+    if (times) await jobs.cancelTimers(concertId, times, names);
+  }
+
+  async function startAdmission(concertId: number): Promise<void> {
+    await jobs.startAdmission(concertId, Number(await redis.hget(keys.sale(concertId), 'intervalMs')));
+  }
+
+  async function setState(concertId: number, target: SaleState, from: SaleState[]): Promise<string> {
+    const reply = await saleCache.run(concertId, () =>
+      redis.frSetState(keys.sale(concertId), target, `,${from.join(',')},`),
+    );
+    if (reply[0] === 'CONFLICT') throw conflict(String(reply[1]), concertId);
+    return String(reply[1]);
+  }
+
+  async function applyOverrides(concertId: number, o: OpenSaleRequest): Promise<void> {
+    const set: Partial<typeof concerts.$inferInsert> = {};
+    const cached: Record<string, number> = {};
+    if (o.groupSize !== undefined) {
+      set.admitGroupSize = o.groupSize;
+      cached.groupSize = o.groupSize;
+    }
+    if (o.intervalSeconds !== undefined) {
+      set.admitIntervalSeconds = o.intervalSeconds;
+      cached.intervalMs = Math.round(o.intervalSeconds * 1000);
+    }
+    if (o.maxActive !== undefined) {
+      set.maxActive = o.maxActive;
+      cached.maxActive = o.maxActive;
+    }
+    if (Object.keys(set).length === 0) return;
+    await db.update(concerts).set(set).where(eq(concerts.id, concertId));
+    await redis.hset(keys.sale(concertId), cached);
+  }
+
+  return {
+    view,
+    mirror,
+
+    /** A new concert: cache its sale and schedule its join-window, open and close timers. */
+    async register(row: SaleRow): Promise<void> {
+      await saleCache.fill(row);
+      await scheduleTimers(row.id);
+    },
+
+    /**
+     * Opens the sale (an admin, early or on time, or the timer at bookingOpenAt): the pre-queue is shuffled in the
+     * same step, once; admission starts. Opening an open sale only applies the overrides; an admin's open also
+     * resumes a paused sale. Every step after the script is idempotent, so a retried timer finishes the job.
+     */
+    async open(
+      concertId: number,
+      overrides: OpenSaleRequest = {},
+      opts: { resume?: boolean } = {},
+    ): Promise<SaleView> {
+      const reply = await saleCache.run(concertId, () =>
+        redis.frOpenSale(
+          keys.sale(concertId),
+          keys.fans(concertId),
+          keys.lane(concertId, 'vip'),
+          keys.lane(concertId, 'normal'),
+          keys.queueLog(concertId),
+          now().getTime(),
+          newShuffleSeed(),
+          opts.resume === false ? '0' : '1',
+        ),
+      );
+      if (reply[0] !== 'OK') throw conflict('CLOSED', concertId);
+      const [, previous, state, seed, vip, normal, shuffledNow] = reply as LuaReply;
+      await applyOverrides(concertId, overrides);
+      await mirror(concertId);
+      if (seed) {
+        await db
+          .insert(queueShuffles)
+          .values({
+            concertId,
+            seed: recordedSeed(String(seed)),
+            vipCount: Number(vip),
+            normalCount: Number(normal),
+          })
+          .onDuplicateKeyUpdate({ set: { seed: sql`seed` } });
+      }
+      if (state === 'ON_SALE') await startAdmission(concertId);
+      if (opts.resume !== false) await cancelTimers(concertId, ['queue-open', 'sale-open']);
+      if (previous !== state) {
+        logger.info({ concertId, from: previous, seed, vip, normal }, 'sale opened');
+        events.publish({ type: 'sale.state', concertId, state: 'ON_SALE' });
+      }
+      if (shuffledNow === 1 && Number(vip) + Number(normal) > 0)
+        events.publish({ type: 'queue.moved', concertId });
+      return view(concertId);
+    },
+
+    async pause(concertId: number): Promise<SaleView> {
+      const previous = await setState(concertId, 'PAUSED', ['ON_SALE']);
+      await jobs.stopAdmission(concertId);
+      await mirror(concertId);
+      if (previous !== 'PAUSED') events.publish({ type: 'sale.state', concertId, state: 'PAUSED' });
+      return view(concertId);
+    },
+
+    async resume(concertId: number): Promise<SaleView> {
+      const previous = await setState(concertId, 'ON_SALE', ['PAUSED']);
+      await startAdmission(concertId);
+      await mirror(concertId);
+      if (previous !== 'ON_SALE') events.publish({ type: 'sale.state', concertId, state: 'ON_SALE' });
+      return view(concertId);
+    },
+
+    /** Closes the sale for good: every waiting fan and every session ends (BOOKING_CLOSED). Idempotent. */
+    async close(concertId: number): Promise<SaleView> {
+      const reply = await saleCache.run(concertId, () =>
+        redis.frCloseSale(
+          keys.sale(concertId),
+          keys.fans(concertId),
+          keys.lane(concertId, 'vip'),
+          keys.lane(concertId, 'normal'),
+          keys.joined(concertId),
+          keys.ready(concertId),
+          keys.sessions(concertId),
+          keys.sessionIds(concertId),
+          keys.queueLog(concertId),
+          now().getTime(),
+        ),
+      );
+      const [, previous, waiting, active] = reply;
+      await jobs.stopAdmission(concertId);
+      await cancelTimers(concertId, ['queue-open', 'sale-open', 'sale-close']);
+      await mirror(concertId);
+      if (previous !== 'CLOSED') {
+        logger.info({ concertId, from: previous, waiting, active }, 'sale closed');
+        events.publish({ type: 'sale.state', concertId, state: 'CLOSED' });
+        events.publish({ type: 'queue.moved', concertId });
+      }
+      return view(concertId);
+    },
+
+    /** The join window opened (timer): cosmetic, since enter decides by the clock, but the listing shows it. */
+    async queueOpen(concertId: number): Promise<void> {
+      try {
+        const previous = await setState(concertId, 'QUEUE_OPEN', ['SCHEDULED']);
+        await mirror(concertId);
+        if (previous !== 'QUEUE_OPEN') events.publish({ type: 'sale.state', concertId, state: 'QUEUE_OPEN' });
+      } catch (err) {
+        // Opened early or closed already: the join window has nothing left to do.
+        if (!(err instanceof AppError)) throw err;
+      }
+    },
+
+    /**
+     * The worker role's start: caches every adopted sale from MySQL (Redis wins where it has the sale already,
+     * and MySQL is brought in line), re-schedules its timers, and makes sure every open sale has its scheduler.
+     */
+    async sync(): Promise<number> {
+      const registered =
+        deps.syncMode === 'registered' ? (await redis.smembers(keys.sales)).map(Number) : undefined;
+      if (registered?.length === 0) return 0;
+      const rows = await db
+        .select({
+          id: concerts.id,
+          title: concerts.title,
+          saleState: concerts.saleState,
+          saleOpensAt: concerts.saleOpensAt,
+          saleClosesAt: concerts.saleClosesAt,
+          admitGroupSize: concerts.admitGroupSize,
+          admitIntervalSeconds: concerts.admitIntervalSeconds,
+          maxActive: concerts.maxActive,
+        })
+        .from(concerts)
+        .where(registered ? inArray(concerts.id, registered) : ne(concerts.saleState, 'CLOSED'));
+      for (const row of rows) {
+        await saleCache.fill(row);
+        const state = await redis.hget(keys.sale(row.id), 'state');
+        if (state !== row.saleState) await mirror(row.id);
+        if (state === 'CLOSED') continue;
+        await scheduleTimers(row.id);
+        if (state === 'ON_SALE') await startAdmission(row.id);
+      }
+      return rows.length;
+    },
+  };
+}
+export type Sales = ReturnType<typeof createSales>;
+
+/**
+ * The catalog with the sale wired in: a created concert gets its waiting-room cache and its timers at once. A
+ * failure there does not undo the concert (it is in MySQL); the worker's next start schedules it.
+ */
+export function withSaleTimers(catalog: Catalog, sales: Sales, logger: Logger): Catalog {
+  return {
+    ...catalog,
+    async createConcert(input) {
+      const created: CreatedConcert = await catalog.createConcert(input);
+      await sales
+        .register({
+          id: created.concertId,
+          title: created.title,
+          saleState: created.saleState,
+          saleOpensAt: new Date(created.saleOpensAt),
+          saleClosesAt: new Date(created.saleClosesAt),
+          admitGroupSize: null,
+          admitIntervalSeconds: null,
+          maxActive: null,
+        })
+        .catch((err) => logger.error({ err, concertId: created.concertId }, 'could not schedule the sale'));
+      return created;
+    },
+  };
+}

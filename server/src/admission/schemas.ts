@@ -1,0 +1,82 @@
+import { z } from '@hono/zod-openapi';
+import { LaneSchema } from '../waiting-room/schemas.ts';
+
+/** Admin overrides, each bounded so a typo cannot stall or flood a sale. */
+export const OpenSaleSchema = z
+  .object({
+    groupSize: z.number().int().min(1).max(10_000).optional(),
+    intervalSeconds: z.number().int().min(1).max(3_600).optional(),
+    maxActive: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .strict()
+  .openapi('OpenSaleRequest');
+
+export const MAX_ADMIT_COUNT = 10_000;
+export const AdmitSchema = z
+  .object({ count: z.number().int().min(1).max(MAX_ADMIT_COUNT) })
+  .strict()
+  .openapi('AdmitRequest');
+
+export const QueueViewQuery = z.object({
+  head: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(10)
+    .openapi({ description: 'How many of the head to list' }),
+});
+
+export const SaleViewSchema = z
+  .object({
+    concertId: z.number().int(),
+    saleState: z.enum(['SCHEDULED', 'QUEUE_OPEN', 'ON_SALE', 'PAUSED', 'CLOSED']),
+    groupSize: z.number().int(),
+    intervalSeconds: z.number(),
+    maxActive: z.number().int(),
+  })
+  .openapi('SaleView');
+
+const perLane = z.object({ vip: z.number().int(), normal: z.number().int() });
+
+export const AdmitResultSchema = z
+  .object({
+    concertId: z.number().int(),
+    requested: z.number().int(),
+    admitted: z.number().int(),
+    lanes: perLane,
+    active: z.number().int(),
+    maxActive: z.number().int(),
+  })
+  .openapi('AdmitResult');
+
+export const AdminQueueViewSchema = SaleViewSchema.extend({
+  waiting: perLane.extend({ total: z.number().int() }),
+  ready: z.number().int(),
+  entered: z.number().int(),
+  admittedPerSecond: z.number(),
+  admittedLastMinute: z.number().int(),
+  served: perLane,
+  left: perLane,
+  expired: z.number().int(),
+  lastTicket: z.number().int(),
+  shuffle: z.object({ seed: z.string(), vip: z.number().int(), normal: z.number().int() }).nullable(),
+  head: z.array(
+    z.object({
+      position: z.number().int(),
+      userId: z.string(),
+      lane: LaneSchema,
+      ticket: z.number().int(),
+      joinedAt: z.string(),
+    }),
+  ),
+}).openapi('AdminQueueView');
+
+export const CleanupResultSchema = z
+  .object({
+    concerts: z.number().int(),
+    waitingRemoved: z.number().int(),
+    readyExpired: z.number().int(),
+    sessionsExpired: z.number().int(),
+  })
+  .openapi('QueueCleanupResult');

@@ -1,0 +1,25 @@
+import type { ClientContext, Redis, Result } from 'ioredis';
+import { defineLua, type LuaReply } from '../waiting-room/scripts.ts';
+
+type LuaArgs = Array<string | number>;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
+    frAdmit(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frOpenSale(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frSetState(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frCloseSale(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frLogTake(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frLogAck(...keysAndArgs: LuaArgs): Result<number, Context>;
+  }
+}
+
+export function defineAdmissionScripts(redis: Redis): void {
+  const here = (f: string) => new URL(f, import.meta.url);
+  defineLua(redis, 'frAdmit', here('./admit.lua'), 12);
+  defineLua(redis, 'frOpenSale', here('./open-sale.lua'), 5);
+  defineLua(redis, 'frSetState', here('./set-state.lua'), 1);
+  defineLua(redis, 'frCloseSale', here('./close-sale.lua'), 9);
+  defineLua(redis, 'frLogTake', here('./log-take.lua'), 3);
+  defineLua(redis, 'frLogAck', here('./log-ack.lua'), 2);
+}

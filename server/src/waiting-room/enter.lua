@@ -1,0 +1,81 @@
+--[[
+  enter: put a fan in a concert's waiting room, or find the place it already has (idempotent: a refresh, a
+  double click or a second tab never costs a place).
+
+  KEYS[1]  sale        HASH state, joinOpensAt, closesAt, ... (missing = 1: a cached "no such concert")
+  KEYS[2]  fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
+                       status W waiting, R ready (admitted), E entered (claimed), X expired
+  KEYS[3]  laneVip     ZSET userId -> laneSeq (waiting fans)
+  KEYS[4]  laneNormal  ZSET userId -> laneSeq
+  KEYS[5]  laneSeqVip     STRING counter of the VIP lane's laneSeq
+  KEYS[6]  laneSeqNormal  STRING counter of the normal lane's laneSeq
+  KEYS[7]  ticketSeq   STRING concert-wide ticket counter (both lanes: tickets are dense 1..N)
+  KEYS[8]  joined      ZSET userId -> joinedAtMs (waiting fans)
+  KEYS[9]  ready       ZSET userId -> readyUntilMs
+  KEYS[10] sessionIds  HASH userId -> "jti|expiresAtMs" (access/sessions.lua)
+  KEYS[11] log         LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
+  ARGV[1] userId
+  ARGV[2] lane          'vip' | 'normal' (from the user token's tier, never from the request)
+  ARGV[3] nowMs         from the injectable clock
+  ARGV[4] maxQueueSize  MAX_QUEUE_SIZE: waiting fans over both lanes
+
+  Returns {'OK', created}   created = 1 for a new entry, 0 when the fan already waits, is READY or ENTERED
+       or {'QUEUE_NOT_OPEN', joinOpensAtMs}
+       or {code}            NO_SALE (cache empty: load the sale and retry), NOT_FOUND, BOOKING_CLOSED, QUEUE_FULL
+
+  A fan whose READY window or session is over (EXPIRED) enters again at the back with a new ticket.
+  Order inside a lane is laneSeq order, which is also ticket order: both are issued here in the same step.
+]]
+local rcall = redis.call
+local userId, lane, now, maxSize = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+
+local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'joinOpensAt', 'closesAt')
+local state = meta[1]
+if not state then
+  if meta[2] then return {'NOT_FOUND'} end
+  return {'NO_SALE'}
+end
+if state == 'CLOSED' or now >= tonumber(meta[4]) then return {'BOOKING_CLOSED'} end
+
+local function int(x) return string.format('%.0f', x) end
+local function parse(rec)
+  local s, l, ticket, seq, joinedAt, untilMs, reason =
+    string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|(.*)$')
+  return { s = s, lane = l, ticket = ticket, seq = seq, joined = joinedAt, untilMs = untilMs, reason = reason }
+end
+local function log(kind, f, reason)
+  rcall('RPUSH', KEYS[11], table.concat({ kind, f.ticket, f.lane, f.joined, int(now), reason, userId }, '|'))
+end
+
+local rec = rcall('HGET', KEYS[2], userId)
+if rec then
+  local f = parse(rec)
+  if f.s == 'W' then return {'OK', 0} end
+  if f.s == 'R' then
+    if tonumber(f.untilMs) > now then return {'OK', 0} end
+    -- The READY window ran out and no sweep has seen it yet: record the expiry before the new entry.
+    rcall('ZREM', KEYS[9], userId)
+    log('L', f, 'EXPIRED')
+  elseif f.s == 'E' then
+    local session = rcall('HGET', KEYS[10], userId)
+    local exp = session and tonumber(string.match(session, '|(%d+)$'))
+    if exp and exp > now then return {'OK', 0} end
+    log('L', f, 'ENDED')
+  end
+end
+
+if (state == 'SCHEDULED' or state == 'QUEUE_OPEN') and now < tonumber(meta[3]) then
+  return {'QUEUE_NOT_OPEN', tonumber(meta[3])}
+end
+if rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4]) >= maxSize then return {'QUEUE_FULL'} end
+
+local laneKey, seqKey = KEYS[4], KEYS[6]
+if lane == 'vip' then laneKey, seqKey = KEYS[3], KEYS[5] end
+local ticket = rcall('INCR', KEYS[7])
+local seq = rcall('INCR', seqKey)
+local f = { s = 'W', lane = lane, ticket = tostring(ticket), seq = tostring(seq), joined = int(now), untilMs = '0' }
+rcall('HSET', KEYS[2], userId, table.concat({ 'W', lane, f.ticket, f.seq, f.joined, '0', '' }, '|'))
+rcall('ZADD', laneKey, seq, userId)
+rcall('ZADD', KEYS[8], now, userId)
+log('E', f, '')
+return {'OK', 1}

@@ -1,0 +1,54 @@
+--[[
+  leave: a fan leaves the waiting room. A waiting fan gives up its place; a READY or ENTERED fan gives up its
+  admission slot and its booking session (its access token stops working), so the next tick refills the slot.
+
+  KEYS[1] sale        HASH (see enter.lua)
+  KEYS[2] fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
+  KEYS[3] laneVip     ZSET userId -> laneSeq
+  KEYS[4] laneNormal  ZSET userId -> laneSeq
+  KEYS[5] joined      ZSET userId -> joinedAtMs
+  KEYS[6] ready       ZSET userId -> readyUntilMs
+  KEYS[7] sessions    ZSET userId -> expiresAtMs (access/sessions.lua)
+  KEYS[8] sessionIds  HASH userId -> "jti|expiresAtMs"
+  KEYS[9] stats       HASH counters: left:<lane> counts fans who left a lane from the middle
+  KEYS[10] log        LIST write-behind log
+  ARGV[1] userId
+  ARGV[2] nowMs       from the injectable clock
+
+  Returns {'OK', previous}  previous = W | R | E
+       or {code}            NOT_QUEUED (unknown, expired, or the sale is closed), NOT_FOUND, NO_SALE
+]]
+local rcall = redis.call
+local userId, now = ARGV[1], tonumber(ARGV[2])
+
+local meta = rcall('HMGET', KEYS[1], 'state', 'missing')
+if not meta[1] then
+  if meta[2] then return {'NOT_FOUND'} end
+  return {'NO_SALE'}
+end
+
+local rec = rcall('HGET', KEYS[2], userId)
+if not rec then return {'NOT_QUEUED'} end
+local s, lane, ticket, _, joinedAt, untilMs = string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|')
+
+if s == 'W' then
+  rcall('ZREM', lane == 'vip' and KEYS[3] or KEYS[4], userId)
+  rcall('ZREM', KEYS[5], userId)
+  rcall('HINCRBY', KEYS[9], 'left:' .. lane, 1)
+elseif s == 'R' then
+  if tonumber(untilMs) <= now then return {'NOT_QUEUED'} end
+  rcall('ZREM', KEYS[6], userId)
+elseif s == 'E' then
+  local session = rcall('HGET', KEYS[8], userId)
+  local exp = session and tonumber(string.match(session, '|(%d+)$'))
+  if not (exp and exp > now) then return {'NOT_QUEUED'} end
+  rcall('HDEL', KEYS[8], userId)
+  rcall('ZREM', KEYS[7], userId)
+else
+  return {'NOT_QUEUED'}
+end
+
+rcall('HDEL', KEYS[2], userId)
+rcall('RPUSH', KEYS[10],
+  table.concat({ 'L', ticket, lane, joinedAt, string.format('%.0f', now), 'LEFT', userId }, '|'))
+return {'OK', s}

@@ -1,0 +1,83 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { AuthGuards } from '../auth/middleware.ts';
+import { currentUser, ok } from '../http/context.ts';
+import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
+import { AccessTokenGrantSchema, ConcertParams, QueueStatusSchema } from './schemas.ts';
+import type { WaitingRoom } from './service.ts';
+
+/** The fan's routes of a concert's waiting room (API.md "Waiting room"). Thin: the service does the work. */
+export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
+  // No `persist`: enter and status must not touch MySQL, so the user row is left to the routes that write it.
+  const user = guards.user();
+  const common = {
+    tags: ['waiting room'],
+    security: [{ bearerAuth: [] }],
+    middleware: user,
+    request: { params: ConcertParams },
+  };
+
+  const enter = createRoute({
+    ...common,
+    method: 'post',
+    path: '/api/v1/concerts/{concertId}/queue',
+    summary: 'Enter the waiting room (idempotent: 200 with the same place when already queued)',
+    description:
+      'The lane comes from the user token (tier vip → VIP lane, ahead of the normal lane). Fans who join before ' +
+      'the sale opens are shuffled once inside their lane when it opens; later fans queue in arrival order.',
+    responses: {
+      201: jsonResponse(QueueStatusSchema, 'Entered'),
+      200: jsonResponse(QueueStatusSchema, 'Already in the waiting room: the same place'),
+      ...errorResponses(400, 401, 404, 409, 503),
+    },
+  });
+  const me = createRoute({
+    ...common,
+    method: 'get',
+    path: '/api/v1/concerts/{concertId}/queue/me',
+    summary: 'My place in the waiting room',
+    responses: { 200: jsonResponse(QueueStatusSchema, 'Status'), ...errorResponses(400, 401, 404) },
+  });
+  const leave = createRoute({
+    ...common,
+    method: 'delete',
+    path: '/api/v1/concerts/{concertId}/queue/me',
+    summary: 'Leave the waiting room (a READY or ENTERED fan gives up its slot and session)',
+    responses: {
+      200: jsonResponse(QueueStatusSchema, 'Left: NOT_IN_QUEUE'),
+      ...errorResponses(400, 401, 404),
+    },
+  });
+  const claim = createRoute({
+    ...common,
+    method: 'post',
+    path: '/api/v1/concerts/{concertId}/queue/access-token',
+    summary: 'Claim the concert access token once READY (again while ENTERED: the same session)',
+    responses: {
+      200: jsonResponse(AccessTokenGrantSchema, 'Access token (send as X-Queue-Token)'),
+      ...errorResponses(400, 401, 403, 404, 409),
+    },
+  });
+
+  return createRouter()
+    .openapi(enter, async (c) => {
+      const fan = currentUser(c);
+      const { created, status } = await room.enter(c.req.valid('param').concertId, {
+        id: fan.id,
+        tier: fan.tier,
+      });
+      return created ? c.json(ok(status), 201) : c.json(ok(status), 200);
+    })
+    .openapi(me, async (c) =>
+      c.json(ok(await room.status(c.req.valid('param').concertId, currentUser(c).id)), 200),
+    )
+    .openapi(leave, async (c) =>
+      c.json(ok(await room.leave(c.req.valid('param').concertId, currentUser(c).id)), 200),
+    )
+    .openapi(claim, async (c) => {
+      const { created: _created, ...grant } = await room.claim(
+        c.req.valid('param').concertId,
+        currentUser(c).id,
+      );
+      return c.json(ok(grant), 200);
+    });
+}

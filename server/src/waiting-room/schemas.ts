@@ -1,0 +1,38 @@
+import { z } from '@hono/zod-openapi';
+import { IdParam } from '../http/router.ts';
+
+export const ConcertParams = z.object({
+  concertId: IdParam.openapi({ param: { name: 'concertId', in: 'path' }, example: 1 }),
+});
+
+export const LaneSchema = z.enum(['vip', 'normal']);
+
+export const QueueStatusSchema = z
+  .object({
+    concertId: z.number().int(),
+    concertTitle: z.string(),
+    status: z.enum(['WAITING', 'READY', 'ENTERED', 'EXPIRED', 'NOT_IN_QUEUE', 'BOOKING_CLOSED']),
+    lane: LaneSchema.nullable(),
+    ticket: z.number().int().nullable().openapi({ description: 'Concert-wide, dense 1..N over both lanes' }),
+    laneSeq: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Dense sequence inside the lane: read your place off a `queue:tick` with it' }),
+    position: z.number().int().nullable().openapi({ description: '1-based place while WAITING, else null' }),
+    aheadCount: z.number().int().nullable(),
+    totalWaiting: z.number().int(),
+    estimatedWaitSeconds: z.number().int().nullable().openapi({
+      description: 'From the measured admission rate (moving average); the configured rate before it',
+    }),
+    estimatedEnterAt: z.string().nullable(),
+    canEnter: z.boolean(),
+    readyUntil: z.string().optional().openapi({ description: 'READY: claim the access token before this' }),
+    sessionExpiresAt: z.string().optional().openapi({ description: 'ENTERED: booking allowed until this' }),
+  })
+  .openapi('QueueStatus');
+
+export const AccessTokenGrantSchema = z
+  .object({ accessToken: z.string(), expiresAt: z.string(), status: z.literal('ENTERED') })
+  .openapi('AccessTokenGrant');

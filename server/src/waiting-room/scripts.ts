@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import type { ClientContext, Redis, Result } from 'ioredis';
+import { AppError, notFound } from '../http/errors.ts';
+
+/** What a Lua script of the waiting room answers: arrays of strings, integers and arrays. */
+export type LuaReply = Array<string | number | LuaReply>;
+type LuaArgs = Array<string | number>;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
+    frEnter(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frStatus(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frLeave(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frClaim(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+  }
+}
+
+/**
+ * Registers a Lua file as an ioredis command once per connection (EVALSHA, falling back to EVAL after a
+ * SCRIPT FLUSH or a failover). Every script names its keys in its contract header.
+ */
+export function defineLua(redis: Redis, name: string, file: URL, numberOfKeys: number): void {
+  if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') return;
+  redis.defineCommand(name, { numberOfKeys, lua: readFileSync(file, 'utf8') });
+}
+
+export function defineWaitingRoomScripts(redis: Redis): void {
+  const here = (f: string) => new URL(f, import.meta.url);
+  defineLua(redis, 'frEnter', here('./enter.lua'), 11);
+  defineLua(redis, 'frStatus', here('./status.lua'), 5);
+  defineLua(redis, 'frLeave', here('./leave.lua'), 10);
+  defineLua(redis, 'frClaim', here('./claim.lua'), 6);
+}
+
+/**
+ * The one table from the scripts' return codes to the API's errors. `NO_SALE` never gets here: callers load the
+ * sale into the cache and run the script again.
+ */
+export function scriptError(code: string, concertId: number, extra?: string | number): Error {
+  switch (code) {
+    case 'NOT_FOUND':
+      return notFound('Concert', { concertId });
+    case 'NOT_QUEUED':
+      return new AppError('NOT_FOUND', 'You are not in the waiting room of this concert', { concertId });
+    case 'BOOKING_CLOSED':
+      return new AppError('BOOKING_CLOSED', 'Booking for this concert has closed', { concertId });
+    case 'QUEUE_NOT_OPEN':
+      return new AppError(
+        'QUEUE_NOT_OPEN',
+        'The waiting room of this concert is not open yet',
+        typeof extra === 'number' ? { concertId, opensAt: new Date(extra).toISOString() } : { concertId },
+      );
+    case 'QUEUE_FULL':
+      return new AppError('QUEUE_FULL', 'The waiting room is full; try again shortly', { concertId }, 30);
+    case 'NOT_ADMITTED':
+      return new AppError(
+        'NOT_ADMITTED',
+        'Not admitted: an access token is issued only while your status is READY (or ENTERED)',
+        { concertId },
+      );
+    default:
+      return new Error(`unexpected reply ${code} from a waiting-room script (concert ${concertId})`);
+  }
+}

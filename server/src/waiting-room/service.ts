@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type {
+  AccessTokenGrant,
+  Lane,
+  QueueStatus,
+  QueueTick,
+  SaleState,
+} from '../../../client-sdk/src/protocol.ts';
+import type { AccessTokens } from '../access/tokens.ts';
+import type { Config } from '../config/index.ts';
+import type { EventSink } from '../events/index.ts';
+import { readLaneTick } from '../realtime/tick.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { SaleCache } from './sale-cache.ts';
+import { defineWaitingRoomScripts, type LuaReply, scriptError } from './scripts.ts';
+import { admissionRate, parseStatus, toQueueStatus } from './status.ts';
+
+export interface WaitingRoomDeps {
+  redis: Redis;
+  keys: Keys;
+  saleCache: SaleCache;
+  accessTokens: AccessTokens;
+  events: EventSink;
+  sale: Config['sale'];
+  now: () => Date;
+}
+
+export interface Fan {
+  id: string;
+  /** From the user token's tier claim: the lane is never taken from a request body. */
+  tier: Lane;
+}
+
+/**
+ * The fan's side of a concert's waiting room: enter, status, leave, and the claim of the access token once
+ * admitted. Everything is in Redis under the concert's hash tag, one Lua script per step; enter and status never
+ * touch MySQL (the sale cache answers, see sale-cache.ts).
+ */
+export function createWaitingRoom(deps: WaitingRoomDeps) {
+  const { redis, keys, saleCache, accessTokens, events, sale, now } = deps;
+  defineWaitingRoomScripts(redis);
+  const sessionMs = Math.round(sale.sessionMinutes * 60_000);
+
+  const statusArgs = (concertId: number, userId: string, nowMs: number) => [
+    keys.sale(concertId),
+    keys.fans(concertId),
+    keys.lane(concertId, 'vip'),
+    keys.lane(concertId, 'normal'),
+    keys.sessionIds(concertId),
+    userId,
+    nowMs,
+  ];
+
+  async function status(concertId: number, userId: string): Promise<QueueStatus> {
+    const nowMs = now().getTime();
+    const reply = await saleCache.run(concertId, () =>
+      redis.frStatus(...statusArgs(concertId, userId, nowMs)),
+    );
+    return toQueueStatus(concertId, parseStatus(reply), nowMs);
+  }
+
+  const firstCode = (replies: [LuaReply, LuaReply]) => replies[0][0];
+
+  /** Runs a pipeline of [step, status] in one round trip and returns both replies. */
+  async function withStatus(pipeline: ReturnType<Redis['pipeline']>): Promise<[LuaReply, LuaReply]> {
+    const replies = (await pipeline.exec()) ?? [];
+    const out: LuaReply[] = [];
+    for (const [err, reply] of replies) {
+      if (err) throw err;
+      out.push(reply as LuaReply);
+    }
+    return [out[0] ?? [], out[1] ?? []];
+  }
+
+  return {
+    status,
+
+    /** 201 for a new entry, 200 for the place the fan already has (created false). */
+    async enter(concertId: number, fan: Fan): Promise<{ created: boolean; status: QueueStatus }> {
+      const nowMs = now().getTime();
+      const [entered, current] = await saleCache.run(
+        concertId,
+        () =>
+          withStatus(
+            redis
+              .pipeline()
+              .frEnter(
+                keys.sale(concertId),
+                keys.fans(concertId),
+                keys.lane(concertId, 'vip'),
+                keys.lane(concertId, 'normal'),
+                keys.laneSeq(concertId, 'vip'),
+                keys.laneSeq(concertId, 'normal'),
+                keys.ticketSeq(concertId),
+                keys.joined(concertId),
+                keys.ready(concertId),
+                keys.sessionIds(concertId),
+                keys.queueLog(concertId),
+                fan.id,
+                fan.tier,
+                nowMs,
+                sale.maxQueueSize,
+              )
+              .frStatus(...statusArgs(concertId, fan.id, nowMs)),
+          ),
+        firstCode,
+      );
+      const [code, extra] = entered;
+      if (code !== 'OK') throw scriptError(String(code), concertId, extra as number);
+      return { created: extra === 1, status: toQueueStatus(concertId, parseStatus(current), nowMs) };
+    },
+
+    /** Leaves the queue (or gives up an admission slot or a booking session). 404 when not queued. */
+    async leave(concertId: number, userId: string): Promise<QueueStatus> {
+      const nowMs = now().getTime();
+      const [left, current] = await saleCache.run(
+        concertId,
+        () =>
+          withStatus(
+            redis
+              .pipeline()
+              .frLeave(
+                keys.sale(concertId),
+                keys.fans(concertId),
+                keys.lane(concertId, 'vip'),
+                keys.lane(concertId, 'normal'),
+                keys.joined(concertId),
+                keys.ready(concertId),
+                keys.sessions(concertId),
+                keys.sessionIds(concertId),
+                keys.queueStats(concertId),
+                keys.queueLog(concertId),
+                userId,
+                nowMs,
+              )
+              .frStatus(...statusArgs(concertId, userId, nowMs)),
+          ),
+        firstCode,
+      );
+      if (left[0] !== 'OK') throw scriptError(String(left[0]), concertId);
+      // Fans behind a waiting fan moved up; a freed READY/ENTERED slot is refilled by the next admission step.
+      if (left[1] === 'W') events.publish({ type: 'queue.moved', concertId });
+      return toQueueStatus(concertId, parseStatus(current), nowMs);
+    },
+
+    /**
+     * READY → ENTERED: opens the fan's booking session and signs its access token. Claiming again while the
+     * session lives returns the same session (same jti and expiry), freshly signed.
+     */
+    async claim(concertId: number, userId: string): Promise<AccessTokenGrant & { created: boolean }> {
+      const nowMs = now().getTime();
+      const reply = await saleCache.run(concertId, () =>
+        redis.frClaim(
+          keys.sale(concertId),
+          keys.fans(concertId),
+          keys.ready(concertId),
+          keys.sessions(concertId),
+          keys.sessionIds(concertId),
+          keys.queueLog(concertId),
+          userId,
+          randomUUID(),
+          nowMs,
+          sessionMs,
+        ),
+      );
+      const [code, jti, exp, created] = reply;
+      if (code !== 'OK') throw scriptError(String(code), concertId);
+      const expiresAt = new Date(Number(exp));
+      const accessToken = await accessTokens.sign({ userId, concertId, jti: String(jti), expiresAt });
+      return { accessToken, expiresAt: expiresAt.toISOString(), status: 'ENTERED', created: created === 1 };
+    },
+
+    /**
+     * The concert's `queue:tick` snapshot for the real-time gateway: both lanes' sampled marks, the sale state
+     * and the admission rate (0 before the sale admits, so clients fall back to their last status's estimate).
+     */
+    async tick(concertId: number): Promise<QueueTick | undefined> {
+      const [vip, normal, meta] = await Promise.all([
+        readLaneTick(redis, keys.lane(concertId, 'vip')),
+        readLaneTick(redis, keys.lane(concertId, 'normal')),
+        redis.hmget(keys.sale(concertId), 'state', 'rate', 'groupSize', 'intervalMs'),
+      ]);
+      const [state, rate, groupSize, intervalMs] = meta;
+      if (!state) return undefined;
+      const saleState = state as SaleState;
+      const selling = saleState === 'ON_SALE' || saleState === 'PAUSED';
+      const admitRate = selling
+        ? admissionRate({
+            saleState,
+            measuredRate: rate ? Number(rate) : undefined,
+            groupSize: Number(groupSize),
+            intervalMs: Number(intervalMs),
+          })
+        : 0;
+      return { concertId, at: now().getTime(), saleState, lanes: { vip, normal }, admitRate };
+    },
+  };
+}
+export type WaitingRoom = ReturnType<typeof createWaitingRoom>;

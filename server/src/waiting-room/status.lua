@@ -1,0 +1,61 @@
+--[[
+  status: where a fan stands in a concert's waiting room, read in one consistent step.
+
+  KEYS[1] sale        HASH (see enter.lua)
+  KEYS[2] fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
+  KEYS[3] laneVip     ZSET userId -> laneSeq
+  KEYS[4] laneNormal  ZSET userId -> laneSeq
+  KEYS[5] sessionIds  HASH userId -> "jti|expiresAtMs"
+  ARGV[1] userId
+  ARGV[2] nowMs       from the injectable clock
+
+  Returns {'OK', saleState, title, status, lane, ticket, laneSeq, position, totalWaiting, untilMs,
+           opensAt, rate, groupSize, intervalMs}
+    status    WAITING | READY | ENTERED | EXPIRED | NOT_IN_QUEUE | BOOKING_CLOSED
+    lane      '' when the fan is not known; ticket, laneSeq, position 0 when they do not apply
+    position  1-based: the whole VIP lane goes before the normal lane, laneSeq order inside a lane
+    untilMs   readyUntil (READY) or the session's expiry (ENTERED), else 0
+    rate      measured admissions per second as a string ('' before any was measured)
+       or {code}  NO_SALE, NOT_FOUND
+
+  READY past its window and ENTERED without a live session read as EXPIRED at once, before any sweep.
+]]
+local rcall = redis.call
+local userId, now = ARGV[1], tonumber(ARGV[2])
+
+local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'title', 'closesAt', 'opensAt', 'rate', 'groupSize',
+  'intervalMs')
+local state = meta[1]
+if not state then
+  if meta[2] then return {'NOT_FOUND'} end
+  return {'NO_SALE'}
+end
+
+local vip, normal = rcall('ZCARD', KEYS[3]), rcall('ZCARD', KEYS[4])
+local status, lane, ticket, seq, position, untilMs = 'NOT_IN_QUEUE', '', 0, 0, 0, 0
+
+local rec = rcall('HGET', KEYS[2], userId)
+if rec then
+  local s, l, t, q, _, u = string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|')
+  lane, ticket, seq = l, tonumber(t), tonumber(q)
+  if s == 'W' then
+    status = 'WAITING'
+    if l == 'vip' then
+      position = (rcall('ZRANK', KEYS[3], userId) or 0) + 1
+    else
+      position = vip + (rcall('ZRANK', KEYS[4], userId) or 0) + 1
+    end
+  elseif s == 'R' then
+    if tonumber(u) > now then status, untilMs = 'READY', tonumber(u) else status = 'EXPIRED' end
+  elseif s == 'E' then
+    local session = rcall('HGET', KEYS[5], userId)
+    local exp = session and tonumber(string.match(session, '|(%d+)$'))
+    if exp and exp > now then status, untilMs = 'ENTERED', exp else status = 'EXPIRED' end
+  else
+    status = 'EXPIRED'
+  end
+end
+if state == 'CLOSED' or now >= tonumber(meta[4]) then status, position, untilMs = 'BOOKING_CLOSED', 0, 0 end
+
+return {'OK', state, meta[3] or '', status, lane, ticket, seq, position, vip + normal, untilMs,
+  tonumber(meta[5]) or 0, meta[6] or '', tonumber(meta[7]) or 0, tonumber(meta[8]) or 0}
