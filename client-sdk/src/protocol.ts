@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'QUEUE_NOT_OPEN',
   'BOOKING_CLOSED',
   'ALREADY_PROCESSING',
+  'ALREADY_EXTENDED',
+  'ALREADY_CANCELLED',
   'SEAT_LIMIT_EXCEEDED',
   'CHARGE_LIMIT_EXCEEDED',
   'IDEMPOTENCY_KEY_REUSED',
@@ -113,6 +115,102 @@ export interface Seat {
   status: SeatStatus;
 }
 
+/** GET /api/v1/concerts/{concertId}/schedules/{scheduleId}/seats (access token). */
+export interface SeatMap {
+  scheduleInfo: Schedule;
+  seats: Seat[];
+}
+
+export type ReservationStatus = 'HELD' | 'PAID' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
+
+export interface CreateReservationRequest {
+  scheduleId: number;
+  seatIds: number[];
+}
+
+export interface ReservationSeat {
+  seatId: number;
+  label: string;
+  price: number;
+}
+
+/** A seat hold and what became of it. A HELD reservation past `expiresAt` reads as EXPIRED at once. */
+export interface Reservation {
+  reservationId: number;
+  /** Human-readable, printed on the ticket: `FR-YYMMDD-XXXXXXXX`. */
+  reservationNumber: string;
+  userId: string;
+  concertId: number;
+  scheduleId: number;
+  seats: ReservationSeat[];
+  totalAmount: number;
+  status: ReservationStatus;
+  /** True once the one extension of this hold was used. */
+  extended: boolean;
+  reservedAt: string;
+  expiresAt: string;
+  paidAt: string | null;
+  /** When it stopped being live (expired, cancelled, refunded). */
+  closedAt: string | null;
+}
+
+export type LedgerType = 'CHARGE' | 'PAYMENT' | 'REFUND';
+
+/** GET /api/v1/points. `balance` always equals `totalCharged - totalUsed` and the sum of the ledger. */
+export interface Points {
+  userId: string;
+  balance: number;
+  totalCharged: number;
+  /** Points spent on payments, net of refunds. */
+  totalUsed: number;
+  lastUpdated: string;
+}
+
+export interface ChargeRequest {
+  amount: number;
+}
+
+export interface ChargeResult {
+  userId: string;
+  chargedAmount: number;
+  balance: number;
+  /** The ledger entry of this charge. */
+  transactionId: number;
+  chargedAt: string;
+}
+
+export interface LedgerEntry {
+  transactionId: number;
+  type: LedgerType;
+  /** Signed: positive for CHARGE and REFUND, negative for PAYMENT. */
+  amount: number;
+  balanceAfter: number;
+  reservationId: number | null;
+  createdAt: string;
+}
+
+/** GET /api/v1/points/history: newest first; pass `nextCursor` as `cursor` for the next page. */
+export interface LedgerPage {
+  items: LedgerEntry[];
+  nextCursor: string | null;
+}
+
+export interface PaymentRequest {
+  reservationId: number;
+}
+
+export interface Payment {
+  paymentId: number;
+  reservationId: number;
+  userId: string;
+  amount: number;
+  paymentMethod: 'POINTS';
+  status: 'COMPLETED' | 'REFUNDED';
+  paidAt: string;
+  refundedAt: string | null;
+  reservation: { reservationNumber: string; seats: ReservationSeat[] };
+}
+
 export interface HealthReport {
   status: 'ok' | 'degraded';
   checks: Record<'redis' | 'mysql', { ok: boolean; latencyMs: number; error?: string }>;
@@ -127,6 +225,8 @@ export interface QueueStatus {
   status: QueueState;
   lane: Lane | null;
   ticket: number | null;
+  /** The fan's dense sequence number inside its lane: what a client needs to read its place off a `queue:tick`. */
+  laneSeq?: number | null;
   /** 1-based place while WAITING, else null. */
   position: number | null;
   aheadCount: number | null;
@@ -136,6 +236,111 @@ export interface QueueStatus {
   canEnter: boolean;
   readyUntil?: string;
   sessionExpiresAt?: string;
+}
+
+/** POST /api/v1/concerts/{concertId}/queue/access-token: the booking pass of a READY (or ENTERED) fan. */
+export interface AccessTokenGrant {
+  accessToken: string;
+  expiresAt: string;
+  status: 'ENTERED';
+}
+
+/** Admin: a concert's sale and the admission knobs in force (configuration unless overridden at open). */
+export interface SaleView {
+  concertId: number;
+  saleState: SaleState;
+  groupSize: number;
+  intervalSeconds: number;
+  maxActive: number;
+}
+
+/** POST /api/v1/admin/concerts/{concertId}/sale/open: every knob optional; the configuration fills the rest. */
+export interface OpenSaleRequest {
+  groupSize?: number;
+  intervalSeconds?: number;
+  maxActive?: number;
+}
+
+/** POST /api/v1/admin/concerts/{concertId}/admit {count}: admitted now, never beyond the active cap. */
+export interface AdmitResult {
+  concertId: number;
+  requested: number;
+  admitted: number;
+  lanes: Record<Lane, number>;
+  /** Fans READY or ENTERED after this admission. */
+  active: number;
+  maxActive: number;
+}
+
+/** GET /api/v1/admin/concerts/{concertId}/queue */
+export interface AdminQueueView extends SaleView {
+  waiting: Record<Lane, number> & { total: number };
+  /** Admitted, access token not claimed yet (readyUntil in the future). */
+  ready: number;
+  /** Holding a live booking session. */
+  entered: number;
+  /** Fans admitted per second, averaged over the last minute. */
+  admittedPerSecond: number;
+  admittedLastMinute: number;
+  /** Since the queue opened, per lane: admitted, and left while waiting (leave, cleanup). */
+  served: Record<Lane, number>;
+  left: Record<Lane, number>;
+  /** Fans whose READY window or session ran out. */
+  expired: number;
+  /** Tickets handed out so far (dense 1..N over both lanes). */
+  lastTicket: number;
+  /** The pre-queue shuffle, once it happened: its seed reproduces the permutation (admission/shuffle.ts). */
+  shuffle: { seed: string; vip: number; normal: number } | null;
+  /** The next fans to be admitted, VIP lane first. */
+  head: Array<{ position: number; userId: string; lane: Lane; ticket: number; joinedAt: string }>;
+}
+
+/** POST /api/v1/admin/queue/cleanup */
+export interface QueueCleanupResult {
+  concerts: number;
+  /** Waiting longer than MAX_WAIT_MINUTES. */
+  waitingRemoved: number;
+  readyExpired: number;
+  sessionsExpired: number;
+}
+
+/** GET /api/v1/admin/concerts/{concertId}/stats: the dashboard's seat and money totals over every schedule. */
+export interface SalesStats {
+  concertId: number;
+  at: string;
+  /** A hold past its time counts as available, as every seat reader sees it. */
+  seats: { total: number; available: number; held: number; sold: number };
+  /** Won of the reservations that are PAID now (a refund takes its amount out). */
+  revenue: number;
+  reservations: { held: number; paid: number; cancelled: number; expired: number; refunded: number };
+}
+
+/** POST /api/v1/admin/concerts/{concertId}/simulate: synthetic fans for a demo drop. */
+export interface SimulateRequest {
+  /** 1..2000 */
+  fans: number;
+  /** Share on the VIP lane, 0..1 (default 0.1). */
+  vipShare?: number;
+  /** Share of admitted fans that pay for their hold, 0..1 (default 0.8). */
+  buyShare?: number;
+  /** Joins spread over this many seconds (default 3). */
+  joinSeconds?: number;
+}
+
+/** A simulation's progress (the POST's 202 answer and GET .../simulate). */
+export interface Simulation {
+  simulationId: string;
+  concertId: number;
+  fans: number;
+  startedAt: string;
+  finishedAt: string | null;
+  joined: number;
+  admitted: number;
+  held: number;
+  paid: number;
+  gaveUp: number;
+  /** Error codes the simulated fans met, counted. */
+  errors: Record<string, number>;
 }
 
 /* ---------------------------------------------------------------- Socket.IO (path /socket.io) */
@@ -190,13 +395,13 @@ export interface QueueTick {
 export interface LaneTick {
   /** Fans waiting in this lane now. */
   waiting: number;
-  /** Every ticket of this lane at or below this one has left the lane (admitted or gone). */
-  servedThrough: number;
   /**
-   * Fans who left this lane from the middle, counted per ticket range: `[fromTicket, toTicket, count]`, ranges
-   * ascending and widening away from the head, so the packet stays small whatever the queue size.
+   * A sampled map from lane sequence number to 0-based rank: `[laneSeq, rank]` of the fan at that rank, ascending.
+   * The first mark is the head of the lane. Marks are at most max(10, 2% of their rank) ranks apart, and a mark
+   * is left out when nobody left the lane between it and the previous one, so without leaves from the middle the
+   * list is just the head. Empty when the lane is empty.
    */
-  leftAhead: Array<[number, number, number]>;
+  marks: Array<[number, number]>;
 }
 
 export interface ReservationUpdate {

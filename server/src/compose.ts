@@ -1,26 +1,54 @@
+import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import { createAccessSessions } from './access/sessions.ts';
 import { createAccessTokens } from './access/tokens.ts';
+import { createAdmission } from './admission/admit.ts';
+import { createSaleJobs } from './admission/jobs.ts';
+import { createQueueView } from './admission/queue-view.ts';
+import { admissionRoutes } from './admission/routes.ts';
+import { createSales, withSaleTimers } from './admission/sales.ts';
+import { createAdmissionWorker } from './admission/worker.ts';
 import { createAuthGuards } from './auth/middleware.ts';
 import { authRoutes } from './auth/routes.ts';
 import { createUserTokens } from './auth/user-tokens.ts';
 import { createUserDirectory } from './auth/users.ts';
+import { createHoldQueue, startHoldWorker } from './booking/expiry-jobs.ts';
+import { bookingRoutes } from './booking/routes.ts';
+import { createBooking } from './booking/service.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { createCatalog } from './catalog/service.ts';
 import type { Config } from './config/index.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
+import { createSalesStats } from './dashboard/stats.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { type EventSink, fanOut } from './events/index.ts';
 import { createHttpApp } from './http/app.ts';
 import type { Logger } from './logging/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { createRateLimits, createSocketEventLimiter } from './ops/rate-limit.ts';
 import { opsRoutes } from './ops/routes.ts';
+import { paymentRoutes } from './payments/routes.ts';
+import { createPayments } from './payments/service.ts';
+import { createSocketSink } from './realtime/emitter-sink.ts';
+import { createGateway } from './realtime/gateway.ts';
 import { connectRedis, createRedis } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
+import { simulateRoutes } from './simulate/routes.ts';
+import { createSimulator } from './simulate/simulator.ts';
+import { webDemoRoutes } from './static/web-demo.ts';
+import { waitingRoomRoutes } from './waiting-room/routes.ts';
+import { createSaleCache } from './waiting-room/sale-cache.ts';
+import { createWaitingRoom } from './waiting-room/service.ts';
 
 export interface ServiceOptions {
   logger: Logger;
   events?: EventSink;
   now?: () => Date;
+  /**
+   * Which concerts the worker role adopts at start (admission/sales.ts `sync`): `all` not CLOSED in MySQL
+   * (default, production), or only those this key prefix registered (tests: many prefixes share one database).
+   */
+  salesSync?: 'all' | 'registered';
 }
 
 /**
@@ -36,14 +64,72 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const now = opts.now ?? (() => new Date());
   const keys = createKeys(config.redisPrefix);
   const metrics = createMetrics();
-  // Every domain event is counted; extra sinks (the socket emitter, a test's recorder) come from the caller.
-  const events = fanOut(metrics.sink, ...(opts.events ? [opts.events] : []));
+  const rateLimits = createRateLimits(redis, keys.prefix, config);
+  // Domain events become socket packets through the Redis emitter, from an API replica or a worker alike. The
+  // status and tick sources are read only when an event arrives, after everything below is built.
+  const socketSink = createSocketSink({
+    redis,
+    keys,
+    logger: opts.logger,
+    queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
+    queueTick: (concertId) => waitingRoom.tick(concertId),
+  });
+  // Every domain event is counted and pushed; a test may add a recorder of its own.
+  const events = fanOut(metrics.sink, socketSink, ...(opts.events ? [opts.events] : []));
   const userTokens = createUserTokens(config.auth);
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
   const catalog = createCatalog(database.db, now);
   const accessSessions = createAccessSessions(redis, keys, now);
   const accessTokens = createAccessTokens(config.accessTokenSecret, accessSessions, now);
+  const holdQueue = createHoldQueue(config, keys, opts.logger);
+  const booking = createBooking({
+    db: database.db,
+    config,
+    logger: opts.logger,
+    events,
+    expiry: holdQueue,
+    now,
+  });
+  const payments = createPayments({ booking, config, logger: opts.logger, accessSessions });
+  // Waiting room and admission: the sale cache serves enter and status without MySQL; sale timers and the
+  // admission scheduler are BullMQ jobs produced here (API role) and run by the worker role.
+  const saleCache = createSaleCache({ redis, keys, db: database.db, sale: config.sale });
+  const saleJobs = createSaleJobs(config.redisUrl, keys);
+  const sales = createSales({
+    redis,
+    keys,
+    db: database.db,
+    saleCache,
+    jobs: saleJobs,
+    events,
+    logger: opts.logger,
+    now,
+    syncMode: opts.salesSync ?? 'all',
+  });
+  const admission = createAdmission({ redis, keys, saleCache, events, sale: config.sale, now });
+  const queueView = createQueueView({ redis, keys, saleCache, now });
+  const waitingRoom = createWaitingRoom({
+    redis,
+    keys,
+    saleCache,
+    accessTokens,
+    events,
+    sale: config.sale,
+    now,
+  });
+  // The dashboard's "simulate a drop": synthetic fans through the same services as REST.
+  const simulator = createSimulator({
+    waitingRoom,
+    booking,
+    catalog,
+    users,
+    logger: opts.logger,
+    buy: async (userId, hold) => {
+      await payments.points.charge(userId, hold.totalAmount);
+      await payments.payments.pay(userId, hold.reservationId);
+    },
+  });
 
   return {
     config,
@@ -53,14 +139,31 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     keys,
     events,
     metrics,
+    rateLimits,
     now,
     userTokens,
     users,
     guards,
-    catalog,
+    // A created concert gets its sale cache and timers at once.
+    catalog: withSaleTimers(catalog, sales, opts.logger),
     accessSessions,
     accessTokens,
+    holdQueue,
+    booking,
+    payments,
+    saleCache,
+    saleJobs,
+    sales,
+    admission,
+    queueView,
+    waitingRoom,
+    salesStats: createSalesStats(database.db),
+    simulator,
     async close() {
+      simulator.stop();
+      socketSink.close();
+      await saleJobs.close().catch(() => undefined);
+      await holdQueue.close().catch(() => undefined);
       await Promise.allSettled([database.close(), redis.quit()]);
     },
   };
@@ -72,12 +175,72 @@ export function createApp(services: Services) {
   return createHttpApp({
     logger: services.logger,
     metrics: services.metrics.httpMiddleware,
+    guards: [
+      ['/api/v1/concerts/:concertId/queue', services.rateLimits.limit('queue')],
+      ['/api/v1/concerts/:concertId/queue/*', services.rateLimits.limit('queue')],
+      ['/api/v1/reservations', services.rateLimits.limit('booking')],
+      ['/api/v2/reservations', services.rateLimits.limit('booking')],
+      ['/api/v1/points/charge', services.rateLimits.limit('booking')],
+      ['/api/v1/payments', services.rateLimits.limit('booking')],
+    ],
     routers: [
       opsRoutes(services),
       authRoutes(services.userTokens),
       catalogRoutes(services.catalog, services.guards),
+      bookingRoutes({
+        booking: services.booking,
+        guards: services.guards,
+        accessTokens: services.accessTokens,
+        cancel: services.payments.payments.cancel,
+        idempotency: services.payments.idempotency,
+      }),
+      paymentRoutes({
+        payments: services.payments,
+        booking: services.booking,
+        guards: services.guards,
+        accessTokens: services.accessTokens,
+      }),
+      waitingRoomRoutes(services.waitingRoom, services.guards),
+      admissionRoutes({
+        sales: services.sales,
+        admission: services.admission,
+        queueView: services.queueView,
+        guards: services.guards,
+      }),
+      dashboardRoutes(services.salesStats, services.guards),
+      simulateRoutes(services.simulator, services.guards, (id) => services.catalog.findConcert(id)),
     ],
+    // The fan page at / and the organiser dashboard at /admin.html (web-demo/dist).
+    extra: webDemoRoutes(),
   });
+}
+
+/**
+ * The Socket.IO gateway on this process's HTTP server (api role): queue and seat watches, personal pushes. Its
+ * Redis adapter lets a fan connected to any replica receive what any replica or worker emits.
+ */
+export function createRealtime(httpServer: HttpServer, services: Services) {
+  const gateway = createGateway(httpServer, {
+    logger: services.logger,
+    redisUrl: services.config.redisUrl,
+    channel: services.keys.socketChannel,
+    userTokens: services.userTokens,
+    accessTokens: services.accessTokens,
+    queueStatus: (concertId, user) => services.waitingRoom.status(concertId, user.id),
+    seatSnapshot: async (scheduleId) => {
+      const { concertId } = await services.booking.scheduleOf(scheduleId);
+      const map = await services.booking.seatMap(concertId, scheduleId);
+      return { scheduleId, concertId, seats: map.seats };
+    },
+    eventLimiter: createSocketEventLimiter(services.config.rateLimits.socketEvents),
+    now: services.now,
+  });
+  const gauge = services.metrics.socketsConnected;
+  gateway.io.on('connection', (socket) => {
+    gauge.inc();
+    socket.once('disconnect', () => gauge.dec());
+  });
+  return gateway;
 }
 
 /** A background part of the worker role: BullMQ workers, job schedulers, sweepers. */
@@ -93,6 +256,31 @@ export interface BackgroundPart {
  */
 export async function createWorkers(services: Services): Promise<BackgroundPart[]> {
   const parts: BackgroundPart[] = [];
+  parts.push(
+    await startHoldWorker({
+      config: services.config,
+      keys: services.keys,
+      logger: services.logger,
+      queue: services.holdQueue,
+      expire: services.booking.expire,
+      sweep: async () => ({
+        ...(await services.booking.sweep()),
+        idempotencyKeysPurged: await services.payments.idempotency.purgeExpired(),
+      }),
+    }),
+  );
+  parts.push(
+    await createAdmissionWorker({
+      config: services.config,
+      redis: services.redis,
+      keys: services.keys,
+      logger: services.logger,
+      database: services.database,
+      sales: services.sales,
+      admission: services.admission,
+      saleJobs: services.saleJobs,
+    }),
+  );
   void services;
   return parts;
 }

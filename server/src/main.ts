@@ -1,6 +1,7 @@
+import type { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import { seedDemoData } from './catalog/demo-data.ts';
-import { createApp, createServices, createWorkers } from './compose.ts';
+import { createApp, createRealtime, createServices, createWorkers } from './compose.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { ensureDatabase, migrateDatabase } from './db/client.ts';
 import { withDbLock } from './db/lock.ts';
@@ -43,6 +44,9 @@ async function main() {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
       logger.info({ port: info.port }, `Frontrow listening on http://localhost:${info.port}`),
     );
+    const gateway = createRealtime(server as HttpServer, services);
+    // Sockets go first (clients reconnect to another replica), then the HTTP server drains.
+    closers.push(() => gateway.close());
     closers.push(
       () =>
         new Promise<void>((resolve) => {

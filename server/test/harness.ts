@@ -28,6 +28,8 @@ export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
     REDIS_URL: inject('redisUrl'),
     REDIS_PREFIX: `${inject('redisPrefix')}:${randomBytes(3).toString('hex')}`,
     DEMO_DATA: 'false',
+    // app.request() has no client address, so every test request shares one; tests of the IP limit set it.
+    RATE_LIMIT_PER_IP: '0',
     ...env,
   });
 }
@@ -66,7 +68,12 @@ export async function createTestServer(
   opts: Partial<ServiceOptions> = {},
 ): Promise<TestServer> {
   const config = testConfig(env);
-  const services = await createServices(config, { logger: createLogger(config.logLevel), ...opts });
+  const services = await createServices(config, {
+    logger: createLogger(config.logLevel),
+    // Every test file shares one database: a test's workers adopt only the sales its own prefix registered.
+    salesSync: 'registered',
+    ...opts,
+  });
   const app = createApp(services);
   const workers: BackgroundPart[] = [];
 

@@ -23,7 +23,6 @@ const schema = z
       .url()
       .refine((u) => /^mysql:\/\//.test(u), 'must be a mysql:// URL')
       .default('mysql://root@127.0.0.1:3306/frontrow'),
-    DATABASE_REPLICA_URL: z.string().url().optional(),
     REDIS_URL: z
       .string()
       .url()
@@ -55,6 +54,11 @@ const schema = z
     MAX_QUEUE_SIZE: positiveInt.default(100_000),
     MAX_CHARGE: positiveInt.default(1_000_000),
     MAX_BALANCE: positiveInt.default(10_000_000),
+    TRUST_PROXY: bool.default(false),
+    RATE_LIMIT_QUEUE_PER_USER: z.coerce.number().int().nonnegative().default(120),
+    RATE_LIMIT_BOOKING_PER_USER: z.coerce.number().int().nonnegative().default(60),
+    RATE_LIMIT_PER_IP: z.coerce.number().int().nonnegative().default(6_000),
+    RATE_LIMIT_SOCKET_EVENTS: z.coerce.number().int().nonnegative().default(30),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
@@ -81,7 +85,6 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
-  databaseReplicaUrl: string | undefined;
   redisUrl: string;
   redisPrefix: string;
   role: 'all' | 'api' | 'worker';
@@ -109,6 +112,10 @@ export interface Config {
     maxQueueSize: number;
   };
   points: { maxCharge: number; maxBalance: number };
+  /** Requests per minute (sockets: events per 10 s); 0 turns a limit off. */
+  rateLimits: { queuePerUser: number; bookingPerUser: number; perIp: number; socketEvents: number };
+  /** Read the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -141,7 +148,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    databaseReplicaUrl: e.DATABASE_REPLICA_URL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     role: e.ROLE,
@@ -169,6 +175,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxQueueSize: e.MAX_QUEUE_SIZE,
     },
     points: { maxCharge: e.MAX_CHARGE, maxBalance: e.MAX_BALANCE },
+    rateLimits: {
+      queuePerUser: e.RATE_LIMIT_QUEUE_PER_USER,
+      bookingPerUser: e.RATE_LIMIT_BOOKING_PER_USER,
+      perIp: e.RATE_LIMIT_PER_IP,
+      socketEvents: e.RATE_LIMIT_SOCKET_EVENTS,
+    },
+    trustProxy: e.TRUST_PROXY,
   };
   return deepFreeze(config);
 }

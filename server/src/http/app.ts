@@ -11,6 +11,8 @@ export interface HttpOptions {
   logger: Logger;
   /** Counts requests by route pattern and status (ops/metrics.ts). */
   metrics?: MiddlewareHandler<AppEnv>;
+  /** Middleware for path patterns, run before the feature routers (rate limits). */
+  guards?: Array<[path: string, handler: MiddlewareHandler<AppEnv>]>;
   /** Feature routers, mounted at the root in order. */
   routers: Array<Hono<AppEnv>>;
   /** Raw (non-OpenAPI) routes added after the API, for example the web demo's static files. */
@@ -21,7 +23,7 @@ export interface HttpOptions {
  * The Hono application: request ids, JSON access logs, the error envelope and the OpenAPI document. Feature
  * routes come in from the composition root; this file knows none of them.
  */
-export function createHttpApp({ logger, routers, extra, metrics }: HttpOptions) {
+export function createHttpApp({ logger, routers, extra, metrics, guards = [] }: HttpOptions) {
   const app = createRouter();
 
   app.use(
@@ -43,6 +45,7 @@ export function createHttpApp({ logger, routers, extra, metrics }: HttpOptions) 
     else log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });
 
+  for (const [path, handler] of guards) app.use(path, handler);
   for (const router of routers) app.route('/', router);
 
   app.doc31('/openapi.json', {

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
+import { matchedRoutes } from 'hono/route';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DomainEvent, EventSink } from '../events/index.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -72,9 +72,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const httpMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     const end = httpDuration.startTimer();
     await next();
-    // The matched pattern ("/api/v1/concerts/:concertId"), so ids never become label values.
-    const route = routePath(c, -1);
-    const labels = { method: c.req.method, route: !route || route === '/*' ? 'unmatched' : route };
+    // The matched pattern ("/api/v1/concerts/:concertId"), so ids never become label values. Middleware is
+    // registered for ALL methods (rate limits, static files); the route that answered has a real method.
+    const handler = matchedRoutes(c).findLast((r) => r.method !== 'ALL');
+    const labels = { method: c.req.method, route: handler?.path ?? 'unmatched' };
     end(labels);
     httpRequests.inc({ ...labels, status: String(c.res.status) });
   };

@@ -26,6 +26,8 @@ export interface GatewayDeps {
   accessTokens: AccessTokens;
   queueStatus(concertId: number, user: AuthUser): Promise<QueueStatus>;
   seatSnapshot(scheduleId: number): Promise<SeatSnapshot>;
+  /** Throws RATE_LIMITED when one socket sends too many events (ops/rate-limit.ts). */
+  eventLimiter?: (socketId: string) => Promise<void>;
   now?: () => Date;
 }
 
@@ -127,6 +129,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
     raw.on(event, async (payload, ack) => {
       const reply = typeof ack === 'function' ? (ack as (res: Ack<unknown>) => void) : () => undefined;
       try {
+        await deps.eventLimiter?.(socket.id);
         const parsed = schema.safeParse(payload);
         if (!parsed.success) throw validationError(parsed.error);
         reply({ ok: true, data: await handle(parsed.data) });
