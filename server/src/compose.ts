@@ -91,7 +91,13 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     expiry: holdQueue,
     now,
   });
-  const payments = createPayments({ booking, config, logger: opts.logger, accessSessions });
+  // Paying ends the fan's turn through the waiting room: slot freed, token ended, PAID in the durable log.
+  const payments = createPayments({
+    booking,
+    config,
+    logger: opts.logger,
+    accessSessions: { end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID') },
+  });
   // Waiting room and admission: the sale cache serves enter and status without MySQL; sale timers and the
   // admission scheduler are BullMQ jobs produced here (API role) and run by the worker role.
   const saleCache = createSaleCache({ redis, keys, db: database.db, sale: config.sale });
@@ -114,6 +120,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     keys,
     saleCache,
     accessTokens,
+    accessSessions,
     events,
     sale: config.sale,
     now,

@@ -14,12 +14,13 @@
   KEYS[10] log        LIST write-behind log
   ARGV[1] userId
   ARGV[2] nowMs       from the injectable clock
+  ARGV[3] reason      written to the log: LEFT (default) when the fan leaves, PAID when its purchase ends it
 
   Returns {'OK', previous}  previous = W | R | E
        or {code}            NOT_QUEUED (unknown, expired, or the sale is closed), NOT_FOUND, NO_SALE
 ]]
 local rcall = redis.call
-local userId, now = ARGV[1], tonumber(ARGV[2])
+local userId, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3] or 'LEFT'
 
 local meta = rcall('HMGET', KEYS[1], 'state', 'missing')
 if not meta[1] then
@@ -50,5 +51,5 @@ end
 
 rcall('HDEL', KEYS[2], userId)
 rcall('RPUSH', KEYS[10],
-  table.concat({ 'L', ticket, lane, joinedAt, string.format('%.0f', now), 'LEFT', userId }, '|'))
+  table.concat({ 'L', ticket, lane, joinedAt, string.format('%.0f', now), reason, userId }, '|'))
 return {'OK', s}

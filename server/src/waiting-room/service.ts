@@ -7,6 +7,7 @@ import type {
   QueueTick,
   SaleState,
 } from '../../../client-sdk/src/protocol.ts';
+import type { AccessSessions } from '../access/sessions.ts';
 import type { AccessTokens } from '../access/tokens.ts';
 import type { Config } from '../config/index.ts';
 import type { EventSink } from '../events/index.ts';
@@ -21,6 +22,7 @@ export interface WaitingRoomDeps {
   keys: Keys;
   saleCache: SaleCache;
   accessTokens: AccessTokens;
+  accessSessions: AccessSessions;
   events: EventSink;
   sale: Config['sale'];
   now: () => Date;
@@ -38,7 +40,7 @@ export interface Fan {
  * touch MySQL (the sale cache answers, see sale-cache.ts).
  */
 export function createWaitingRoom(deps: WaitingRoomDeps) {
-  const { redis, keys, saleCache, accessTokens, events, sale, now } = deps;
+  const { redis, keys, saleCache, accessTokens, accessSessions, events, sale, now } = deps;
   defineWaitingRoomScripts(redis);
   const sessionMs = Math.round(sale.sessionMinutes * 60_000);
 
@@ -142,6 +144,35 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       // Fans behind a waiting fan moved up; a freed READY/ENTERED slot is refilled by the next admission step.
       if (left[1] === 'W') events.publish({ type: 'queue.moved', concertId });
       return toQueueStatus(concertId, parseStatus(current), nowMs);
+    },
+
+    /**
+     * Ends a fan's turn after a purchase: its slot frees at once, its access token stops working, and the
+     * durable log records why (PAID). The session is ended even when the waiting room holds no record of the
+     * fan (a session opened directly), so paying always ends it.
+     */
+    async finish(concertId: number, userId: string, reason: 'PAID'): Promise<void> {
+      const nowMs = now().getTime();
+      const reply = await redis
+        .frLeave(
+          keys.sale(concertId),
+          keys.fans(concertId),
+          keys.lane(concertId, 'vip'),
+          keys.lane(concertId, 'normal'),
+          keys.joined(concertId),
+          keys.ready(concertId),
+          keys.sessions(concertId),
+          keys.sessionIds(concertId),
+          keys.queueStats(concertId),
+          keys.queueLog(concertId),
+          userId,
+          nowMs,
+          reason,
+        )
+        .catch(() => undefined);
+      await accessSessions.end(concertId, userId);
+      if (Array.isArray(reply) && reply[0] === 'OK' && reply[1] === 'W')
+        events.publish({ type: 'queue.moved', concertId });
     },
 
     /**
