@@ -54,6 +54,23 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
     nowMs,
   ];
 
+  /** KEYS and ARGV of leave.lua (see its header). */
+  const leaveArgs = (concertId: number, userId: string, nowMs: number, reason: 'LEFT' | 'PAID') => [
+    keys.sale(concertId),
+    keys.fans(concertId),
+    keys.lane(concertId, 'vip'),
+    keys.lane(concertId, 'normal'),
+    keys.joined(concertId),
+    keys.ready(concertId),
+    keys.sessions(concertId),
+    keys.sessionIds(concertId),
+    keys.queueStats(concertId),
+    keys.queueLog(concertId),
+    userId,
+    nowMs,
+    reason,
+  ];
+
   async function status(concertId: number, userId: string): Promise<QueueStatus> {
     const nowMs = now().getTime();
     const reply = await saleCache.run(concertId, () =>
@@ -122,20 +139,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
           withStatus(
             redis
               .pipeline()
-              .frLeave(
-                keys.sale(concertId),
-                keys.fans(concertId),
-                keys.lane(concertId, 'vip'),
-                keys.lane(concertId, 'normal'),
-                keys.joined(concertId),
-                keys.ready(concertId),
-                keys.sessions(concertId),
-                keys.sessionIds(concertId),
-                keys.queueStats(concertId),
-                keys.queueLog(concertId),
-                userId,
-                nowMs,
-              )
+              .frLeave(...leaveArgs(concertId, userId, nowMs, 'LEFT'))
               .frStatus(...statusArgs(concertId, userId, nowMs)),
           ),
         firstCode,
@@ -154,21 +158,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
     async finish(concertId: number, userId: string, reason: 'PAID'): Promise<void> {
       const nowMs = now().getTime();
       const reply = await redis
-        .frLeave(
-          keys.sale(concertId),
-          keys.fans(concertId),
-          keys.lane(concertId, 'vip'),
-          keys.lane(concertId, 'normal'),
-          keys.joined(concertId),
-          keys.ready(concertId),
-          keys.sessions(concertId),
-          keys.sessionIds(concertId),
-          keys.queueStats(concertId),
-          keys.queueLog(concertId),
-          userId,
-          nowMs,
-          reason,
-        )
+        .frLeave(...leaveArgs(concertId, userId, nowMs, reason))
         .catch(() => undefined);
       await accessSessions.end(concertId, userId);
       if (Array.isArray(reply) && reply[0] === 'OK' && reply[1] === 'W')
