@@ -410,3 +410,38 @@ export interface ReservationUpdate {
   result?: unknown;
   error?: ApiErrorBody;
 }
+
+/** GET /api/v2/queue/stats/{concertId}: the queued-reservation queue of one concert. */
+export interface ReservationQueueStats {
+  concertId: number;
+  at: string;
+  /** Requests waiting for their decision, per lane; `total` also counts retried ones put back at the head. */
+  pending: Record<Lane, number> & { total: number };
+  /** Being decided now: at most 1, a concert's requests are decided one at a time. */
+  processing: number;
+  /** Since the queue began. */
+  completed: number;
+  failed: number;
+  cancelled: number;
+  /** Mean time from submit to decision over the last minute, in ms; null when nothing was decided. */
+  meanWaitMs: number | null;
+  /** Decisions per second, averaged over the last minute. */
+  throughputPerSecond: number;
+  decidedLastMinute: number;
+  /** How long the oldest pending request has waited, in ms; null when none is pending. */
+  oldestPendingAgeMs: number | null;
+}
+
+/** GET /api/v2/queue/health: are queued reservation requests being decided? */
+export interface ReservationQueueHealth {
+  /** `degraded` when Redis does not answer, or requests are pending and no worker is alive. */
+  status: 'ok' | 'degraded';
+  at: string;
+  redis: { ok: boolean; latencyMs: number; error?: string };
+  /** Worker processes with a heartbeat in the last few seconds. */
+  workers: { alive: number; lastHeartbeatAt: string | null };
+  /** Concerts with queued requests in the last hour. */
+  concerts: number;
+  pending: number;
+  oldestPendingAgeMs: number | null;
+}

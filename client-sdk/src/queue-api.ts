@@ -1,0 +1,71 @@
+import type { AccessStore } from './access.ts';
+import type { Transport } from './http.ts';
+import { seg } from './ids.ts';
+import type { AccessTokenGrant, QueueStatus } from './protocol.ts';
+import { type QueueWatchHandlers, watchQueue } from './queue-watch.ts';
+import type { Realtime } from './realtime.ts';
+
+export function queueApi(http: Transport, rt: Realtime, access: AccessStore) {
+  const base = (concertId: number) => `/api/v1/concerts/${seg(concertId)}/queue`;
+  return {
+    /**
+     * Joins the concert's waiting room (lane from the user token's tier). Joining again keeps the same place.
+     * Throws QUEUE_NOT_OPEN before the join window, BOOKING_CLOSED after the sale, QUEUE_FULL at the cap.
+     *
+     * @example
+     * const status = await fr.queue.enter(concertId);
+     * console.log(`#${status.position} of ${status.totalWaiting}`);
+     */
+    enter: (concertId: number): Promise<QueueStatus> => http.request('POST', base(concertId)),
+
+    /**
+     * The caller's status in the concert's waiting room (`NOT_IN_QUEUE` when absent).
+     *
+     * @example
+     * const { status, position } = await fr.queue.status(concertId);
+     */
+    status: (concertId: number): Promise<QueueStatus> => http.request('GET', `${base(concertId)}/me`),
+
+    /**
+     * Leaves the waiting room (or gives back an admission or a booking session). 404 when not queued.
+     *
+     * @example
+     * await fr.queue.leave(concertId);
+     */
+    leave: async (concertId: number): Promise<QueueStatus> => {
+      const status = await http.request<QueueStatus>('DELETE', `${base(concertId)}/me`);
+      access.forget(concertId);
+      return status;
+    },
+
+    /**
+     * Once admitted (READY), exchanges the admission for the concert's access token. The client remembers it and
+     * sends it as `X-Queue-Token` on booking calls. Throws NOT_ADMITTED while still waiting.
+     *
+     * @example
+     * const { accessToken, expiresAt } = await fr.queue.claimAccess(concertId);
+     */
+    claimAccess: async (concertId: number): Promise<AccessTokenGrant> => {
+      const grant = await http.request<AccessTokenGrant>('POST', `${base(concertId)}/access-token`);
+      access.remember(concertId, grant.accessToken);
+      return grant;
+    },
+
+    /**
+     * Watches the waiting room live. The position is computed locally from each `queue:tick` (one packet per
+     * concert for all watchers); the server's personal pushes bring admission and expiry. Re-watches by itself
+     * after a reconnection. Returns the unsubscribe function.
+     *
+     * @example
+     * const stop = fr.queue.watch(concertId, {
+     *   onPosition: ({ position, estimatedWaitSeconds }) => console.log(position, estimatedWaitSeconds),
+     *   onAdmitted: async () => {
+     *     stop();
+     *     await fr.queue.claimAccess(concertId);
+     *   },
+     * });
+     */
+    watch: (concertId: number, handlers: QueueWatchHandlers): (() => void) =>
+      watchQueue(rt, concertId, handlers),
+  };
+}

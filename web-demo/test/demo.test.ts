@@ -1,0 +1,140 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LiveServer, startLiveServer } from '../../client-sdk/test/live-server.ts';
+import { uniqueId } from '../../server/test/harness.ts';
+import { ensureWebDemoBuilt } from './build.ts';
+
+/**
+ * The web demo in Debian's Chromium against the real server: the organiser creates a concert and opens the sale
+ * from the dashboard while two fans wait in the queue; one buys a ticket, the other watches the seat go SOLD.
+ * FRONTROW_SCREENSHOTS=1 also writes the README's screenshots to docs/screenshots/.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS =
+  process.env.FRONTROW_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : undefined;
+
+let live: LiveServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+async function page(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  const p = await context.newPage();
+  p.setDefaultTimeout(15_000);
+  p.on('pageerror', (err) => console.error('page error:', err.message));
+  return p;
+}
+async function shot(p: Page, name: string) {
+  if (SHOTS) await p.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+}
+async function signIn(p: Page, name: string, vip: boolean) {
+  await p.goto(`${live.url}/`);
+  await p.fill('#signin-name', name);
+  if (vip) await p.check('#signin-vip');
+  await p.click('#signin-go');
+  await p.waitForSelector('#step-concerts:not([hidden])');
+}
+async function join(p: Page, title: string) {
+  await p
+    .locator('article.concert', { hasText: title })
+    .getByRole('button', { name: 'Join the queue' })
+    .click();
+  await p.waitForSelector('#step-queue:not([hidden])');
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH); never downloaded`,
+    );
+  }
+  ensureWebDemoBuilt();
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  live = await startLiveServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await live?.close();
+});
+
+describe('web demo in a browser', () => {
+  it('takes a fan from the queue to a paid ticket while the organiser opens the sale', {
+    timeout: 90_000,
+  }, async () => {
+    const title = `Browser Night ${uniqueId('t')}`;
+    const admin = await page();
+    await admin.goto(`${live.url}/admin.html`);
+    await admin.click('#create-box summary');
+    await admin.fill('#create-title', title);
+    await admin.fill('#create-opens', '0');
+    await admin.fill('#create-rows', '2');
+    await admin.click('#create-go');
+    await admin.getByText(`Created “${title}”`).waitFor();
+
+    const ada = await page();
+    await signIn(ada, 'Ada', false);
+    await join(ada, title);
+    await expect.poll(() => ada.textContent('#queue-position')).toBe('#1');
+    const bob = await page();
+    await signIn(bob, 'Bob', true);
+    await join(bob, title);
+    await expect.poll(() => bob.textContent('#queue-position')).toBe('#1');
+
+    await admin.fill('#open-interval', '3600');
+    await admin.click('#open-go');
+    await admin.getByText('Sale open').waitFor();
+    // The sale opening moves the queue (Bob is VIP: his lane goes first); Ada's page follows without a reload.
+    await expect.poll(() => ada.textContent('#queue-position'), { timeout: 10_000 }).toBe('#2');
+    await shot(ada, 'fan-queue');
+    await admin.fill('#admit-count', '2');
+    await admin.click('#admit-go');
+    await admin.getByText('Admitted 2').waitFor();
+
+    for (const p of [ada, bob])
+      await p.waitForSelector('#step-seats:not([hidden]) #seat-map .seat.available');
+    const seat = ada.locator('#seat-map .seat.available').first();
+    const seatId = await seat.getAttribute('data-seat-id');
+    await seat.click();
+    await ada.click('#hold-go');
+    await ada.waitForSelector('#step-checkout:not([hidden])');
+    const onBobsMap = bob.locator(`[data-seat-id="${seatId}"]`);
+    await expect.poll(() => onBobsMap.getAttribute('data-status')).toBe('HELD');
+
+    await ada.click('#pay-go');
+    await ada.getByText('Not enough points').waitFor();
+    await ada.click('#charge-go');
+    await ada.getByText(/Charged/).waitFor();
+    await ada.click('#pay-go');
+    await ada.waitForSelector('#step-ticket:not([hidden])');
+    expect(await ada.textContent('#ticket-number')).toMatch(/^FR-/);
+    await expect.poll(() => onBobsMap.getAttribute('data-status')).toBe('SOLD');
+    await shot(bob, 'fan-seats');
+    await shot(ada, 'fan-ticket');
+
+    await expect.poll(() => admin.textContent('#kpi-sold .v')).toMatch(/^1 \//);
+    await shot(admin, 'admin-dashboard');
+
+    // Cancel with a refund: the ticket says so and the seat is back on Bob's map.
+    ada.once('dialog', (dialog) => void dialog.accept());
+    await ada.click('#refund-go');
+    await ada.getByText(/Refunded/).waitFor();
+    expect(await ada.textContent('#ticket-status')).toBe('REFUNDED');
+    await expect.poll(() => onBobsMap.getAttribute('data-status')).toBe('AVAILABLE');
+  });
+});
