@@ -1,4 +1,11 @@
-import type { Lane, SaleState, SeatStatus } from '../../../client-sdk/src/protocol.ts';
+import type {
+  ApiErrorBody,
+  Lane,
+  Reservation,
+  ReservationUpdate,
+  SaleState,
+  SeatStatus,
+} from '../../../client-sdk/src/protocol.ts';
 
 /**
  * What features announce when something a fan should see changes. Features publish; the real-time gateway
@@ -14,6 +21,15 @@ export type DomainEvent =
       concertId: number;
       scheduleId: number;
       seats: Array<{ seatId: number; status: SeatStatus }>;
+    }
+  | {
+      /** A queued (v2) reservation request changed state; pushed to the fan's sockets as `reservation:update`. */
+      type: 'reservation.update';
+      userId: string;
+      requestId: string;
+      status: ReservationUpdate['status'];
+      result?: Reservation;
+      error?: ApiErrorBody;
     };
 
 export interface EventSink {

@@ -1,6 +1,6 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import type { QueueStatus, QueueTick } from '../../../client-sdk/src/protocol.ts';
+import type { QueueStatus, QueueTick, ReservationUpdate } from '../../../client-sdk/src/protocol.ts';
 import type { DomainEvent, EventSink } from '../events/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -102,6 +102,13 @@ export function createSocketSink(deps: SocketSinkDeps): EventSink & { close(): v
             seats: event.seats,
           });
           return;
+        case 'reservation.update': {
+          const update: ReservationUpdate = { requestId: event.requestId, status: event.status };
+          if (event.result !== undefined) update.result = event.result;
+          if (event.error !== undefined) update.error = event.error;
+          io.to(rooms.user(event.userId)).emit('reservation:update', update);
+          return;
+        }
         default:
           return;
       }

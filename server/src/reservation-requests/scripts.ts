@@ -1,0 +1,28 @@
+import type { ClientContext, Redis, Result } from 'ioredis';
+import { defineLua, type LuaReply } from '../waiting-room/scripts.ts';
+
+type LuaArgs = Array<string | number>;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
+    frRequestSubmit(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frRequestClaim(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frRequestCancel(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+    frRequestDecide(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
+  }
+}
+
+/** The request lifecycle scripts; each names its keys and replies in its contract header. */
+export function defineRequestScripts(redis: Redis): void {
+  const here = (f: string) => new URL(f, import.meta.url);
+  defineLua(redis, 'frRequestSubmit', here('./submit.lua'), 2);
+  defineLua(redis, 'frRequestClaim', here('./claim.lua'), 2);
+  defineLua(redis, 'frRequestCancel', here('./cancel.lua'), 3);
+  defineLua(redis, 'frRequestDecide', here('./decide.lua'), 4);
+}
+
+/** The first element of a script reply (its code) and the rest as strings. */
+export function replyParts(reply: LuaReply): [string, string[]] {
+  const [code, ...rest] = reply;
+  return [String(code), rest.map((v) => String(v))];
+}

@@ -1,0 +1,39 @@
+--[[
+  submit: records a queued reservation request as PENDING, unless the fan already has `maxPending` PENDING
+  requests for this concert. It runs before the BullMQ job is added, so a refused request never reaches the
+  queue; a job whose request hash is missing is skipped by the worker (claim.lua), so an add that failed after
+  this script leaves nothing behind but a hash that expires.
+
+  KEYS[1] request   HASH, the layout below
+  KEYS[2] pending   ZSET requestId -> submittedAtMs: the fan's PENDING requests of this concert
+  ARGV[1] requestId
+  ARGV[2] userId
+  ARGV[3] concertId
+  ARGV[4] scheduleId
+  ARGV[5] seatIds     JSON array
+  ARGV[6] lane        vip | normal (from the user token)
+  ARGV[7] nowMs       from the injectable clock
+  ARGV[8] ttlMs       how long a request, and later its result, is kept
+  ARGV[9] maxPending  per fan and concert
+
+  Request HASH fields: userId, concertId, scheduleId, seatIds (JSON), lane,
+    status (PENDING | PROCESSING | COMPLETED | FAILED | CANCELLED), submittedAt, startedAt, decidedAt (ms),
+    result (the Reservation, JSON), error (the ApiErrorBody, JSON).
+
+  Returns {'OK'}, {'RATE_LIMITED', pendingCount} or {'DUPLICATE'} (the request id exists already)
+]]
+local rcall = redis.call
+local now, ttl, maxPending = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+
+-- Entries older than the TTL name requests whose hash is gone: they can never be decided, so they do not count.
+rcall('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+local pending = rcall('ZCARD', KEYS[2])
+if pending >= maxPending then return {'RATE_LIMITED', pending} end
+if rcall('EXISTS', KEYS[1]) == 1 then return {'DUPLICATE'} end
+
+rcall('HSET', KEYS[1], 'userId', ARGV[2], 'concertId', ARGV[3], 'scheduleId', ARGV[4], 'seatIds', ARGV[5],
+  'lane', ARGV[6], 'status', 'PENDING', 'submittedAt', now)
+rcall('PEXPIRE', KEYS[1], ttl)
+rcall('ZADD', KEYS[2], now, ARGV[1])
+rcall('PEXPIRE', KEYS[2], ttl)
+return {'OK'}
