@@ -12,7 +12,7 @@ import { createAuthGuards } from './auth/middleware.ts';
 import { authRoutes } from './auth/routes.ts';
 import { createUserTokens } from './auth/user-tokens.ts';
 import { createUserDirectory } from './auth/users.ts';
-import { createHoldQueue, startHoldWorker } from './booking/expiry-jobs.ts';
+import { createHoldQueue, ensureSweeper, startHoldWorker } from './booking/expiry-jobs.ts';
 import { bookingRoutes } from './booking/routes.ts';
 import { createBooking } from './booking/service.ts';
 import { catalogRoutes } from './catalog/routes.ts';
@@ -24,15 +24,25 @@ import { createDatabase, type Database } from './db/client.ts';
 import { type EventSink, fanOut } from './events/index.ts';
 import { createHttpApp } from './http/app.ts';
 import type { Logger } from './logging/logger.ts';
+import { createBusinessMetrics } from './ops/business-metrics.ts';
+import { jobQueueList } from './ops/job-queues.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { queuesDashboardRoutes } from './ops/queues-dashboard.ts';
 import { createRateLimits, createSocketEventLimiter } from './ops/rate-limit.ts';
 import { opsRoutes } from './ops/routes.ts';
+import { registerStateGauges } from './ops/state-metrics.ts';
 import { paymentRoutes } from './payments/routes.ts';
 import { createPayments } from './payments/service.ts';
 import { createSocketSink } from './realtime/emitter-sink.ts';
 import { createGateway } from './realtime/gateway.ts';
+import { recoveryRoutes } from './recovery/routes.ts';
+import { createRecovery } from './recovery/service.ts';
+import { startRecoveryWatch } from './recovery/watch.ts';
 import { connectRedis, createRedis } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
+import { reservationRequestRoutes } from './reservation-requests/routes.ts';
+import { createReservationRequests } from './reservation-requests/service.ts';
+import { startRequestWorker } from './reservation-requests/worker.ts';
 import { simulateRoutes } from './simulate/routes.ts';
 import { createSimulator } from './simulate/simulator.ts';
 import { webDemoRoutes } from './static/web-demo.ts';
@@ -56,7 +66,7 @@ export interface ServiceOptions {
  * so a test exercises the same wiring production runs.
  */
 export async function createServices(config: Readonly<Config>, opts: ServiceOptions) {
-  const database: Database = createDatabase(config.databaseUrl);
+  const database: Database = createDatabase(config.databaseUrl, { timeoutMs: config.mysqlTimeoutMs });
   const redis: Redis = createRedis(config.redisUrl);
   redis.on('error', (err) => opts.logger.debug({ err: err.message }, 'redis connection error'));
   await connectRedis(redis);
@@ -64,6 +74,8 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const now = opts.now ?? (() => new Date());
   const keys = createKeys(config.redisPrefix);
   const metrics = createMetrics();
+  // Holds, expiries, payments and refunds are counted as the services return (ops/business-metrics.ts).
+  const business = createBusinessMetrics(metrics.registry);
   const rateLimits = createRateLimits(redis, keys.prefix, config);
   // Domain events become socket packets through the Redis emitter, from an API replica or a worker alike. The
   // status and tick sources are read only when an event arrives, after everything below is built.
@@ -83,24 +95,45 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const accessSessions = createAccessSessions(redis, keys, now);
   const accessTokens = createAccessTokens(config.accessTokenSecret, accessSessions, now);
   const holdQueue = createHoldQueue(config, keys, opts.logger);
-  const booking = createBooking({
-    db: database.db,
-    config,
+  const booking = business.booking(
+    createBooking({
+      db: database.db,
+      config,
+      logger: opts.logger,
+      events,
+      expiry: holdQueue,
+      now,
+    }),
+  );
+  // Paying ends the fan's turn through the waiting room: slot freed, token ended, PAID in the durable log.
+  const payments = business.payments(
+    createPayments({
+      booking,
+      config,
+      logger: opts.logger,
+      accessSessions: { end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID') },
+    }),
+  );
+  // Queued (v2) reservations: per-concert BullMQ priority queues, decided by the worker role with booking's hold.
+  const reservationRequests = createReservationRequests({
+    redis,
+    redisUrl: config.redisUrl,
+    keys,
     logger: opts.logger,
     events,
-    expiry: holdQueue,
     now,
-  });
-  // Paying ends the fan's turn through the waiting room: slot freed, token ended, PAID in the durable log.
-  const payments = createPayments({
-    booking,
-    config,
-    logger: opts.logger,
-    accessSessions: { end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID') },
+    concertOf: async (scheduleId) => (await booking.scheduleOf(scheduleId)).concertId,
   });
   // Waiting room and admission: the sale cache serves enter and status without MySQL; sale timers and the
   // admission scheduler are BullMQ jobs produced here (API role) and run by the worker role.
-  const saleCache = createSaleCache({ redis, keys, db: database.db, sale: config.sale });
+  const saleCache = createSaleCache({
+    redis,
+    keys,
+    db: database.db,
+    sale: config.sale,
+    // After Redis lost its data, the ticket counters come back from MySQL before anyone can enter again.
+    beforeFill: (concertId) => recovery.guardCounters(concertId),
+  });
   const saleJobs = createSaleJobs(config.redisUrl, keys);
   const sales = createSales({
     redis,
@@ -114,6 +147,36 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     syncMode: opts.salesSync ?? 'all',
   });
   const admission = createAdmission({ redis, keys, saleCache, events, sale: config.sale, now });
+  // Rebuilding a concert's waiting room from MySQL's queue-entry log after Redis lost it (recovery/).
+  const recovery = createRecovery({
+    redis,
+    keys,
+    db: database.db,
+    saleCache,
+    sales,
+    saleJobs,
+    events,
+    logger: opts.logger,
+    sale: config.sale,
+    now,
+    syncMode: opts.salesSync ?? 'all',
+  });
+  // Every BullMQ queue of this process, for the job dashboard and the queue-depth gauges.
+  const jobQueues = jobQueueList({
+    fixed: [saleJobs.queue, holdQueue.queue],
+    perConcert: {
+      redis,
+      registry: keys.requestConcerts,
+      queue: (concertId) => reservationRequests.queues.queue(concertId),
+    },
+  });
+  registerStateGauges(metrics.registry, {
+    redis,
+    keys,
+    now,
+    queues: jobQueues,
+    requests: () => reservationRequests.health(),
+  });
   const queueView = createQueueView({ redis, keys, saleCache, now });
   const waitingRoom = createWaitingRoom({
     redis,
@@ -147,6 +210,8 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     events,
     metrics,
     rateLimits,
+    businessMetrics: business,
+    jobQueues,
     now,
     userTokens,
     users,
@@ -158,12 +223,14 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     holdQueue,
     booking,
     payments,
+    reservationRequests,
     saleCache,
     saleJobs,
     sales,
     admission,
     queueView,
     waitingRoom,
+    recovery,
     salesStats: createSalesStats(database.db),
     simulator,
     async close() {
@@ -171,6 +238,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
       socketSink.close();
       await saleJobs.close().catch(() => undefined);
       await holdQueue.close().catch(() => undefined);
+      await reservationRequests.close().catch(() => undefined);
       await Promise.allSettled([database.close(), redis.quit()]);
     },
   };
@@ -216,9 +284,31 @@ export function createApp(services: Services) {
       }),
       dashboardRoutes(services.salesStats, services.guards),
       simulateRoutes(services.simulator, services.guards, (id) => services.catalog.findConcert(id)),
+      reservationRequestRoutes({
+        requests: services.reservationRequests,
+        guards: services.guards,
+        accessTokens: services.accessTokens,
+        findConcert: (id) => services.catalog.findConcert(id),
+      }),
+      recoveryRoutes(services.recovery, services.guards),
+      // The BullMQ dashboard at /admin/queues (admin token as a header, or ?token= from a browser).
+      queuesDashboardRoutes({
+        queues: services.jobQueues,
+        guards: services.guards,
+        userTokens: services.userTokens,
+      }),
     ],
     // The fan page at / and the organiser dashboard at /admin.html (web-demo/dist).
     extra: webDemoRoutes(),
+  });
+}
+
+/** What a worker-only process serves: /health, /ready and /metrics. */
+export function createOpsApp(services: Services) {
+  return createHttpApp({
+    logger: services.logger,
+    metrics: services.metrics.httpMiddleware,
+    routers: [opsRoutes(services)],
   });
 }
 
@@ -234,6 +324,7 @@ export function createRealtime(httpServer: HttpServer, services: Services) {
     userTokens: services.userTokens,
     accessTokens: services.accessTokens,
     queueStatus: (concertId, user) => services.waitingRoom.status(concertId, user.id),
+    concertOfSchedule: async (scheduleId) => (await services.booking.scheduleOf(scheduleId)).concertId,
     seatSnapshot: async (scheduleId) => {
       const { concertId } = await services.booking.scheduleOf(scheduleId);
       const map = await services.booking.seatMap(concertId, scheduleId);
@@ -263,6 +354,21 @@ export interface BackgroundPart {
  */
 export async function createWorkers(services: Services): Promise<BackgroundPart[]> {
   const parts: BackgroundPart[] = [];
+  // First: a Redis that lost its data gets its waiting rooms back from MySQL before anything admits from them,
+  // and later losses (restart without persistence, flush) are noticed and repaired while the workers run.
+  parts.push(
+    await startRecoveryWatch({
+      redis: services.redis,
+      keys: services.keys,
+      logger: services.logger,
+      recovery: services.recovery,
+      resync: [
+        () => services.sales.sync(),
+        () => services.saleJobs.startHousekeeping(),
+        () => ensureSweeper(services.holdQueue),
+      ],
+    }),
+  );
   parts.push(
     await startHoldWorker({
       config: services.config,
@@ -286,6 +392,17 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
       sales: services.sales,
       admission: services.admission,
       saleJobs: services.saleJobs,
+    }),
+  );
+  parts.push(
+    await startRequestWorker({
+      config: services.config,
+      redis: services.redis,
+      keys: services.keys,
+      logger: services.logger,
+      now: services.now,
+      requests: services.reservationRequests,
+      hold: services.booking.hold,
     }),
   );
   void services;

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import { seedDemoData } from './catalog/demo-data.ts';
-import { createApp, createRealtime, createServices, createWorkers } from './compose.ts';
+import { createApp, createOpsApp, createRealtime, createServices, createWorkers } from './compose.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { ensureDatabase, migrateDatabase } from './db/client.ts';
 import { withDbLock } from './db/lock.ts';
@@ -24,6 +24,17 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.logLevel, { role: config.role });
+
+  // Signals are caught from the first moment: one that arrives while the process is still starting is
+  // remembered and honoured as soon as there is something to close, instead of killing it half-started.
+  let shutdown: ((signal: string) => Promise<void>) | undefined;
+  let pendingSignal: string | undefined;
+  const onSignal = (signal: string) => {
+    if (shutdown) void shutdown(signal);
+    else pendingSignal ??= signal;
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 
   const problems = await preflight(config);
   if (problems.length > 0) {
@@ -57,6 +68,16 @@ async function main() {
     );
   }
 
+  if (config.role === 'worker') {
+    // A worker serves /health, /ready and /metrics only, so it is probed and scraped like any other replica.
+    const ops = serve({ fetch: createOpsApp(services).fetch, port: config.port, hostname: config.host });
+    // A worker beside an API on one host may find PORT taken: it then runs without them rather than not at all.
+    ops.on('error', (err) =>
+      logger.warn({ err: err.message, port: config.port }, 'worker ops server not listening'),
+    );
+    closers.push(() => new Promise<void>((resolve) => ops.close(() => resolve())));
+  }
+
   if (config.role === 'all' || config.role === 'worker') {
     const parts = await createWorkers(services);
     logger.info({ parts: parts.map((p) => p.name) }, 'workers started');
@@ -67,7 +88,7 @@ async function main() {
   }
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -81,8 +102,7 @@ async function main() {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  if (pendingSignal) void shutdown(pendingSignal);
 }
 
 main().catch((err) => {

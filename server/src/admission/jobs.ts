@@ -1,6 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { SaleState } from '../../../client-sdk/src/protocol.ts';
-import { createBullConnection } from '../redis/client.ts';
+import { createBullProducerConnection } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 /** One BullMQ queue carries every job of the waiting room; the job name says what to do. */
@@ -43,7 +43,7 @@ const timerOptions: JobsOptions = {
  * job scheduler per concert, which BullMQ keeps unique across every replica.
  */
 export function createSaleJobs(redisUrl: string, keys: Keys) {
-  const connection = createBullConnection(redisUrl);
+  const connection = createBullProducerConnection(redisUrl);
   connection.on('error', () => undefined); // BullMQ reconnects by itself; its own listeners report failures.
   const queue = new Queue<WaitingRoomJobData, unknown, string>(WAITING_ROOM_QUEUE, {
     connection,

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createBullConnection } from '../redis/client.ts';
+import { createBullConnection, createBullProducerConnection } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ExpiryScheduler } from './context.ts';
 import type { ExpireOutcome } from './lifecycle.ts';
@@ -22,7 +22,7 @@ export const holdJobId = (reservationId: number) => `hold-${reservationId}`;
  * by the database clock, and the sweeper expires it durably.
  */
 export function createHoldQueue(config: Readonly<Config>, keys: Keys, logger: Logger) {
-  const connection = createBullConnection(config.redisUrl);
+  const connection = createBullProducerConnection(config.redisUrl);
   connection.on('error', (err) => logger.debug({ err: err.message }, 'holds queue connection error'));
   const queue = new Queue(HOLDS_QUEUE, {
     connection,
@@ -99,11 +99,7 @@ export async function startHoldWorker(deps: HoldWorkerDeps) {
   worker.on('error', (err) => logger.debug({ err: err.message }, 'holds worker error'));
   worker.on('failed', (job, err) => logger.warn({ err, jobId: job?.id }, 'hold expiry job failed'));
 
-  await deps.queue.queue.upsertJobScheduler(
-    SWEEPER_ID,
-    { every: deps.sweepEveryMs ?? 15_000 },
-    { name: 'sweep', data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-  );
+  await ensureSweeper(deps.queue, deps.sweepEveryMs);
 
   return {
     name: 'booking-holds',
@@ -112,4 +108,16 @@ export async function startHoldWorker(deps: HoldWorkerDeps) {
       await connection.quit().catch(() => undefined);
     },
   };
+}
+
+/**
+ * The sweeper's job scheduler, one across every replica (upserting again changes nothing). Also run again by the
+ * recovery watch when Redis lost its data, schedulers included (recovery/watch.ts).
+ */
+export async function ensureSweeper(queue: HoldQueue, everyMs = 15_000): Promise<void> {
+  await queue.queue.upsertJobScheduler(
+    SWEEPER_ID,
+    { every: everyMs },
+    { name: 'sweep', data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+  );
 }

@@ -42,6 +42,7 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DEMO_DATA: bool.optional(),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+    MYSQL_TIMEOUT_MS: positiveInt.default(10_000),
     QUEUE_JOIN_START_HOURS: z.coerce.number().nonnegative().default(4),
     ADMIT_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
     ADMIT_GROUP_SIZE: positiveInt.default(10),
@@ -99,6 +100,8 @@ export interface Config {
   logLevel: string;
   demoData: boolean;
   shutdownTimeoutMs: number;
+  /** Longest MySQL statement (3× for a free pooled connection) before the request fails with 503 (db/timeouts.ts). */
+  mysqlTimeoutMs: number;
   sale: {
     queueJoinStartHours: number;
     admitIntervalSeconds: number;
@@ -162,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     demoData: e.DEMO_DATA ?? !production,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    mysqlTimeoutMs: e.MYSQL_TIMEOUT_MS,
     sale: {
       queueJoinStartHours: e.QUEUE_JOIN_START_HOURS,
       admitIntervalSeconds: e.ADMIT_INTERVAL_SECONDS,

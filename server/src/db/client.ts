@@ -4,10 +4,13 @@ import { migrate } from 'drizzle-orm/mysql2/migrator';
 import mysql from 'mysql2/promise';
 import * as schema from '../../../drizzle/schema.ts';
 import { withDbLock } from './lock.ts';
+import { withDeadlines } from './timeouts.ts';
 
 export type Db = MySql2Database<typeof schema>;
 export interface Database {
+  /** Every statement and every wait for a connection has a deadline (`timeoutMs`): nothing hangs a request. */
   db: Db;
+  /** The raw pool, without deadlines: readiness probes, named locks, migrations (DDL may legitimately be slow). */
   pool: mysql.Pool;
   close(): Promise<void>;
 }
@@ -40,8 +43,14 @@ function parseUrl(url: string): ParsedUrl {
   };
 }
 
+/** MySQL calls fail after this long rather than hang a request (ops: timeouts on every external call). */
+export const MYSQL_TIMEOUT_MS = 10_000;
+
 /** A pool whose every connection runs in UTC, so NOW(3) and DATETIME columns agree with ISO strings. */
-export function createDatabase(url: string, opts: { connectionLimit?: number } = {}): Database {
+export function createDatabase(
+  url: string,
+  opts: { connectionLimit?: number; timeoutMs?: number } = {},
+): Database {
   const { options, database } = parseUrl(url);
   const pool = mysql.createPool({
     ...options,
@@ -59,7 +68,7 @@ export function createDatabase(url: string, opts: { connectionLimit?: number } =
       () => undefined,
     );
   });
-  const db = drizzle(pool, { schema, mode: 'default' });
+  const db = drizzle(withDeadlines(pool, opts.timeoutMs ?? MYSQL_TIMEOUT_MS), { schema, mode: 'default' });
   return { db, pool, close: () => pool.end() };
 }
 
@@ -92,6 +101,6 @@ export async function dropDatabase(url: string): Promise<void> {
  */
 export async function migrateDatabase(database: Database): Promise<void> {
   await withDbLock(database, 'frontrow_migrate', () =>
-    migrate(database.db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    migrate(drizzle(database.pool, { schema, mode: 'default' }), { migrationsFolder: MIGRATIONS_FOLDER }),
   );
 }

@@ -25,6 +25,21 @@ export function createBullConnection(url: string): Redis {
   });
 }
 
+/**
+ * For BullMQ producers (a Queue adding jobs, upserting schedulers, counting) that run on request paths: like
+ * `createRedis`, a command fails at once while Redis is away instead of waiting in the offline queue until it is
+ * back, which would hang the request. BullMQ workers keep `createBullConnection`, which must block and retry.
+ */
+export function createBullProducerConnection(url: string): Redis {
+  return new Redis(url, {
+    commandTimeout: 2_000,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+  });
+}
+
 export async function connectRedis(redis: Redis): Promise<void> {
   if (redis.status === 'wait') await redis.connect();
 }

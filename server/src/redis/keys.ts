@@ -56,6 +56,27 @@ export function createKeys(prefix: string) {
     queueLogLease: (concertId: number) => `${c(concertId)}:queue-log:lease`,
     /** SET of concert ids with a waiting room under this prefix. Outside any hash tag: never used by a script. */
     sales: `${prefix}:sales`,
+    /**
+     * STRING: a marker the worker role writes once Redis holds everything recovery needs; gone = Redis lost its
+     * data (restart without persistence, flush, failover to an empty replica): rebuild from MySQL (recovery/).
+     */
+    epoch: `${prefix}:epoch`,
+
+    // Queued reservation requests (server/src/reservation-requests; layouts in their Lua headers).
+    /** HASH: one queued request (userId, lane, status, result/error, times), kept for a bounded time. */
+    request: (concertId: number, requestId: string) => `${c(concertId)}:request:${requestId}`,
+    /** ZSET requestId → submittedAtMs: one fan's PENDING requests for a concert (the per-fan limit). */
+    requestPending: (concertId: number, userId: string) => `${c(concertId)}:request-pending:${userId}`,
+    /** HASH of counters: completed, failed, cancelled, decided, waitMs (sum of submit → decision). */
+    requestStats: (concertId: number) => `${c(concertId)}:request-stats`,
+    /** HASH `n`, `waitMs` of the decisions made in one second (expires): throughput and wait of the last minute. */
+    requestRate: (concertId: number, second: number) => `${c(concertId)}:request-rate:${second}`,
+    /** STRING concertId: which concert a request id belongs to (the REST paths name only the request). */
+    requestConcert: (requestId: string) => `${prefix}:request-concert:${requestId}`,
+    /** ZSET concertId → last submit (ms): the concerts whose request queue needs a worker. Never used by a script. */
+    requestConcerts: `${prefix}:request-concerts`,
+    /** ZSET workerId → last heartbeat (ms): processes running reservation-request workers. */
+    requestWorkers: `${prefix}:request-workers`,
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

@@ -34,7 +34,17 @@ const MISSING_TTL_MS = 10_000;
  * MySQL read (shared by the requests that miss at the same moment). `state` is written only when absent: after
  * that it changes through the admission scripts, and MySQL `concerts.sale_state` mirrors it.
  */
-export function createSaleCache(deps: { redis: Redis; keys: Keys; db: Db; sale: Config['sale'] }) {
+export function createSaleCache(deps: {
+  redis: Redis;
+  keys: Keys;
+  db: Db;
+  sale: Config['sale'];
+  /**
+   * Runs before a sale hash is filled. Recovery (recovery/service.ts `guardCounters`) brings back the ticket
+   * counters a Redis that lost its data forgot, so no fan entering afterwards reuses a ticket of the durable log.
+   */
+  beforeFill?: (concertId: number) => Promise<void>;
+}) {
   const { redis, keys, db, sale } = deps;
   const loading = new Map<number, Promise<SaleRow>>();
 
@@ -47,6 +57,7 @@ export function createSaleCache(deps: { redis: Redis; keys: Keys; db: Db; sale: 
   }
 
   async function fill(row: SaleRow): Promise<void> {
+    await deps.beforeFill?.(row.id);
     const key = keys.sale(row.id);
     const k = knobs(row);
     const opensAt = row.saleOpensAt.getTime();
