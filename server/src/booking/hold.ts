@@ -134,8 +134,10 @@ async function holdInTx(
     if (done) return { reservation: done, created: false };
   }
   const now = dbDate(user.now);
-  if (now < schedule.bookingOpenAt || now >= schedule.bookingCloseAt) {
-    throw new AppError('BOOKING_CLOSED', 'Booking for this schedule is not open', {
+  // Only the close is checked here. Before bookingOpenAt a hold needs an access token, which the waiting room
+  // issues only once the sale is open, so an admin who opens a sale early opens booking with it.
+  if (now >= schedule.bookingCloseAt) {
+    throw new AppError('BOOKING_CLOSED', 'Booking for this schedule has closed', {
       scheduleId,
       bookingOpenAt: schedule.bookingOpenAt.toISOString(),
       bookingCloseAt: schedule.bookingCloseAt.toISOString(),

@@ -56,6 +56,10 @@ async function startNode(): Promise<void> {
     userTokens: t.services.userTokens,
     accessTokens: t.services.accessTokens,
     queueStatus: async (concert, user) => statusOf(concert, user.id),
+    concertOfSchedule: async (schedule) => {
+      if (schedule !== scheduleId) throw new AppError('NOT_FOUND', 'Schedule not found');
+      return concertId;
+    },
     seatSnapshot: async (schedule) => {
       const rows = await t.services.database.db.select().from(seats).where(eq(seats.scheduleId, schedule));
       if (rows.length === 0) throw new AppError('NOT_FOUND', 'Schedule not found');
@@ -176,13 +180,9 @@ describe('events', () => {
   });
 
   it('reaches fans on every node exactly once, from a worker-side emitter', async () => {
-    const sockets = [0, 1, 2].map((n) => client(n, undefined));
     const tokens = await Promise.all([0, 1, 2].map(() => t.token({})));
-    sockets.forEach((s, i) => {
-      s.auth = { token: tokens[i] };
-      s.connect();
-    });
-    await Promise.all(sockets.map((s) => (s.connected ? Promise.resolve() : connected(s))));
+    const sockets = [0, 1, 2].map((n) => client(n, tokens[n]));
+    await Promise.all(sockets.map(connected));
     for (const s of sockets) expect((await emitAck(s, 'queue:watch', { concertId })).ok).toBe(true);
 
     const received = sockets.map(() => [] as unknown[]);

@@ -26,6 +26,8 @@ export interface GatewayDeps {
   accessTokens: AccessTokens;
   queueStatus(concertId: number, user: AuthUser): Promise<QueueStatus>;
   seatSnapshot(scheduleId: number): Promise<SeatSnapshot>;
+  /** The concert a schedule belongs to (NOT_FOUND for an unknown schedule). */
+  concertOfSchedule(scheduleId: number): Promise<number>;
   /** Throws RATE_LIMITED when one socket sends too many events (ops/rate-limit.ts). */
   eventLimiter?: (socketId: string) => Promise<void>;
   now?: () => Date;
@@ -107,10 +109,12 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
       return { concertId };
     });
     on(socket, 'seats:watch', schemas.seatsWatch, async ({ scheduleId, accessToken }) => {
-      const snapshot = await deps.seatSnapshot(scheduleId);
-      await deps.accessTokens.verify(accessToken, { concertId: snapshot.concertId, userId: user.id });
+      const concertId = await deps.concertOfSchedule(scheduleId);
+      await deps.accessTokens.verify(accessToken, { concertId, userId: user.id });
+      // Join before reading: a change made while the snapshot is read arrives as seats:changed afterwards,
+      // never falls between the two.
       await socket.join(rooms.schedule(scheduleId));
-      return snapshot;
+      return deps.seatSnapshot(scheduleId);
     });
     on(socket, 'seats:unwatch', schemas.schedule, async ({ scheduleId }) => {
       await socket.leave(rooms.schedule(scheduleId));

@@ -178,6 +178,26 @@ describe('queue pushes across replicas', () => {
     }
   });
 
+  it('move every normal fan back one place when a VIP joins', async () => {
+    const stayer = watchers.find((w) => w.fan.tier === 'normal' && w.admitted.length === 0)!;
+    const before = stayer.ticks.at(-1)!;
+    const [vip] = await makeFans(api(), 1, 'vip');
+    expect(
+      (await api().call('POST', `/api/v1/concerts/${concertId}/queue`, { token: vip!.token })).status,
+    ).toBe(201);
+    const tick = await eventually(async () => {
+      const last = stayer.ticks.at(-1);
+      return last && last.lanes.vip.waiting === before.lanes.vip.waiting + 1 ? last : undefined;
+    });
+    const rows = await compare(tick);
+    for (const { truth, computed } of rows) expect(computed).toBeGreaterThanOrEqual(truth);
+    const mine = await statusOf(api(), concertId, stayer.fan);
+    expect(positionFromTick(tick, 'normal', stayer.status.laneSeq!)).toBeGreaterThanOrEqual(mine.position!);
+    expect(positionFromTick(tick, 'normal', stayer.status.laneSeq!)! - 1).toBe(
+      positionFromTick(before, 'normal', stayer.status.laneSeq!),
+    );
+  });
+
   it('give a reconnecting fan its exact state again', async () => {
     const w = watchers.find((x) => x.fan.tier === 'normal' && x.admitted.length === 0)!;
     w.socket.disconnect();

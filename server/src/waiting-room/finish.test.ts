@@ -79,4 +79,28 @@ describe('a purchase ends the fan’s turn', () => {
     expect(row).toMatchObject({ leftReason: 'PAID' });
     expect(row!.claimedAt).toBeInstanceOf(Date);
   });
+
+  it('an admin who opens a sale early opens booking with it', async () => {
+    const concertId = await createSale(t, admin, { openInMs: 60 * 60_000 });
+    await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin, body: {} });
+    const [fan] = await makeFans(t, 1);
+    await enter(t, concertId, fan!);
+    await t.call('POST', `/api/v1/admin/concerts/${concertId}/admit`, { token: admin, body: { count: 1 } });
+    const claim = await t.call('POST', `/api/v1/concerts/${concertId}/queue/access-token`, {
+      token: fan!.token,
+    });
+    const access = { 'x-queue-token': claim.body.data.accessToken };
+    const [schedule] = (await t.call('GET', `/api/v1/concerts/${concertId}/schedules`)).body.data;
+    expect(schedule.status).toBe('UPCOMING');
+    const map = await t.call('GET', `/api/v1/concerts/${concertId}/schedules/${schedule.scheduleId}/seats`, {
+      token: fan!.token,
+      headers: access,
+    });
+    const hold = await t.call('POST', '/api/v1/reservations', {
+      token: fan!.token,
+      headers: access,
+      body: { scheduleId: schedule.scheduleId, seatIds: [map.body.data.seats[0].seatId] },
+    });
+    expect(hold.status).toBe(201);
+  });
 });

@@ -127,6 +127,9 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       );
       const [code, extra] = entered;
       if (code !== 'OK') throw scriptError(String(code), concertId, extra as number);
+      // A new fan changes the lane counts every watcher sees (and a VIP moves every normal fan back one place).
+      // The socket sink turns this into at most one tick per concert per second.
+      if (extra === 1) events.publish({ type: 'queue.moved', concertId });
       return { created: extra === 1, status: toQueueStatus(concertId, parseStatus(current), nowMs) };
     },
 
