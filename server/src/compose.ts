@@ -67,7 +67,7 @@ export interface ServiceOptions {
  */
 export async function createServices(config: Readonly<Config>, opts: ServiceOptions) {
   const database: Database = createDatabase(config.databaseUrl, { timeoutMs: config.mysqlTimeoutMs });
-  const redis: Redis = createRedis(config.redisUrl);
+  const redis: Redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs });
   redis.on('error', (err) => opts.logger.debug({ err: err.message }, 'redis connection error'));
   await connectRedis(redis);
 

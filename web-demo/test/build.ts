@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,7 +26,10 @@ export function ensureWebDemoBuilt(): void {
     statSync(join(root, 'admin.html')).mtimeMs,
   );
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  const vite = createRequire(import.meta.url).resolve('vite/bin/vite.js');
+  // Vite's `exports` do not list its CLI; find it through its package.json, which they do list.
+  const manifest = createRequire(import.meta.url).resolve('vite/package.json');
+  const bin = (JSON.parse(readFileSync(manifest, 'utf8')) as { bin: { vite: string } }).bin.vite;
+  const vite = join(dirname(manifest), bin);
   const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
     cwd: root,
     stdio: 'inherit',
