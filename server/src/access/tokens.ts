@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { importHmacKey } from '../auth/hmac-key.ts';
 import { AppError } from '../http/errors.ts';
 import type { AccessSessions } from './sessions.ts';
 
@@ -18,7 +19,7 @@ export interface AccessGrant {
  * has ended (401 TOKEN_EXPIRED), even before `exp`. A user token is never an access token, and vice versa.
  */
 export function createAccessTokens(secret: string, sessions: AccessSessions, now: () => Date) {
-  const key = new TextEncoder().encode(secret);
+  const key = importHmacKey(secret);
 
   return {
     async sign(grant: AccessGrant): Promise<string> {
@@ -29,7 +30,7 @@ export function createAccessTokens(secret: string, sessions: AccessSessions, now
         .setJti(grant.jti)
         .setIssuedAt(Math.floor(now().getTime() / 1000))
         .setExpirationTime(Math.floor(grant.expiresAt.getTime() / 1000))
-        .sign(key);
+        .sign(await key);
     },
 
     /**
@@ -44,7 +45,7 @@ export function createAccessTokens(secret: string, sessions: AccessSessions, now
         throw new AppError('UNAUTHENTICATED', 'X-Queue-Token with a concert access token is required');
       let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
       try {
-        ({ payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, await key, {
           algorithms: ['HS256'],
           audience: AUDIENCE,
           typ: ACCESS_TOKEN_TYP,

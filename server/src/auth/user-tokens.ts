@@ -2,6 +2,7 @@ import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtV
 import type { Role, Tier } from '../../../client-sdk/src/protocol.ts';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../http/errors.ts';
+import { importHmacKey } from './hmac-key.ts';
 
 export interface AuthUser {
   id: string;
@@ -29,7 +30,7 @@ export interface UserTokens {
  * when configured.
  */
 export function createUserTokens(auth: Config['auth']): UserTokens {
-  const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
+  const secret = auth.jwtSecret ? importHmacKey(auth.jwtSecret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl
     ? createRemoteJWKSet(new URL(auth.jwksUrl), { timeoutDuration: 3_000, cooldownDuration: 30_000 })
     : undefined;
@@ -45,7 +46,7 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
     // A token names its algorithm; route it to the one key source allowed to verify that algorithm.
     const alg = headerAlg(token);
     if (alg === 'HS256' && secret) {
-      return (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+      return (await jwtVerify(token, await secret, { ...options, algorithms: ['HS256'] })).payload;
     }
     if (alg && ASYMMETRIC_ALGS.includes(alg) && jwks) {
       return (await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGS })).payload;
@@ -82,7 +83,7 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
         .setExpirationTime(exp);
       if (auth.issuer) jwt = jwt.setIssuer(auth.issuer);
       if (auth.audience) jwt = jwt.setAudience(auth.audience);
-      return { token: await jwt.sign(secret), expiresAt: new Date(exp * 1000).toISOString() };
+      return { token: await jwt.sign(await secret), expiresAt: new Date(exp * 1000).toISOString() };
     };
   }
   return tokens;

@@ -52,10 +52,12 @@ export function createRateLimits(redis: Redis, prefix: string, config: Readonly<
   return {
     /** Middleware for one class of routes: the caller's user (from its bearer token) and its address. */
     limit(kind: LimitClass): MiddlewareHandler<AppEnv> {
+      const userLimiter = perUser[kind];
+      // Work only for the limits that are on: a disabled limit costs a request nothing.
       return async (c, next) => {
-        await consume(perIp, clientAddress(c, config.trustProxy), 'from this address');
-        const user = unverifiedSubject(c.req.header('authorization'));
-        if (user) await consume(perUser[kind], `${kind}:${user}`, 'from this user');
+        if (perIp) await consume(perIp, clientAddress(c, config.trustProxy), 'from this address');
+        const user = userLimiter && unverifiedSubject(c.req.header('authorization'));
+        if (user) await consume(userLimiter, `${kind}:${user}`, 'from this user');
         await next();
       };
     },
