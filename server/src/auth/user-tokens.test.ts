@@ -203,3 +203,26 @@ describe('auth over HTTP', () => {
     }
   });
 });
+
+describe('verified-token memory', () => {
+  it('still refuses a token once its exp has passed', async () => {
+    const tokens = createUserTokens(loadConfig({ AUTH_JWT_SECRET: SECRET }).auth);
+    const token = await hs256({ sub: 'short', exp: Math.floor(Date.now() / 1000) + 1 }).sign(secretKey);
+    expect((await tokens.verify(token)).id).toBe('short');
+    await new Promise((r) => setTimeout(r, 1_100));
+    await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+
+  it('never lets a forged token ride on a verified one', async () => {
+    const tokens = createUserTokens(loadConfig({ AUTH_JWT_SECRET: SECRET }).auth);
+    const good = await hs256({ sub: 'fan', exp: inAnHour() }).sign(secretKey);
+    await tokens.verify(good);
+    const [head, , sig] = good.split('.');
+    const otherClaims = Buffer.from(
+      JSON.stringify({ sub: 'admin-ish', role: 'admin', exp: inAnHour() }),
+    ).toString('base64url');
+    await expect(tokens.verify(`${head}.${otherClaims}.${sig}`)).rejects.toMatchObject({
+      code: 'INVALID_TOKEN',
+    });
+  });
+});
