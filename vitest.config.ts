@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts', 'client-sdk/**/*.test.ts', 'web-demo/**/*.test.ts'],
+    include: [
+      'server/**/*.test.ts',
+      'client-sdk/**/*.test.ts',
+      'web-demo/**/*.test.ts',
+      'bench/lib/*.test.ts',
+    ],
     globalSetup: ['server/test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,

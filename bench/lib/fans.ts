@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import type { ChildReport, Fan, TickSample } from './fans-child.ts';
+import { type Proc, spawnNode, stop } from './procs.ts';
+import { type Histogram, merge } from './stats.ts';
+
+/** The parent side of fans-child.ts: spreads fans over processes and 127.0.0.x source addresses. */
+
+export interface FanGroup {
+  connected: number;
+  failed: number;
+  report(): Promise<MergedReport>;
+  close(): Promise<void>;
+}
+
+export interface MergedReport {
+  tickLatency: Histogram;
+  admittedLatency: Histogram;
+  admittedPerSecond: Record<number, number>;
+  admitted: number;
+  lastAdmittedAt: number;
+  updates: Record<string, [string, number]>;
+  ticks: TickSample[];
+  disconnects: number;
+}
+
+const PER_PROCESS = 5_000;
+
+export async function startFans(opts: {
+  /** One server, or several (process i connects to url i mod count). */
+  url: string | string[];
+  fans: Fan[];
+  concertId?: number;
+  readyWindowMs: number;
+  logDir: string;
+}): Promise<FanGroup> {
+  const count = Math.max(1, Math.ceil(opts.fans.length / PER_PROCESS), opts.fans.length >= 4_000 ? 4 : 1);
+  const procs: Proc[] = [];
+  const readies: Array<Promise<{ connected: number; failed: number; firstError: string }>> = [];
+  for (let i = 0; i < count; i++) {
+    const slice = opts.fans.filter((_, j) => j % count === i);
+    const proc = spawnNode(
+      `fans-${i}`,
+      join(import.meta.dirname, 'fans-child.ts'),
+      {},
+      join(opts.logDir, `fans-${i}.log`),
+      { ipc: true },
+    );
+    procs.push(proc);
+    readies.push(
+      new Promise((resolve) => {
+        const onMessage = (msg: { type: string; connected: number; failed: number; firstError: string }) => {
+          if (msg.type !== 'ready') return;
+          proc.child.off('message', onMessage);
+          resolve(msg);
+        };
+        proc.child.on('message', onMessage);
+      }),
+    );
+    proc.child.send({
+      type: 'start',
+      url: typeof opts.url === 'string' ? opts.url : opts.url[i % opts.url.length],
+      localAddress: `127.0.0.${2 + i}`,
+      fans: slice,
+      concertId: opts.concertId,
+      readyWindowMs: opts.readyWindowMs,
+    });
+  }
+  const results = await Promise.all(readies);
+  const failed = results.reduce((s, r) => s + r.failed, 0);
+  const firstError = results.find((r) => r.firstError)?.firstError;
+  if (failed > 0) console.error(`  ! ${failed} sockets failed to connect: ${firstError}`);
+
+  return {
+    connected: results.reduce((s, r) => s + r.connected, 0),
+    failed,
+    async report() {
+      const reports = await Promise.all(
+        procs.map(
+          (proc) =>
+            new Promise<ChildReport>((resolve) => {
+              const onMessage = (msg: ChildReport) => {
+                if (msg.type !== 'report') return;
+                proc.child.off('message', onMessage);
+                resolve(msg);
+              };
+              proc.child.on('message', onMessage);
+              proc.child.send({ type: 'report' });
+            }),
+        ),
+      );
+      const out: MergedReport = {
+        tickLatency: {},
+        admittedLatency: {},
+        admittedPerSecond: {},
+        admitted: 0,
+        lastAdmittedAt: 0,
+        updates: {},
+        ticks: [],
+        disconnects: 0,
+      };
+      const ticks = new Map<number, TickSample>();
+      for (const r of reports) {
+        merge(out.tickLatency, r.tickLatency);
+        merge(out.admittedLatency, r.admittedLatency);
+        merge(out.admittedPerSecond, r.admittedPerSecond);
+        out.admitted += r.admitted;
+        out.lastAdmittedAt = Math.max(out.lastAdmittedAt, r.lastAdmittedAt);
+        Object.assign(out.updates, r.updates);
+        out.disconnects += r.disconnects;
+        for (const t of r.ticks) {
+          const seen = ticks.get(t.at);
+          if (!seen) ticks.set(t.at, { ...t });
+          else {
+            seen.received += t.received;
+            seen.positioned += t.positioned;
+            seen.positionSum += t.positionSum;
+            seen.p99 = Math.max(seen.p99, t.p99);
+          }
+        }
+      }
+      out.ticks = [...ticks.values()].sort((a, b) => a.at - b.at);
+      return out;
+    },
+    async close() {
+      for (const p of procs) p.child.send({ type: 'close' });
+      await Promise.all(procs.map((p) => stop(p, 3_000)));
+    },
+  };
+}

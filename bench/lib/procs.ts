@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Child processes of a run: the servers under test, the baselines and the socket fans. */
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+}
+
+const running = new Set<Proc>();
+const CLK_TCK = 100; // USER_HZ on Linux
+
+// However the harness ends (even a crash), nothing it started outlives it.
+process.on('exit', () => {
+  for (const p of running) p.child.kill('SIGKILL');
+});
+
+/** Starts `node --import tsx <script>` with the given environment; output goes to `logFile`. */
+export function spawnNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  logFile: string,
+  opts: { ipc?: boolean } = {},
+): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc ? (['ipc'] as const) : [])],
+  });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  if (!child.pid) throw new Error(`${name} did not start`);
+  const proc = { name, child, pid: child.pid };
+  running.add(proc);
+  child.once('exit', (code, signal) => {
+    running.delete(proc);
+    if (code && code !== 0) console.error(`  ! ${name} exited with ${code ?? signal} (log: ${logFile})`);
+  });
+  return proc;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export async function stop(proc: Proc, graceMs = 5_000): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => proc.child.once('exit', () => resolve()));
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(timer);
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((p) => stop(p)));
+}
+
+/** Polls `url` until it answers 200, or throws after `timeoutMs` (or when the process dies). */
+export async function waitReady(proc: Proc, url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited before it was ready`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${proc.name} not ready at ${url} after ${timeoutMs} ms`);
+}
+
+/** CPU seconds (user + system) and resident memory of a process, from /proc. */
+export function procStats(pid: number): { cpuSeconds: number; rssBytes: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuSeconds: (utime + stime) / CLK_TCK, rssBytes: rssKb * 1024 };
+}
+
+export function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}

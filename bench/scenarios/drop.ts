@@ -1,0 +1,238 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { admitAndClaim, type BenchFan, createConcert, enterAll, openSale, seatIds } from '../lib/api.ts';
+import { checkLedger, checkSeats } from '../lib/checks.ts';
+import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
+import { driveAdmissions, sampler } from '../lib/drive.ts';
+import { startFans } from '../lib/fans.ts';
+import { type LoadResult, load } from '../lib/load.ts';
+import { procStats } from '../lib/procs.ts';
+import { slope, summarize, summarizeHistogram } from '../lib/stats.ts';
+
+/**
+ * 8. A mixed drop: waiting sockets, new fans entering at 1,000/s, status polls at 2,000/s, 100 admissions/s and
+ * 50 holds/s, all at once for 1 (quick), 5 or 15 (soak) minutes. API p95, push p99, memory trend, errors.
+ */
+export const drop: Scenario = {
+  name: 'drop',
+  title: 'mixed drop: sockets, enters, polls, admissions, holds',
+  async run(ctx) {
+    const seconds = ctx.soak ? 900 : ctx.quick ? 60 : 300;
+    const n = ctx.sockets ?? 10_000;
+    const holdRate = 50;
+    const holdsWanted = holdRate * seconds;
+    const sections = Math.ceil(holdsWanted / 20_000);
+    const setup = await createConcert(ctx.api, ctx.admin, {
+      sections,
+      rows: Math.ceil(holdsWanted / sections / 200) + 1,
+      seatsPerRow: 200,
+    });
+    await openSale(ctx.api, ctx.admin, setup.concertId, {
+      groupSize: 1,
+      intervalSeconds: 3_600,
+      maxActive: 1_000_000,
+    });
+    // Buyers first (admitted from the head), then the waiting crowd behind them.
+    const buyers = await ctx.api.fans(`drop-buyer-${ctx.runId}`, Math.ceil(holdsWanted / 12));
+    await admitAndClaim(ctx.api, ctx.admin, setup.concertId, buyers);
+    const seats = await seatIds(ctx.api, buyers[0]!, setup);
+    const crowd = await ctx.api.fans(`drop-crowd-${ctx.runId}`, n);
+    await enterAll(ctx.api, setup.concertId, crowd);
+    const arrivals = await ctx.api.fans(`drop-new-${ctx.runId}`, Math.min(1_000 * seconds, 200_000));
+
+    const fans = await startFans({
+      url: ctx.url,
+      fans: crowd,
+      concertId: setup.concertId,
+      readyWindowMs: ctx.readyWindowMs,
+      logDir: ctx.logDir,
+    });
+    try {
+      check(fans.connected === n, `${fans.connected} of ${n} sockets connected`);
+      await sleep(2000);
+      await fans.report(); // drop the connection storm's samples
+      const rss = sampler(() => procStats(ctx.server.pid).rssBytes / 2 ** 20, 2000);
+      const queue = sampler(async () => {
+        const res = await ctx.api.call('GET', `/api/v1/admin/concerts/${setup.concertId}/queue`, {
+          token: ctx.admin,
+        });
+        return res.body.data.waiting.total as number;
+      }, 2000);
+      const queuePath = `${ctx.url}/api/v1/concerts/${setup.concertId}/queue`;
+      const auth = (f: BenchFan) => ({ authorization: `Bearer ${f.token}` });
+      let e = 0;
+      let p = 0;
+      const [enters, polls, admitted, holds] = await Promise.all([
+        load({
+          url: queuePath,
+          method: 'POST',
+          connections: 32,
+          durationSeconds: seconds,
+          rate: 1_000,
+          next: () => ({ headers: auth(arrivals[e++ % arrivals.length]!) }),
+        }),
+        load({
+          url: `${queuePath}/me`,
+          connections: 32,
+          durationSeconds: seconds,
+          rate: 2_000,
+          next: () => ({ headers: auth(crowd[p++ % crowd.length]!) }),
+        }),
+        driveAdmissions(ctx, setup.concertId, 100, seconds),
+        holdStream(ctx, setup.scheduleId, buyers, seats, holdRate, seconds),
+      ]);
+      const rssPoints = rss.stop();
+      const queuePoints = queue.stop();
+      await sleep(1500);
+      const pushed = await fans.report();
+
+      // Unexpected answers are counted in the errors row (the target is zero), not thrown: the figures still matter.
+      const unexpected = (r: LoadResult, allowed: string[]) =>
+        Object.entries(r.statuses).reduce((sum, [code, c]) => sum + (allowed.includes(code) ? 0 : c), 0);
+      const badAnswers = unexpected(enters, ['200', '201']) + unexpected(polls, ['200']);
+      check(pushed.disconnects === 0, `${pushed.disconnects} sockets dropped`);
+      const complete = pushed.ticks.slice(0, -1);
+      check(complete.length > 0, 'no ticks arrived during the drop');
+      for (const t of complete) check(t.received === n, `tick ${t.at} reached ${t.received} of ${n} sockets`);
+      const seatState = await checkSeats(ctx.db, setup.scheduleId);
+      check(seatState.held === holds.ok, `${seatState.held} seats HELD after ${holds.ok} successful holds`);
+      await checkLedger(ctx.db);
+
+      ctx.chart('drop-queue-length', {
+        title: `Mixed drop: fans waiting (${seconds} s)`,
+        xLabel: 'seconds',
+        yLabel: 'fans',
+        series: [{ name: 'waiting', points: queuePoints }],
+      });
+      ctx.chart('drop-rss', {
+        title: 'Mixed drop: server RSS',
+        xLabel: 'seconds',
+        yLabel: 'MB',
+        series: [{ name: 'RSS', points: rssPoints }],
+      });
+      const t0 = complete[0]?.at ?? 0;
+      ctx.chart('drop-tick-latency', {
+        title: 'Mixed drop: tick delivery p99 per tick',
+        xLabel: 'seconds',
+        yLabel: 'ms',
+        series: [
+          { name: 'p99', points: pushed.ticks.map((t) => [(t.at - t0) / 1000, t.p99] as [number, number]) },
+        ],
+      });
+
+      // Memory trend over the second half (after warm-up growth): MB per minute, relative to the mean.
+      const tail = rssPoints.slice(Math.floor(rssPoints.length / 2));
+      const mean = tail.reduce((s, x) => s + x[1], 0) / Math.max(1, tail.length);
+      const growth = slope(tail) * 60;
+      const errors = enters.errors + polls.errors + badAnswers + holds.failed + pushed.disconnects;
+      const apiP975 = Math.max(enters.p97_5, polls.p97_5);
+      const s = 'drop';
+      return [
+        row({
+          scenario: s,
+          metric: 'API p97.5 (enter, status; bounds p95)',
+          value: apiP975,
+          unit: 'ms',
+          target: 'p95 ≤ 200 ms',
+          ok: (v) => v <= 200,
+        }),
+        row({
+          scenario: s,
+          metric: 'hold p95',
+          value: holds.p95,
+          unit: 'ms',
+          target: '≤ 200 ms',
+          ok: (v) => v <= 200,
+        }),
+        row({
+          scenario: s,
+          metric: `push p99 (${n} sockets)`,
+          value: summarizeHistogram(pushed.tickLatency).p99,
+          unit: 'ms',
+          target: '≤ 500 ms',
+          ok: (v) => v <= 500,
+        }),
+        row({
+          scenario: s,
+          metric: 'enters achieved (1,000/s offered)',
+          value: enters.rps,
+          unit: 'enter/s',
+          note: `${Math.round(polls.rps)} polls/s, ${(admitted / seconds).toFixed(0)} admits/s, ${(holds.ok / seconds).toFixed(1)} holds/s`,
+        }),
+        row({
+          scenario: s,
+          metric: 'status polls achieved',
+          value: polls.rps,
+          unit: 'req/s',
+          target: '2,000 offered',
+        }),
+        row({
+          scenario: s,
+          metric: 'RSS growth, second half',
+          value: growth,
+          unit: 'MB/min',
+          target: '< 2% of RSS per min',
+          ok: (v) => v < 0.02 * mean,
+          note: `mean ${mean.toFixed(0)} MB`,
+        }),
+        row({
+          scenario: s,
+          metric: 'errors',
+          value: errors,
+          unit: '',
+          target: '0',
+          ok: (v) => v === 0,
+          note: `answers: enter ${JSON.stringify(enters.statuses)}, status ${JSON.stringify(polls.statuses)}; ${holds.failed} holds failed`,
+        }),
+      ];
+    } finally {
+      await fans.close();
+    }
+  },
+};
+
+/** Holds one seat at a time at a fixed rate (open loop): buyer i mod B takes seat i. */
+async function holdStream(
+  ctx: Ctx,
+  scheduleId: number,
+  buyers: BenchFan[],
+  seats: number[],
+  perSecond: number,
+  seconds: number,
+) {
+  const latencies: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  const inFlight: Array<Promise<void>> = [];
+  const total = Math.min(perSecond * seconds, seats.length);
+  const t0 = Date.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / perSecond;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const fan = buyers[i % buyers.length]!;
+    const start = performance.now();
+    inFlight.push(
+      ctx.api
+        .call('POST', '/api/v1/reservations', {
+          token: fan.token,
+          headers: { 'x-queue-token': fan.accessToken! },
+          body: { scheduleId, seatIds: [seats[i]!] },
+        })
+        .then(
+          (res) => {
+            latencies.push(performance.now() - start);
+            if (res.status === 201) ok++;
+            else {
+              failed++;
+              if (failed === 1) console.error(`  ! hold failed: ${res.status} ${JSON.stringify(res.body)}`);
+            }
+          },
+          (err: Error) => {
+            failed++;
+            if (failed === 1) console.error(`  ! hold failed: ${err.message}`);
+          },
+        ),
+    );
+  }
+  await Promise.all(inFlight);
+  return { ok, failed, p95: summarize(latencies).p95 };
+}

@@ -1,0 +1,194 @@
+import { randomInt } from 'node:crypto';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { admitAndClaim, type BenchFan, createConcert, openSale, seatIds } from '../lib/api.ts';
+import { checkSeats } from '../lib/checks.ts';
+import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
+import { expectStatuses, load } from '../lib/load.ts';
+import { summarize } from '../lib/stats.ts';
+
+/**
+ * 5. Seat holds: distinct seats with 48 concurrent clients, then a hot run (2,000 seats, 256 buyers racing for
+ * random seats until none is left), beside the raw conditional-update transaction run directly with mysql2.
+ * Leaves its fans (with their holds) to the payments scenario.
+ */
+export const holds: Scenario = {
+  name: 'holds',
+  title: 'seat holds/s and p99, hot contention, raw transaction baseline',
+  async run(ctx) {
+    const perFan = 4;
+    const fanCount = ctx.quick ? 1_000 : 2_000;
+    const seats = fanCount * perFan;
+    const warm = 200;
+    const connections = 48;
+    const setup = await createConcert(ctx.api, ctx.admin, { rows: (seats + warm) / 200, seatsPerRow: 200 });
+    await openSale(ctx.api, ctx.admin, setup.concertId, { maxActive: 1_000_000 });
+    const fans = await ctx.api.fans(`hold-${ctx.runId}`, fanCount);
+    await admitAndClaim(ctx.api, ctx.admin, setup.concertId, fans);
+    const ids = await seatIds(ctx.api, fans[0]!, setup);
+    check(ids.length === seats + warm, `seat map has ${ids.length} seats`);
+
+    const holdOf = (fan: BenchFan, seatId: number) => ({
+      path: '/api/v1/reservations',
+      headers: {
+        authorization: `Bearer ${fan.token}`,
+        'x-queue-token': fan.accessToken!,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ scheduleId: setup.scheduleId, seatIds: [seatId] }),
+    });
+    const spec = { url: ctx.url, method: 'POST' as const, connections };
+    expectStatuses(
+      'warm-up holds',
+      await load({ ...spec, amount: warm, next: (i) => holdOf(fans[i % fanCount]!, ids[i]!) }),
+      [201],
+    );
+    // Request i: fan i mod F takes seat i, so every fan ends with exactly `perFan` holds.
+    const measured = await load({
+      ...spec,
+      amount: seats,
+      next: (i) => holdOf(fans[i % fanCount]!, ids[warm + i]!),
+    });
+    expectStatuses('holds', measured, [201]);
+    check(measured.total === seats, `${measured.total} holds answered, expected ${seats}`);
+    const after = await checkSeats(ctx.db, setup.scheduleId);
+    check(after.held === seats + warm, `${after.held} seats HELD, expected ${seats + warm}`);
+    ctx.shared.set('holds', { setup, fans, rps: measured.rps });
+
+    const raw = await rawBaseline(ctx, fans, seats, connections);
+    const hot = await hotRun(ctx);
+
+    const s = 'holds';
+    return [
+      row({
+        scenario: s,
+        metric: `holds/s, distinct seats (${connections} clients)`,
+        value: measured.rps,
+        unit: 'holds/s',
+        baseline: raw.rps,
+        target: '≥ 2,000',
+        ok: (v) => v >= 2_000,
+      }),
+      row({
+        scenario: s,
+        metric: 'hold p99, distinct seats',
+        value: measured.p99,
+        unit: 'ms',
+        baseline: raw.p99,
+        target: '≤ 50 ms',
+        ok: (v) => v <= 50,
+      }),
+      row({
+        scenario: s,
+        metric: 'hot run: holds/s (2,000 seats, 256 buyers)',
+        value: hot.heldPerSecond,
+        unit: 'holds/s',
+        note: `${hot.attempts} attempts, ${hot.conflicts} conflicts`,
+      }),
+      row({ scenario: s, metric: 'hot run: attempt p99', value: hot.p99, unit: 'ms' }),
+      row({
+        scenario: s,
+        metric: 'hot run: seats held at the end',
+        value: hot.held,
+        unit: 'seats',
+        target: '= 2,000, no oversell',
+        ok: (v) => v === 2_000,
+      }),
+    ];
+  },
+};
+
+/** The hold transaction's core with mysql2 and nothing else: lock the fan, conditional UPDATE, two INSERTs. */
+async function rawBaseline(ctx: Ctx, fans: BenchFan[], count: number, connections: number) {
+  const setup = await createConcert(ctx.api, ctx.admin, { rows: count / 200, seatsPerRow: 200 });
+  const [seatRows] = await ctx.db.query<RowDataPacket[]>(
+    'SELECT id FROM seats WHERE schedule_id = ? ORDER BY id',
+    [setup.scheduleId],
+  );
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    const conn = await ctx.db.getConnection();
+    try {
+      for (let i = next++; i < count; i = next++) {
+        const seatId = Number(seatRows[i]!.id);
+        const userId = fans[i % fans.length]!.userId;
+        const start = performance.now();
+        await conn.beginTransaction();
+        await conn.query('SELECT UTC_TIMESTAMP(3) FROM users WHERE id = ? FOR UPDATE', [userId]);
+        const [res] = await conn.query<ResultSetHeader>(
+          `INSERT INTO reservations (reservation_number, user_id, concert_id, schedule_id, total_amount, expires_at, created_at)
+           VALUES (?, ?, ?, ?, 1000, UTC_TIMESTAMP(3) + INTERVAL 5 MINUTE, UTC_TIMESTAMP(3))`,
+          [`RAW-${ctx.runId.slice(-6)}-${i}`, userId, setup.concertId, setup.scheduleId],
+        );
+        const [upd] = await conn.query<ResultSetHeader>(
+          `UPDATE seats SET status = 'HELD', hold_id = ?, held_until = UTC_TIMESTAMP(3) + INTERVAL 5 MINUTE
+           WHERE id = ? AND (status = 'AVAILABLE' OR (status = 'HELD' AND held_until <= UTC_TIMESTAMP(3)))`,
+          [res.insertId, seatId],
+        );
+        if (upd.affectedRows !== 1) throw new Error(`raw hold of seat ${seatId} took nothing`);
+        await conn.query(
+          'INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price) VALUES (?, ?, ?, 1000)',
+          [res.insertId, seatId, seatId],
+        );
+        await conn.commit();
+        latencies.push(performance.now() - start);
+      }
+    } finally {
+      conn.release();
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  const after = await checkSeats(ctx.db, setup.scheduleId);
+  check(after.held === count, `raw baseline held ${after.held} of ${count}`);
+  return { rps: count / seconds, p99: summarize(latencies).p99 };
+}
+
+/** 256 buyers pick random seats they have not seen taken until all 2,000 are held; exactly 2,000 must be. */
+async function hotRun(ctx: Ctx) {
+  const total = 2_000;
+  const setup = await createConcert(ctx.api, ctx.admin, { rows: total / 200, seatsPerRow: 200 });
+  await openSale(ctx.api, ctx.admin, setup.concertId, { maxActive: 1_000_000 });
+  const buyers = await ctx.api.fans(`hot-${ctx.runId}`, 256);
+  await admitAndClaim(ctx.api, ctx.admin, setup.concertId, buyers);
+  const open = await seatIds(ctx.api, buyers[0]!, setup);
+  const won = new Set<number>();
+  const latencies: number[] = [];
+  let attempts = 0;
+  let conflicts = 0;
+  const t0 = performance.now();
+  const buyer = async (fan: BenchFan) => {
+    while (open.length > 0) {
+      const seatId = open[randomInt(open.length)]!;
+      const start = performance.now();
+      const res = await ctx.api.call('POST', '/api/v1/reservations', {
+        token: fan.token,
+        headers: { 'x-queue-token': fan.accessToken! },
+        body: { scheduleId: setup.scheduleId, seatIds: [seatId] },
+      });
+      latencies.push(performance.now() - start);
+      attempts++;
+      if (res.status === 201) {
+        check(!won.has(seatId), `seat ${seatId} held twice`);
+        won.add(seatId);
+      } else if (res.status === 409) conflicts++;
+      else if (res.status === 422)
+        return; // this buyer is at MAX_SEATS_PER_USER
+      else throw new Error(`hot hold: ${res.status} ${JSON.stringify(res.body)}`);
+      const at = open.indexOf(seatId);
+      if (at >= 0) open.splice(at, 1);
+    }
+  };
+  await Promise.all(buyers.map(buyer));
+  const seconds = (performance.now() - t0) / 1000;
+  const after = await checkSeats(ctx.db, setup.scheduleId);
+  check(after.held === won.size, `database holds ${after.held} seats, buyers won ${won.size}`);
+  return {
+    held: after.held,
+    heldPerSecond: won.size / seconds,
+    attempts,
+    conflicts,
+    p99: summarize(latencies).p99,
+  };
+}

@@ -1,0 +1,133 @@
+import { type BenchFan, createConcert } from '../lib/api.ts';
+import { check, type Row, row, type Scenario } from '../lib/context.ts';
+import { expectStatuses, type LoadResult, load } from '../lib/load.ts';
+
+/**
+ * 1. Enter-queue and status requests per second and latency, closed-loop and at a fixed arrival rate, beside a
+ * bare Hono JSON route. Checks that every new entry got a dense lane sequence (1..n, no gap, no repeat).
+ */
+export const http: Scenario = {
+  name: 'http',
+  title: 'enter and status req/s beside a bare Hono route',
+  async run(ctx) {
+    const seconds = ctx.quick ? 8 : 20;
+    const connections = 64;
+    // The join window is open but the sale is not: nobody is admitted while we count entries.
+    const { concertId } = await createConcert(ctx.api, ctx.admin, { bookingOpensInMs: 3_600_000 });
+    const fans: BenchFan[] = await ctx.api.fans(`enter-${ctx.runId}`, ctx.quick ? 60_000 : 160_000);
+    const auth = (f: BenchFan) => ({ authorization: `Bearer ${f.token}` });
+    const queuePath = `/api/v1/concerts/${concertId}/queue`;
+
+    const { url: baseUrl, proc } = await ctx.baseline('http');
+    const base = (method: 'GET' | 'POST', rate?: number) =>
+      load({ url: `${baseUrl}/json`, method, connections, durationSeconds: seconds, rate });
+    let b: Record<'enter' | 'enterRate' | 'status' | 'statusRate', LoadResult>;
+    try {
+      await load({ url: `${baseUrl}/json`, connections, durationSeconds: 2 }); // warm-up
+      b = {
+        enter: await base('POST'),
+        enterRate: await base('POST', 8_000),
+        status: await base('GET'),
+        statusRate: await base('GET', 12_000),
+      };
+    } finally {
+      proc.child.kill('SIGTERM');
+    }
+
+    // Warm-up on the real routes: status of a fan who is not queued (no entry made).
+    await load({
+      url: `${ctx.url}${queuePath}/me`,
+      connections,
+      durationSeconds: 2,
+      next: () => ({ headers: auth(fans[fans.length - 1]!) }),
+    });
+    let used = 0;
+    const enter = (rate?: number) =>
+      load({
+        url: ctx.url + queuePath,
+        method: 'POST',
+        connections,
+        durationSeconds: seconds,
+        rate,
+        // Fresh fans while they last, then repeats (200, the idempotent path).
+        next: () => ({ headers: auth(fans[used++ % fans.length]!) }),
+      });
+    const enterClosed = await enter();
+    const enterRate = await enter(8_000);
+    for (const r of [enterClosed, enterRate]) expectStatuses('enter', r, [200, 201]);
+    const created = (enterClosed.statuses['201'] ?? 0) + (enterRate.statuses['201'] ?? 0);
+    // Requests cut off in flight when a run ends may or may not have reached the server.
+    const entered = await ctx.redis.zcard(`${ctx.redisPrefix}:{c:${concertId}}:lane:normal`);
+    check(
+      created <= entered && entered <= Math.min(used, fans.length),
+      `${entered} fans queued: ${created} answered 201, ${Math.min(used, fans.length)} distinct fans sent`,
+    );
+
+    // Dense lane sequences straight from Redis: scores 1..n.
+    const lane = `${ctx.redisPrefix}:{c:${concertId}}:lane:normal`;
+    const scores = await ctx.redis.zrange(lane, '0', '-1', 'WITHSCORES');
+    const seqs = scores.filter((_, i) => i % 2 === 1).map(Number);
+    check(
+      seqs.every((s, i) => s === i + 1),
+      'lane sequences are not dense 1..n',
+    );
+
+    let polled = 0;
+    const status = (rate?: number) =>
+      load({
+        url: `${ctx.url}${queuePath}/me`,
+        connections,
+        durationSeconds: seconds,
+        rate,
+        next: () => ({ headers: auth(fans[polled++ % entered]!) }),
+      });
+    const statusClosed = await status();
+    const statusRate = await status(12_000);
+    for (const r of [statusClosed, statusRate]) expectStatuses('status', r, [200]);
+
+    const s = 'http';
+    const rps = (metric: string, r: LoadResult, baseline: LoadResult, min: number): Row =>
+      row({
+        scenario: s,
+        metric,
+        value: r.rps,
+        unit: 'req/s',
+        baseline: baseline.rps,
+        target: `≥ ${min.toLocaleString('en-US')}`,
+        ok: (v) => v >= min,
+      });
+    const p99 = (metric: string, r: LoadResult, baseline: LoadResult, max?: number): Row =>
+      row({
+        scenario: s,
+        metric,
+        value: r.p99,
+        unit: 'ms',
+        baseline: baseline.p99,
+        ...(max ? { target: `≤ ${max} ms`, ok: (v: number) => v <= max } : {}),
+      });
+    return [
+      rps('enter closed-loop (64 conn)', enterClosed, b.enter, 8_000),
+      row({
+        scenario: s,
+        metric: 'enter closed-loop p50',
+        value: enterClosed.p50,
+        unit: 'ms',
+        baseline: b.enter.p50,
+      }),
+      p99('enter closed-loop p99', enterClosed, b.enter),
+      rps('enter at 8,000/s offered', enterRate, b.enterRate, 8_000),
+      p99('enter at 8,000/s p99', enterRate, b.enterRate, 100),
+      rps('status closed-loop (64 conn)', statusClosed, b.status, 12_000),
+      row({
+        scenario: s,
+        metric: 'status closed-loop p50',
+        value: statusClosed.p50,
+        unit: 'ms',
+        baseline: b.status.p50,
+      }),
+      p99('status closed-loop p99', statusClosed, b.status),
+      rps('status at 12,000/s offered', statusRate, b.statusRate, 12_000),
+      p99('status at 12,000/s p99', statusRate, b.statusRate),
+    ];
+  },
+};

@@ -1,0 +1,133 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { BenchFan, ConcertSetup } from '../lib/api.ts';
+import { checkLedger, checkSeats } from '../lib/checks.ts';
+import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
+import { expectStatuses, load } from '../lib/load.ts';
+import { summarize } from '../lib/stats.ts';
+
+/**
+ * 6. Payments per second on distinct reservations (one per fan: paying ends the fan's booking session), beside
+ * the raw payment transaction run with mysql2 on each fan's next hold. Balances must equal ledgers after both.
+ */
+export const payments: Scenario = {
+  name: 'payments',
+  title: 'payments/s and p99 beside the raw payment transaction',
+  async run(ctx) {
+    const prepared = ctx.shared.get('holds') as { setup: ConcertSetup; fans: BenchFan[] } | undefined;
+    if (!prepared) throw new Error('needs the holds scenario first (its fans hold the seats to pay)');
+    const { setup, fans } = prepared;
+    const [held] = await ctx.db.query<RowDataPacket[]>(
+      `SELECT id, user_id FROM reservations WHERE schedule_id = ? AND status = 'HELD' ORDER BY id`,
+      [setup.scheduleId],
+    );
+    const byUser = new Map<string, number[]>();
+    for (const r of held) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), Number(r.id)]);
+
+    const connections = 48;
+    const headers = (fan: BenchFan) => ({
+      authorization: `Bearer ${fan.token}`,
+      'x-queue-token': fan.accessToken!,
+      'content-type': 'application/json',
+    });
+    const charges = await load({
+      url: ctx.url,
+      method: 'POST',
+      connections,
+      amount: fans.length,
+      next: (i) => ({
+        path: '/api/v1/points/charge',
+        headers: headers(fans[i]!),
+        body: JSON.stringify({ amount: 10_000 }),
+      }),
+    });
+    expectStatuses('charges', charges, [200, 201]);
+
+    const paid = await load({
+      url: ctx.url,
+      method: 'POST',
+      connections,
+      amount: fans.length,
+      next: (i) => ({
+        path: '/api/v1/payments',
+        headers: headers(fans[i]!),
+        body: JSON.stringify({ reservationId: byUser.get(fans[i]!.userId)![0] }),
+      }),
+    });
+    expectStatuses('payments', paid, [201]);
+    await checkLedger(ctx.db);
+    const seats = await checkSeats(ctx.db, setup.scheduleId);
+    check(seats.sold === fans.length, `${seats.sold} seats SOLD after ${fans.length} payments`);
+
+    const raw = await rawPayments(
+      ctx,
+      fans.map((f) => byUser.get(f.userId)![1]!),
+      connections,
+    );
+    await checkLedger(ctx.db);
+    const after = await checkSeats(ctx.db, setup.scheduleId);
+    check(after.sold === 2 * fans.length, `${after.sold} seats SOLD after API and raw payments`);
+
+    const s = 'payments';
+    return [
+      row({
+        scenario: s,
+        metric: `payments/s (${connections} clients)`,
+        value: paid.rps,
+        unit: 'pay/s',
+        baseline: raw.rps,
+        target: '≥ 1,000',
+        ok: (v) => v >= 1_000,
+      }),
+      row({ scenario: s, metric: 'payment p99', value: paid.p99, unit: 'ms', baseline: raw.p99 }),
+      row({ scenario: s, metric: 'points charges/s', value: charges.rps, unit: 'req/s' }),
+    ];
+  },
+};
+
+/** The payment's core in SQL: conditional debit, ledger row, payment row, reservation PAID, seats SOLD. */
+async function rawPayments(ctx: Ctx, reservationIds: number[], connections: number) {
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    const conn = await ctx.db.getConnection();
+    try {
+      for (let i = next++; i < reservationIds.length; i = next++) {
+        const id = reservationIds[i]!;
+        const start = performance.now();
+        await conn.beginTransaction();
+        const [[r]] = await conn.query<RowDataPacket[]>(
+          `SELECT user_id, total_amount FROM reservations
+           WHERE id = ? AND status = 'HELD' AND expires_at > UTC_TIMESTAMP(3) FOR UPDATE`,
+          [id],
+        );
+        if (!r) throw new Error(`raw payment: reservation ${id} not payable`);
+        const [debit] = await conn.query<ResultSetHeader>(
+          'UPDATE users SET balance = balance - ?, total_used = total_used + ? WHERE id = ? AND balance >= ?',
+          [r.total_amount, r.total_amount, r.user_id, r.total_amount],
+        );
+        if (debit.affectedRows !== 1) throw new Error(`raw payment: ${r.user_id} cannot pay`);
+        await conn.query(
+          `INSERT INTO point_ledger (user_id, type, amount, balance_after, reservation_id)
+           SELECT id, 'PAYMENT', ?, balance, ? FROM users WHERE id = ?`,
+          [-r.total_amount, id, r.user_id],
+        );
+        await conn.query('INSERT INTO payments (reservation_id, user_id, amount) VALUES (?, ?, ?)', [
+          id,
+          r.user_id,
+          r.total_amount,
+        ]);
+        await conn.query(`UPDATE reservations SET status = 'PAID', paid_at = UTC_TIMESTAMP(3) WHERE id = ?`, [
+          id,
+        ]);
+        await conn.query(`UPDATE seats SET status = 'SOLD', held_until = NULL WHERE hold_id = ?`, [id]);
+        await conn.commit();
+        latencies.push(performance.now() - start);
+      }
+    } finally {
+      conn.release();
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  return { rps: reservationIds.length / ((performance.now() - t0) / 1000), p99: summarize(latencies).p99 };
+}

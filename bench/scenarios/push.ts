@@ -1,0 +1,198 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { QueueTick } from '../../client-sdk/src/protocol.ts';
+import { type BenchFan, createConcert, enterAll, openSale } from '../lib/api.ts';
+import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
+import { driveAdmissions } from '../lib/drive.ts';
+import { type MergedReport, startFans } from '../lib/fans.ts';
+import { procStats, stop } from '../lib/procs.ts';
+import { summarizeHistogram } from '../lib/stats.ts';
+
+export interface PushFans {
+  concertId: number;
+  fans: BenchFan[];
+  admitPerSecond: number;
+  seconds: number;
+  /** Server CPU seconds per fan per minute while the N sockets were kept informed by ticks. */
+  cpuPerFanMinute: number;
+}
+
+/**
+ * 2. Position push: N fans wait with a socket each (several processes and source addresses) while admissions run;
+ * every `queue:tick` is timed against the `at` the server stamped, and the positions the fans compute from it
+ * must be exactly 1..waiting. Server RSS per socket, beside a bare Socket.IO room broadcast with the same N.
+ */
+export const push: Scenario = {
+  name: 'push',
+  title: 'tick delivery p50/p99 and RSS per socket beside a bare room broadcast',
+  async run(ctx) {
+    const n = ctx.sockets ?? (ctx.quick ? 10_000 : 20_000);
+    const seconds = ctx.quick ? 20 : 60;
+    const admitPerSecond = 20;
+    const { concertId } = await createConcert(ctx.api, ctx.admin, { bookingOpensInMs: 3_600_000 });
+    // Open first (nobody to shuffle), with a scheduler too slow to matter: the bench drives admission itself.
+    await openSale(ctx.api, ctx.admin, concertId, {
+      groupSize: 1,
+      intervalSeconds: 3_600,
+      maxActive: 1_000_000,
+    });
+    const fans = await ctx.api.fans(`push-${ctx.runId}`, n);
+    // RSS before the entries too: an upper bound, since sockets may reuse heap the enters left free.
+    // Above 10,000 sockets the issue asks for two API processes sharing the load (Redis adapter between them).
+    const extra = n > 10_000 ? await ctx.extraServer() : undefined;
+    const pids = [ctx.server.pid, ...(extra ? [extra.proc.pid] : [])];
+    const rss = () => pids.reduce((sum, pid) => sum + procStats(pid).rssBytes, 0);
+    const cpuSeconds = () => pids.reduce((sum, pid) => sum + procStats(pid).cpuSeconds, 0);
+    const rssBeforeEnter = rss();
+    await enterAll(ctx.api, concertId, fans);
+
+    const rss0 = rss();
+    const real = await startFans({
+      url: extra ? [ctx.url, extra.url] : ctx.url,
+      fans,
+      concertId,
+      readyWindowMs: ctx.readyWindowMs,
+      logDir: ctx.logDir,
+    });
+    let got: MergedReport;
+    let rssPerSocket: number;
+    let rssSinceEnter: number;
+    let cpuPerFanMinute: number;
+    try {
+      check(real.connected === n, `${real.connected} of ${n} sockets connected and watching`);
+      await sleep(2000); // let the server settle after the connection storm
+      const rss1 = rss();
+      rssPerSocket = (rss1 - rssBeforeEnter) / n;
+      rssSinceEnter = (rss1 - rss0) / n;
+      await real.report(); // drop warm-up samples
+      const cpu0 = cpuSeconds();
+      await driveAdmissions(ctx, concertId, admitPerSecond, seconds);
+      const cpu = cpuSeconds() - cpu0;
+      cpuPerFanMinute = cpu / n / (seconds / 60);
+      await sleep(1500); // the trailing tick
+      got = await real.report();
+    } finally {
+      await real.close();
+      if (extra) await stop(extra.proc);
+    }
+    checkTicks(got, n);
+    ctx.shared.set('push', { concertId, fans, admitPerSecond, seconds, cpuPerFanMinute } satisfies PushFans);
+
+    const baseline = await bareBroadcast(ctx, fans, seconds, concertId);
+    const lat = summarizeHistogram(got.tickLatency);
+    const baseLat = summarizeHistogram(baseline.report.tickLatency);
+    const t0 = got.ticks[0]?.at ?? 0;
+    const b0 = baseline.report.ticks[0]?.at ?? 0;
+    ctx.chart('tick-latency', {
+      title: `queue:tick delivery p99 per tick (${n.toLocaleString('en-US')} sockets)`,
+      xLabel: 'seconds',
+      yLabel: 'ms',
+      series: [
+        {
+          name: 'Frontrow p99',
+          points: got.ticks.map((t) => [(t.at - t0) / 1000, t.p99] as [number, number]),
+        },
+        {
+          name: 'bare Socket.IO p99',
+          points: baseline.report.ticks.map((t) => [(t.at - b0) / 1000, t.p99] as [number, number]),
+        },
+      ],
+    });
+    ctx.chart('queue-length', {
+      title: 'Fans waiting, as carried by each tick',
+      xLabel: 'seconds',
+      yLabel: 'fans',
+      series: [
+        {
+          name: 'waiting',
+          points: got.ticks.map((t) => [(t.at - t0) / 1000, t.waiting] as [number, number]),
+        },
+      ],
+    });
+
+    const s = 'push';
+    return [
+      row({
+        scenario: s,
+        metric: `tick p50 (${n} sockets)`,
+        value: lat.p50,
+        unit: 'ms',
+        baseline: baseLat.p50,
+      }),
+      row({
+        scenario: s,
+        metric: `tick p99 (${n} sockets${extra ? ', 2 API processes' : ''})`,
+        value: lat.p99,
+        unit: 'ms',
+        baseline: baseLat.p99,
+        target: n <= 10_000 ? '≤ 300 ms' : '≤ 750 ms',
+        ok: (v) => v <= (n <= 10_000 ? 300 : 750),
+      }),
+      row({
+        scenario: s,
+        metric: 'server RSS per socket (with its queue entry)',
+        value: rssPerSocket / 1024,
+        note: `${(rssSinceEnter / 1024).toFixed(1)} KB counted from after the enters`,
+        unit: 'KB',
+        baseline: baseline.rssPerSocket / 1024,
+        target: '≤ 16 KB',
+        ok: (v) => v <= 16,
+      }),
+      row({
+        scenario: s,
+        metric: 'ticks delivered',
+        value: lat.n,
+        unit: 'packets',
+        note: `${got.ticks.length} ticks`,
+      }),
+    ];
+  },
+};
+
+/**
+ * Every complete tick reached every socket, and the positions the fans computed from it are exactly 1..waiting
+ * (nobody left from the middle here, so client positions must equal the server's ranking).
+ */
+function checkTicks(r: MergedReport, n: number) {
+  check(r.disconnects === 0, `${r.disconnects} sockets dropped`);
+  check(r.ticks.length >= 3, `only ${r.ticks.length} ticks arrived`);
+  // The last tick may still be on its way to some sockets when the report is taken.
+  for (const t of r.ticks.slice(0, -1)) {
+    check(t.received === n, `tick ${t.at} reached ${t.received} of ${n} sockets`);
+    const dense = (t.waiting * (t.waiting + 1)) / 2;
+    check(
+      t.positioned === t.waiting && t.positionSum === dense,
+      `tick ${t.at}: ${t.positioned} fans placed themselves (sum ${t.positionSum}), ${t.waiting} waiting (sum ${dense})`,
+    );
+  }
+}
+
+/** The same N sockets on a bare Socket.IO server, one room broadcast of the last real tick per second. */
+async function bareBroadcast(ctx: Ctx, fans: BenchFan[], seconds: number, concertId: number) {
+  const { url, proc } = await ctx.baseline('io');
+  const tick: Partial<QueueTick> = {
+    concertId,
+    saleState: 'ON_SALE',
+    lanes: { vip: { waiting: 0, marks: [] }, normal: { waiting: fans.length, marks: [[1, 0]] } },
+    admitRate: 20,
+  };
+  const rss0 = procStats(proc.pid).rssBytes;
+  const bare = await startFans({
+    url,
+    fans: fans.map((f) => ({ userId: f.userId })),
+    readyWindowMs: ctx.readyWindowMs,
+    logDir: ctx.logDir,
+  });
+  try {
+    await sleep(2000);
+    const rssPerSocket = (procStats(proc.pid).rssBytes - rss0) / fans.length;
+    for (let i = 0; i < seconds; i++) {
+      proc.child.send({ type: 'tick', tick });
+      await sleep(1000);
+    }
+    await sleep(500);
+    return { report: await bare.report(), rssPerSocket };
+  } finally {
+    await bare.close();
+    proc.child.kill('SIGTERM');
+  }
+}
