@@ -157,3 +157,26 @@ export async function grantAccess(t: TestServer, userId: string, concertId: numb
   const session = await t.services.accessSessions.open(concertId, userId, ttlMs);
   return t.services.accessTokens.sign({ userId, concertId, jti: session.jti, expiresAt: session.expiresAt });
 }
+
+/**
+ * Polls until `probe` returns something other than undefined (a probe that throws is tried again), or fails after
+ * `timeoutMs` with the last error. Tests wait for outcomes this way, never by sleeping a fixed time.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

@@ -64,16 +64,7 @@ export function holdSeats(
   });
 }
 
-/** Polls `probe` until it returns something other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually } from '../../test/harness.ts';
 
 /**
  * The seat invariants of a schedule, checked in the database. Returns a list of violations (empty when sound):

@@ -9,6 +9,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { eventually } from '../../test/harness.ts';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -18,24 +19,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** Polls with a deadline (the shared `eventually` of the test harness). */
+export const waitFor = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what = 'condition') =>
+  eventually(probe, timeoutMs, what);
 
 /** Rejects when `work` takes longer than `ms`: a hang fails the test instead of stalling it. */
 export function within<T>(ms: number, work: Promise<T>, what = 'call'): Promise<T> {
