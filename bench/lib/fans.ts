@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ChildReport, Fan, TickSample } from './fans-child.ts';
 import { type Proc, spawnNode, stop } from './procs.ts';
-import { type Histogram, merge } from './stats.ts';
+import { merge } from './stats.ts';
 
 /** The parent side of fans-child.ts: spreads fans over processes and 127.0.0.x source addresses. */
 
@@ -12,16 +12,8 @@ export interface FanGroup {
   close(): Promise<void>;
 }
 
-export interface MergedReport {
-  tickLatency: Histogram;
-  admittedLatency: Histogram;
-  admittedPerSecond: Record<number, number>;
-  admitted: number;
-  lastAdmittedAt: number;
-  updates: Record<string, [string, number]>;
-  ticks: TickSample[];
-  disconnects: number;
-}
+/** The children's reports merged: the same fields, without the message tag. */
+export type MergedReport = Omit<ChildReport, 'type'>;
 
 const PER_PROCESS = 5_000;
 

@@ -13,7 +13,7 @@ import type { EventSink } from '../events/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Keys } from '../redis/keys.ts';
-import type { SaleCache, SaleRow } from '../waiting-room/sale-cache.ts';
+import { type SaleCache, type SaleRow, saleRowColumns } from '../waiting-room/sale-cache.ts';
 import type { LuaReply } from '../waiting-room/scripts.ts';
 import type { SaleJobs, SaleTimes, WaitingRoomJob } from './jobs.ts';
 import { defineAdmissionScripts } from './scripts.ts';
@@ -261,16 +261,7 @@ export function createSales(deps: SalesDeps) {
         deps.syncMode === 'registered' ? (await redis.smembers(keys.sales)).map(Number) : undefined;
       if (registered?.length === 0) return 0;
       const rows = await db
-        .select({
-          id: concerts.id,
-          title: concerts.title,
-          saleState: concerts.saleState,
-          saleOpensAt: concerts.saleOpensAt,
-          saleClosesAt: concerts.saleClosesAt,
-          admitGroupSize: concerts.admitGroupSize,
-          admitIntervalSeconds: concerts.admitIntervalSeconds,
-          maxActive: concerts.maxActive,
-        })
+        .select(saleRowColumns)
         .from(concerts)
         .where(registered ? inArray(concerts.id, registered) : ne(concerts.saleState, 'CLOSED'));
       for (const row of rows) {

@@ -34,6 +34,18 @@ const MISSING_TTL_MS = 10_000;
  * MySQL read (shared by the requests that miss at the same moment). `state` is written only when absent: after
  * that it changes through the admission scripts, and MySQL `concerts.sale_state` mirrors it.
  */
+/** The columns of a concert that the sale cache holds: one definition for every reader of a SaleRow. */
+export const saleRowColumns = {
+  id: concerts.id,
+  title: concerts.title,
+  saleState: concerts.saleState,
+  saleOpensAt: concerts.saleOpensAt,
+  saleClosesAt: concerts.saleClosesAt,
+  admitGroupSize: concerts.admitGroupSize,
+  admitIntervalSeconds: concerts.admitIntervalSeconds,
+  maxActive: concerts.maxActive,
+};
+
 export function createSaleCache(deps: {
   redis: Redis;
   keys: Keys;
@@ -81,19 +93,7 @@ export function createSaleCache(deps: {
   }
 
   async function readRow(concertId: number): Promise<SaleRow | undefined> {
-    const [row] = await db
-      .select({
-        id: concerts.id,
-        title: concerts.title,
-        saleState: concerts.saleState,
-        saleOpensAt: concerts.saleOpensAt,
-        saleClosesAt: concerts.saleClosesAt,
-        admitGroupSize: concerts.admitGroupSize,
-        admitIntervalSeconds: concerts.admitIntervalSeconds,
-        maxActive: concerts.maxActive,
-      })
-      .from(concerts)
-      .where(eq(concerts.id, concertId));
+    const [row] = await db.select(saleRowColumns).from(concerts).where(eq(concerts.id, concertId));
     return row;
   }
 
