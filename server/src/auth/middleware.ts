@@ -26,7 +26,6 @@ export function createAuthGuards(tokens: UserTokens, directory: UserDirectory): 
       const verified = await tokens.verify(token);
       if (opts.persist) await directory.ensure(verified);
       c.set('user', verified);
-      c.set('logger', c.get('logger').child({ userId: verified.id }));
       await next();
     };
 

@@ -3,7 +3,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../logging/logger.ts';
-import type { AppEnv } from './context.ts';
+import { type AppEnv, requestLogger } from './context.ts';
 import { AppError, asDependencyError } from './errors.ts';
 import { createRouter } from './router.ts';
 
@@ -34,15 +34,17 @@ export function createHttpApp({ logger, routers, extra, metrics, guards = [] }: 
     }),
   );
   if (metrics) app.use(metrics);
+  const debug = logger.isLevelEnabled('debug');
   app.use(async (c, next) => {
-    const log = logger.child({ requestId: c.get('requestId') });
-    c.set('logger', log);
+    c.set('baseLogger', logger);
     const started = performance.now();
     await next();
+    const status = c.res.status;
+    if (status < 500 && !debug) return;
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    if (c.res.status >= 500)
-      log.error({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
-    else log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    const line = { method: c.req.method, path: c.req.path, status, ms };
+    if (status >= 500) requestLogger(c).error(line, 'request');
+    else requestLogger(c).debug(line, 'request');
   });
 
   for (const [path, handler] of guards) app.use(path, handler);
@@ -78,7 +80,7 @@ export function createHttpApp({ logger, routers, extra, metrics, guards = [] }: 
   app.onError((err, c) => {
     const appError = toAppError(err);
     if (appError.status >= 500 && appError.code !== 'DEPENDENCY_UNAVAILABLE') {
-      (c.get('logger') ?? logger).error({ err, path: c.req.path }, 'unhandled error');
+      (c.get('baseLogger') ? requestLogger(c) : logger).error({ err, path: c.req.path }, 'unhandled error');
     }
     if (appError.retryAfter !== undefined)
       c.header('Retry-After', String(Math.max(1, Math.ceil(appError.retryAfter))));
