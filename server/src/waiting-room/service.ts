@@ -81,15 +81,16 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
 
   const firstCode = (replies: [LuaReply, LuaReply]) => replies[0][0];
 
-  /** Runs a pipeline of [step, status] in one round trip and returns both replies. */
-  async function withStatus(pipeline: ReturnType<Redis['pipeline']>): Promise<[LuaReply, LuaReply]> {
-    const replies = (await pipeline.exec()) ?? [];
-    const out: LuaReply[] = [];
-    for (const [err, reply] of replies) {
-      if (err) throw err;
-      out.push(reply as LuaReply);
-    }
-    return [out[0] ?? [], out[1] ?? []];
+  /**
+   * A step and the fan's status after it, sent in the same event-loop turn: the connection's auto-pipelining puts
+   * them in one write, in this order, so the status reads what the step left.
+   */
+  async function withStatus(
+    step: Promise<unknown>,
+    current: Promise<unknown>,
+  ): Promise<[LuaReply, LuaReply]> {
+    const [a, b] = await Promise.all([step, current]);
+    return [(a as LuaReply) ?? [], (b as LuaReply) ?? []];
   }
 
   return {
@@ -102,26 +103,24 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         concertId,
         () =>
           withStatus(
-            redis
-              .pipeline()
-              .frEnter(
-                keys.sale(concertId),
-                keys.fans(concertId),
-                keys.lane(concertId, 'vip'),
-                keys.lane(concertId, 'normal'),
-                keys.laneSeq(concertId, 'vip'),
-                keys.laneSeq(concertId, 'normal'),
-                keys.ticketSeq(concertId),
-                keys.joined(concertId),
-                keys.ready(concertId),
-                keys.sessionIds(concertId),
-                keys.queueLog(concertId),
-                fan.id,
-                fan.tier,
-                nowMs,
-                sale.maxQueueSize,
-              )
-              .frStatus(...statusArgs(concertId, fan.id, nowMs)),
+            redis.frEnter(
+              keys.sale(concertId),
+              keys.fans(concertId),
+              keys.lane(concertId, 'vip'),
+              keys.lane(concertId, 'normal'),
+              keys.laneSeq(concertId, 'vip'),
+              keys.laneSeq(concertId, 'normal'),
+              keys.ticketSeq(concertId),
+              keys.joined(concertId),
+              keys.ready(concertId),
+              keys.sessionIds(concertId),
+              keys.queueLog(concertId),
+              fan.id,
+              fan.tier,
+              nowMs,
+              sale.maxQueueSize,
+            ),
+            redis.frStatus(...statusArgs(concertId, fan.id, nowMs)),
           ),
         firstCode,
       );
@@ -140,10 +139,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         concertId,
         () =>
           withStatus(
-            redis
-              .pipeline()
-              .frLeave(...leaveArgs(concertId, userId, nowMs, 'LEFT'))
-              .frStatus(...statusArgs(concertId, userId, nowMs)),
+            redis.frLeave(...leaveArgs(concertId, userId, nowMs, 'LEFT')),
+            redis.frStatus(...statusArgs(concertId, userId, nowMs)),
           ),
         firstCode,
       );
