@@ -402,7 +402,7 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
       logger: services.logger,
       now: services.now,
       requests: services.reservationRequests,
-      hold: services.booking.hold,
+      holdMany: services.booking.holdMany,
     }),
   );
   void services;

@@ -105,14 +105,91 @@ export async function hold(ctx: BookingContext, input: HoldRequest): Promise<Res
   }
 
   const { reservation, created } = outcome;
-  if (!created) return reservation;
-  await ctx.expiry.schedule(reservation.reservationId, new Date(reservation.expiresAt));
-  ctx.seatsChanged(
-    reservation.concertId,
-    reservation.scheduleId,
-    seatIds.map((seatId) => ({ seatId, status: 'HELD' })),
-  );
+  if (created) await afterHolds(ctx, [reservation]);
   return reservation;
+}
+
+/** What one hold in a batch came to: its reservation, or the refusal (SEAT_UNAVAILABLE, ...) a single hold throws. */
+export type HoldOutcome = { ok: true; reservation: Reservation } | { ok: false; error: AppError };
+
+/**
+ * Decides several holds in the given order in ONE transaction, each exactly as `hold` would (the same `holdInTx`)
+ * inside its own savepoint: a refusal rolls back only its own hold, and every hold sees what the earlier ones
+ * took. Queued reservations decide a batch of their queue this way: one commit per batch instead of one per hold,
+ * and the order of the queue is the order of the decisions. Only a failure of the database itself throws (the
+ * whole batch then rolls back, and a deadlock retries it whole).
+ */
+export async function holdMany(ctx: BookingContext, inputs: HoldRequest[]): Promise<HoldOutcome[]> {
+  type Prepared = { input: HoldRequest; seatIds: number[]; schedule: ScheduleFacts } | { error: AppError };
+  const prepared = await Promise.all(
+    inputs.map(async (input): Promise<Prepared> => {
+      try {
+        return {
+          input,
+          seatIds: validate(ctx, input.seatIds),
+          schedule: await ctx.scheduleOf(input.scheduleId),
+        };
+      } catch (err) {
+        if (err instanceof AppError) return { error: err };
+        throw err;
+      }
+    }),
+  );
+
+  const decided = await ctx.run(async (tx) => {
+    const outcomes: Array<HoldOutcome & { created?: boolean }> = [];
+    for (const item of prepared) {
+      if ('error' in item) {
+        outcomes.push({ ok: false, error: item.error });
+        continue;
+      }
+      for (let attempt = 1; ; attempt++) {
+        await tx.execute(sql`SAVEPOINT one_hold`);
+        try {
+          const { reservation, created } = await holdInTx(ctx, tx, item.input, item.schedule, item.seatIds);
+          outcomes.push({ ok: true, reservation, created });
+          break;
+        } catch (err) {
+          // A reservation number drawn twice, or this request's reservation committed meanwhile by an earlier run
+          // of its job (holdInTx finds it on the next try): only this hold starts over.
+          const again =
+            attempt < 3 &&
+            (isDuplicateKey(err, 'reservations_number') || isDuplicateKey(err, 'reservations_request'));
+          if (!(err instanceof AppError) && !again) throw err; // a deadlock has already ended the transaction
+          await tx.execute(sql`ROLLBACK TO SAVEPOINT one_hold`);
+          if (err instanceof AppError) {
+            outcomes.push({ ok: false, error: err });
+            break;
+          }
+        }
+      }
+    }
+    return outcomes;
+  });
+
+  await afterHolds(
+    ctx,
+    decided.flatMap((o) => (o.ok && o.created ? [o.reservation] : [])),
+  );
+  return decided.map(({ created: _, ...outcome }) => outcome);
+}
+
+/** After holds commit: each gets its durable expiry timer, and their seats are announced (one event a schedule). */
+async function afterHolds(ctx: BookingContext, made: Reservation[]): Promise<void> {
+  await Promise.all(made.map((r) => ctx.expiry.schedule(r.reservationId, new Date(r.expiresAt))));
+  const bySchedule = new Map<number, { concertId: number; seatIds: number[] }>();
+  for (const r of made) {
+    const entry = bySchedule.get(r.scheduleId) ?? { concertId: r.concertId, seatIds: [] };
+    entry.seatIds.push(...r.seats.map((seat) => seat.seatId));
+    bySchedule.set(r.scheduleId, entry);
+  }
+  for (const [scheduleId, { concertId, seatIds }] of bySchedule) {
+    ctx.seatsChanged(
+      concertId,
+      scheduleId,
+      seatIds.map((seatId) => ({ seatId, status: 'HELD' })),
+    );
+  }
 }
 
 async function holdInTx(

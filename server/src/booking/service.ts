@@ -7,7 +7,7 @@ import { type TxRun, transactionRunner } from '../db/tx.ts';
 import type { EventSink } from '../events/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import { type BookingContext, type ExpiryScheduler, scheduleDirectory } from './context.ts';
-import { type HoldRequest, hold } from './hold.ts';
+import { type HoldOutcome, type HoldRequest, hold, holdMany } from './hold.ts';
 import { cancelHold, type ExpireOutcome, expire, extend, sweep } from './lifecycle.ts';
 import { findOwnReservation, loadReservations } from './reservations.ts';
 import { createSeatMaps } from './seat-map.ts';
@@ -54,6 +54,8 @@ export function createBooking(deps: BookingDeps) {
     seatMap: (concertId: number, scheduleId: number): Promise<SeatMap> =>
       seatMaps.read(concertId, scheduleId),
     hold: (input: HoldRequest): Promise<Reservation> => hold(ctx, input),
+    /** Several holds decided in order in one transaction (queued reservations). */
+    holdMany: (inputs: HoldRequest[]): Promise<HoldOutcome[]> => holdMany(ctx, inputs),
     get: (userId: string, id: number): Promise<Reservation> => findOwnReservation(db, userId, id),
     list: (userId: string): Promise<Reservation[]> => loadReservations(db, eq(reservations.userId, userId)),
     extend: (userId: string, id: number): Promise<Reservation> => extend(ctx, userId, id),

@@ -52,7 +52,7 @@ export function startWorker(t: TestServer, opts: Partial<RequestWorkerDeps> = {}
     logger: s.logger,
     now: s.now,
     requests: s.reservationRequests,
-    hold: s.booking.hold,
+    holdMany: s.booking.holdMany,
     ...opts,
   });
 }

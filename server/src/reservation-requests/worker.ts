@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Reservation } from '../../../client-sdk/src/protocol.ts';
-import type { HoldRequest } from '../booking/hold.ts';
+import type { HoldOutcome, HoldRequest } from '../booking/hold.ts';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -18,8 +17,13 @@ export interface RequestWorkerDeps {
   logger: Logger;
   now: () => Date;
   requests: ReservationRequests;
-  /** Booking's one hold; with the request id it is idempotent (reservations.request_id is unique). */
-  hold(input: HoldRequest): Promise<Reservation>;
+  /**
+   * Booking's hold, for a batch: decides the holds in order in one transaction. With the request id each is
+   * idempotent (reservations.request_id is unique).
+   */
+  holdMany(inputs: HoldRequest[]): Promise<HoldOutcome[]>;
+  /** Requests decided together: the job in hand and those right behind it in the queue (default 64). */
+  batchSize?: number;
   /** How often the process looks for concerts with requests, and beats (default 1 s). */
   ensureEveryMs?: number;
   /** A job whose worker stops renewing its lock this long is re-run by another worker (default 10 s). */
@@ -78,30 +82,61 @@ export async function startRequestWorker(deps: RequestWorkerDeps) {
     if (killed) throw new Error('request worker killed');
   }
 
+  /**
+   * The job in hand and up to `batchSize - 1` requests right behind it, in the order BullMQ would hand them out
+   * (its wait list, then the priorities: VIP, then normal, each first in, first out). While this job is active no
+   * other job of the concert can be (global concurrency 1), so nobody else takes them meanwhile.
+   */
+  async function batchOf(job: RequestJob): Promise<RequestJobData[]> {
+    const size = deps.batchSize ?? 64;
+    if (size <= 1) return [job.data];
+    const next = await requests.queues
+      .queue(job.data.concertId)
+      .getJobs(['wait', 'prioritized'], 0, size - 2, true);
+    return [job.data, ...next.slice(0, size - 1).map((j) => j.data)];
+  }
+
+  /**
+   * Decides the job in hand together with the requests behind it: claims them (PENDING → PROCESSING), holds
+   * the claimed ones in queue order in one transaction, records each decision, and takes the followers out of
+   * the queue. Killed anywhere in between, the job in hand is re-run after its lock lapses and decides the same
+   * batch again: claims go on, holds find the reservations they made, recorded decisions stand.
+   */
   async function decide(job: RequestJob) {
     alive();
-    const data = job.data;
-    const claimed = await retrying(() => requests.claim(data));
-    if (claimed !== 'CLAIMED') return { outcome: claimed };
-    let decision: Decision;
-    try {
-      const reservation = await retrying(() =>
-        deps.hold({
-          userId: data.userId,
-          scheduleId: data.scheduleId,
-          seatIds: data.seatIds,
-          requestId: data.requestId,
-        }),
-      );
-      decision = { status: 'COMPLETED', result: reservation };
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      // A business outcome (SEAT_UNAVAILABLE, SEAT_LIMIT_EXCEEDED, BOOKING_CLOSED, NOT_FOUND) is final.
-      decision = { status: 'FAILED', error: err.toBody() };
-    }
+    const batch = await retrying(() => batchOf(job));
+    const claims = await retrying(() => Promise.all(batch.map((data) => requests.claim(data))));
+    const claimed = batch.filter((_, i) => claims[i] === 'CLAIMED');
+    const outcomes =
+      claimed.length === 0
+        ? []
+        : await retrying(() =>
+            deps.holdMany(
+              claimed.map((data) => ({
+                userId: data.userId,
+                scheduleId: data.scheduleId,
+                seatIds: data.seatIds,
+                requestId: data.requestId,
+              })),
+            ),
+          );
     alive();
-    const stored = await retrying(() => requests.decide(data, decision));
-    return { outcome: stored?.status ?? 'GONE' };
+    const stored = await retrying(() =>
+      Promise.all(
+        claimed.map((data, i) => {
+          const outcome = outcomes[i]!;
+          // A business outcome (SEAT_UNAVAILABLE, SEAT_LIMIT_EXCEEDED, BOOKING_CLOSED, NOT_FOUND) is final.
+          const decision: Decision = outcome.ok
+            ? { status: 'COMPLETED', result: outcome.reservation }
+            : { status: 'FAILED', error: outcome.error.toBody() };
+          return requests.decide(data, decision);
+        }),
+      ),
+    );
+    const queue = requests.queues.queue(job.data.concertId);
+    await Promise.all(batch.slice(1).map((data) => queue.remove(data.requestId).catch(() => 0)));
+    const head = claims[0] === 'CLAIMED' ? (stored[0]?.status ?? 'GONE') : claims[0];
+    return { outcome: head, batch: batch.length };
   }
 
   /** After the last BullMQ attempt, the fan hears that the request failed instead of waiting for nothing. */
