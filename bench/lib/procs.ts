@@ -26,7 +26,10 @@ export function spawnNode(
   logFile: string,
   opts: { ipc?: boolean } = {},
 ): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // BENCH_CPU_PROF_DIR=/some/dir: the servers under test write V8 CPU profiles there when they exit.
+  const profile = process.env.BENCH_CPU_PROF_DIR && name.startsWith('server');
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc ? (['ipc'] as const) : [])],
   });

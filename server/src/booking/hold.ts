@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { eq, type SQL, sql } from 'drizzle-orm';
+import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Reservation } from '../../../client-sdk/src/protocol.ts';
 import { reservationSeats, reservations } from '../../../drizzle/schema.ts';
 import { seatLabel } from '../catalog/service.ts';
@@ -113,11 +113,14 @@ export async function hold(ctx: BookingContext, input: HoldRequest): Promise<Res
 export type HoldOutcome = { ok: true; reservation: Reservation } | { ok: false; error: AppError };
 
 /**
- * Decides several holds in the given order in ONE transaction, each exactly as `hold` would (the same `holdInTx`)
- * inside its own savepoint: a refusal rolls back only its own hold, and every hold sees what the earlier ones
- * took. Queued reservations decide a batch of their queue this way: one commit per batch instead of one per hold,
- * and the order of the queue is the order of the decisions. Only a failure of the database itself throws (the
- * whole batch then rolls back, and a deadlock retries it whole).
+ * Decides several holds in the given order in ONE transaction, each exactly as `hold` would (the same `holdInTx`):
+ * every hold sees what the earlier ones took, and the order of `inputs` is the order of the decisions. Queued
+ * reservations decide a batch of their queue this way, one commit per batch instead of one per hold.
+ *
+ * No savepoints are needed: `holdInTx` refuses (throws an AppError) only before its first write, and a duplicate
+ * key fails just its own statement, so a refused or redrawn hold leaves nothing behind. Its row locks stay until
+ * the commit, which only makes later holds of the batch wait where they would have waited anyway. Only a failure
+ * of the database itself throws; the whole batch then rolls back (a deadlock retries it whole).
  */
 export async function holdMany(ctx: BookingContext, inputs: HoldRequest[]): Promise<HoldOutcome[]> {
   type Prepared = { input: HoldRequest; seatIds: number[]; schedule: ScheduleFacts } | { error: AppError };
@@ -135,32 +138,51 @@ export async function holdMany(ctx: BookingContext, inputs: HoldRequest[]): Prom
       }
     }),
   );
+  const requestIds = inputs.flatMap((input) => (input.requestId ? [input.requestId] : []));
 
   const decided = await ctx.run(async (tx) => {
+    // Requests an earlier run of the batch decided already (one query for the batch instead of one per hold).
+    const done = new Map<string, Reservation>();
+    if (requestIds.length > 0) {
+      const made = await tx
+        .select({ id: reservations.id, requestId: reservations.requestId })
+        .from(reservations)
+        .where(inArray(reservations.requestId, requestIds));
+      if (made.length > 0) {
+        const byId = new Map(made.map((r) => [r.id, r.requestId ?? '']));
+        const found = await loadReservations(tx, inArray(reservations.id, [...byId.keys()]));
+        for (const r of found) done.set(byId.get(r.reservationId) ?? '', r);
+      }
+    }
     const outcomes: Array<HoldOutcome & { created?: boolean }> = [];
     for (const item of prepared) {
       if ('error' in item) {
         outcomes.push({ ok: false, error: item.error });
         continue;
       }
+      const earlier = item.input.requestId ? done.get(item.input.requestId) : undefined;
+      if (earlier) {
+        outcomes.push({ ok: true, reservation: earlier, created: false });
+        continue;
+      }
       for (let attempt = 1; ; attempt++) {
-        await tx.execute(sql`SAVEPOINT one_hold`);
         try {
-          const { reservation, created } = await holdInTx(ctx, tx, item.input, item.schedule, item.seatIds);
+          const { reservation, created } = await holdInTx(ctx, tx, item.input, item.schedule, item.seatIds, {
+            checkRequest: attempt > 1,
+          });
           outcomes.push({ ok: true, reservation, created });
           break;
         } catch (err) {
-          // A reservation number drawn twice, or this request's reservation committed meanwhile by an earlier run
-          // of its job (holdInTx finds it on the next try): only this hold starts over.
-          const again =
-            attempt < 3 &&
-            (isDuplicateKey(err, 'reservations_number') || isDuplicateKey(err, 'reservations_request'));
-          if (!(err instanceof AppError) && !again) throw err; // a deadlock has already ended the transaction
-          await tx.execute(sql`ROLLBACK TO SAVEPOINT one_hold`);
           if (err instanceof AppError) {
             outcomes.push({ ok: false, error: err });
             break;
           }
+          // A reservation number drawn twice, or this request's reservation committed meanwhile by an earlier run
+          // of its job (the next try finds it): only this hold starts over.
+          const again =
+            attempt < 3 &&
+            (isDuplicateKey(err, 'reservations_number') || isDuplicateKey(err, 'reservations_request'));
+          if (!again) throw err;
         }
       }
     }
@@ -198,6 +220,7 @@ async function holdInTx(
   input: HoldRequest,
   schedule: ScheduleFacts,
   seatIds: number[],
+  opts: { checkRequest?: boolean } = {},
 ): Promise<{ reservation: Reservation; created: boolean }> {
   const { userId, scheduleId } = input;
   const [user] = await selectRows<{ now: string }>(
@@ -205,7 +228,7 @@ async function holdInTx(
     sql`SELECT UTC_TIMESTAMP(3) AS now FROM users WHERE id = ${userId} FOR UPDATE`,
   );
   if (!user) throw new AppError('NOT_FOUND', 'User not found', { userId });
-  if (input.requestId) {
+  if (input.requestId && opts.checkRequest !== false) {
     // A retried request of this fan ran first while we waited for the user lock.
     const [done] = await loadReservations(tx, eq(reservations.requestId, input.requestId));
     if (done) return { reservation: done, created: false };
@@ -288,8 +311,9 @@ async function holdInTx(
           AND (status = 'AVAILABLE' OR (status = 'HELD' AND held_until <= UTC_TIMESTAMP(3)))`,
   );
   if (changed !== seatIds.length) {
-    // Cannot happen while the seats are locked above; if it ever does, all or nothing still holds.
-    throw new AppError('SEAT_UNAVAILABLE', 'Some seats are already taken', { seatIds });
+    // Cannot happen while the seats are locked above. Not a refusal but a broken invariant: the error ends the
+    // whole transaction (holdMany relies on refusals coming before the first write).
+    throw new Error(`hold ${created.id} took ${changed} of ${seatIds.length} locked seats`);
   }
   await tx
     .insert(reservationSeats)

@@ -27,7 +27,8 @@ export function transactionRunner(db: Db, attempts = 4): TxRun {
   return async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await db.transaction(fn, { isolationLevel: 'read committed' });
+        // READ COMMITTED is every pool connection's session default (db/client.ts): no extra statement here.
+        return await db.transaction(fn);
       } catch (err) {
         if (attempt >= attempts || mysqlErrno(err) !== ER_LOCK_DEADLOCK) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
