@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { Api } from './lib/api.ts';
 import type { Ctx, Row, Scenario } from './lib/context.ts';
-import { loadAverage, spawnNode, stopAll, waitReady } from './lib/procs.ts';
+import { loadAverage, type Proc, spawnNode, stopAll, waitReady } from './lib/procs.ts';
 import { printTable, type RunInfo, writeReport } from './lib/report.ts';
 import { lineChart } from './lib/svg.ts';
 import { admission } from './scenarios/admission.ts';
@@ -20,7 +20,8 @@ import { push } from './scenarios/push.ts';
 import { queued } from './scenarios/queued.ts';
 
 /**
- * `npm run bench [-- --quick | --soak] [--only a,b] [--sockets N] [--no-wait | --max-wait S]`: starts its own server against a fresh
+ * `npm run bench [-- --quick | --soak] [--only a,b] [--sockets N] [--single-process] [--no-wait | --max-wait S]`: starts
+ * its own API and worker processes against a fresh
  * database and key prefix, runs the scenarios (each beside a baseline measured now, on this machine), prints the
  * table and writes bench/results/<date>.{json,md} with SVG plots. Everything it made is removed at the end.
  */
@@ -31,6 +32,7 @@ const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const soak = args.includes('--soak');
+const single = args.includes('--single-process');
 const onlyArg = args.indexOf('--only');
 const only = onlyArg >= 0 ? (args[onlyArg + 1] ?? '').split(',') : undefined;
 const socketsArg = args.indexOf('--sockets');
@@ -145,9 +147,28 @@ async function main() {
   });
   let pool: mysql.Pool | undefined;
   try {
-    const server = spawnNode('server', join(root, 'server/src/main.ts'), env, join(logDir, 'server.log'));
+    // As deployed (docker-compose.yml): an API process and a worker process (admission, holds' expiry, queued
+    // reservations, write-behind), unless --single-process runs every role in one.
+    const main = join(root, 'server/src/main.ts');
+    const server = spawnNode(
+      'server',
+      main,
+      single ? env : { ...env, ROLE: 'api' },
+      join(logDir, 'server.log'),
+    );
     const url = `http://127.0.0.1:${port}`;
     await waitReady(server, `${url}/ready`, 120_000);
+    let worker: Proc | undefined;
+    if (!single) {
+      const workerPort = nextPort++;
+      worker = spawnNode(
+        'server-worker',
+        main,
+        { ...env, ROLE: 'worker', PORT: String(workerPort) },
+        join(logDir, 'worker.log'),
+      );
+      await waitReady(worker, `http://127.0.0.1:${workerPort}/ready`, 120_000);
+    }
     pool = mysql.createPool({ uri: `${mysqlUrl}/${database}`, connectionLimit: 64 });
     const api = new Api(url, secret);
     const ctx: Ctx = {
@@ -159,6 +180,7 @@ async function main() {
       url,
       admin: await api.devToken('bench-admin', 'admin'),
       server,
+      worker,
       db: pool,
       redis,
       redisPrefix,

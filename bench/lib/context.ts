@@ -28,7 +28,10 @@ export interface Ctx {
   api: Api;
   url: string;
   admin: string;
+  /** The API process (ROLE=api), or every role with --single-process. */
   server: Proc;
+  /** The worker process (ROLE=worker); absent with --single-process. */
+  worker?: Proc;
   db: Pool;
   redis: Redis;
   redisPrefix: string;

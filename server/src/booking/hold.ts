@@ -245,10 +245,13 @@ async function holdInTx(
   }
 
   const limit = ctx.config.sale.maxSeatsPerUser;
+  // STRAIGHT_JOIN: from the fan's reservations (index user, schedule, status) to their seats (primary key). Left
+  // to itself, the optimiser sometimes scans every reservation seat of the table instead (measured: 2,560 rows
+  // examined and 3-11 ms per hold once a few thousand seats were held).
   const [count] = await selectRows<{ n: number }>(
     tx,
-    sql`SELECT CAST(COUNT(*) AS SIGNED) AS n FROM reservation_seats rs
-        JOIN reservations r ON r.id = rs.reservation_id
+    sql`SELECT CAST(COUNT(*) AS SIGNED) AS n FROM reservations r
+        STRAIGHT_JOIN reservation_seats rs ON rs.reservation_id = r.id
         WHERE r.user_id = ${userId} AND r.schedule_id = ${scheduleId}
           AND (r.status = 'PAID' OR (r.status = 'HELD' AND r.expires_at > UTC_TIMESTAMP(3)))`,
   );
