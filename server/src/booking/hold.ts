@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { ResultSetHeader } from 'mysql2';
 import type { Reservation } from '../../../client-sdk/src/protocol.ts';
-import { reservationSeats, reservations } from '../../../drizzle/schema.ts';
+import { reservations } from '../../../drizzle/schema.ts';
 import { seatLabel } from '../catalog/service.ts';
-import { affectedRows, dbDate, isDuplicateKey, selectRows, type Tx } from '../db/tx.ts';
+import { dbDate, isDuplicateKey, statements, type Tx } from '../db/tx.ts';
 import { AppError } from '../http/errors.ts';
 import type { BookingContext, ScheduleFacts } from './context.ts';
 import { loadReservations } from './reservations.ts';
@@ -80,6 +81,8 @@ async function byRequestId(ctx: BookingContext, userId: string, requestId: strin
  * 4. retire holds whose time has passed on the seats being taken over, so their `live_seat_id` frees up;
  * 5. insert the reservation, take the seats with one conditional UPDATE (AVAILABLE, or HELD past its time by the
  *    database clock) whose row count must equal the request, and record the live seats (unique: never twice).
+ * Steps 1-3 travel to MySQL as one round trip and steps 4-5 as another (`statements`), so a hold costs four
+ * round trips with BEGIN and COMMIT.
  */
 export async function hold(ctx: BookingContext, input: HoldRequest): Promise<Reservation> {
   const seatIds = validate(ctx, input.seatIds);
@@ -223,10 +226,23 @@ async function holdInTx(
   opts: { checkRequest?: boolean } = {},
 ): Promise<{ reservation: Reservation; created: boolean }> {
   const { userId, scheduleId } = input;
-  const [user] = await selectRows<{ now: string }>(
+  // Round trip 1, three statements run in this order: lock the fan's row (and read the database clock), then
+  // count the fan's live seats for the schedule under that lock, then lock the requested seats in id order.
+  // STRAIGHT_JOIN: from the fan's reservations (index user, schedule, status) to their seats (primary key). Left
+  // to itself, the optimiser sometimes scans every reservation seat of the table instead (measured: 2,560 rows
+  // examined and 3-11 ms per hold once a few thousand seats were held).
+  const [userRows, countRows, locked] = (await statements(
     tx,
     sql`SELECT UTC_TIMESTAMP(3) AS now FROM users WHERE id = ${userId} FOR UPDATE`,
-  );
+    sql`SELECT CAST(COUNT(*) AS SIGNED) AS n FROM reservations r
+        STRAIGHT_JOIN reservation_seats rs ON rs.reservation_id = r.id
+        WHERE r.user_id = ${userId} AND r.schedule_id = ${scheduleId}
+          AND (r.status = 'PAID' OR (r.status = 'HELD' AND r.expires_at > UTC_TIMESTAMP(3)))`,
+    sql`SELECT id, status, hold_id, held_until <= UTC_TIMESTAMP(3) AS lapsed, price, section, row_label, number
+        FROM seats WHERE schedule_id = ${scheduleId} AND id IN (${idList(seatIds)})
+        ORDER BY id FOR UPDATE`,
+  )) as [Array<{ now: string }>, Array<{ n: number }>, LockedSeat[]];
+  const user = userRows[0];
   if (!user) throw new AppError('NOT_FOUND', 'User not found', { userId });
   if (input.requestId && opts.checkRequest !== false) {
     // A retried request of this fan ran first while we waited for the user lock.
@@ -245,17 +261,7 @@ async function holdInTx(
   }
 
   const limit = ctx.config.sale.maxSeatsPerUser;
-  // STRAIGHT_JOIN: from the fan's reservations (index user, schedule, status) to their seats (primary key). Left
-  // to itself, the optimiser sometimes scans every reservation seat of the table instead (measured: 2,560 rows
-  // examined and 3-11 ms per hold once a few thousand seats were held).
-  const [count] = await selectRows<{ n: number }>(
-    tx,
-    sql`SELECT CAST(COUNT(*) AS SIGNED) AS n FROM reservations r
-        STRAIGHT_JOIN reservation_seats rs ON rs.reservation_id = r.id
-        WHERE r.user_id = ${userId} AND r.schedule_id = ${scheduleId}
-          AND (r.status = 'PAID' OR (r.status = 'HELD' AND r.expires_at > UTC_TIMESTAMP(3)))`,
-  );
-  const held = Number(count?.n ?? 0);
+  const held = Number(countRows[0]?.n ?? 0);
   if (held + seatIds.length > limit) {
     throw new AppError('SEAT_LIMIT_EXCEEDED', `At most ${limit} seats per fan and schedule`, {
       limit,
@@ -264,12 +270,6 @@ async function holdInTx(
     });
   }
 
-  const locked = await selectRows<LockedSeat>(
-    tx,
-    sql`SELECT id, status, hold_id, held_until <= UTC_TIMESTAMP(3) AS lapsed, price, section, row_label, number
-        FROM seats WHERE schedule_id = ${scheduleId} AND id IN (${idList(seatIds)})
-        ORDER BY id FOR UPDATE`,
-  );
   if (locked.length !== seatIds.length) {
     const found = new Set(locked.map((s) => s.id));
     throw new AppError('NOT_FOUND', 'Seat not found in this schedule', {
@@ -284,45 +284,48 @@ async function holdInTx(
     });
   }
 
+  // Round trip 2, every write: retire holds whose time has passed on the seats being taken over (so their
+  // live_seat_id frees up), insert the reservation, take the seats with one conditional UPDATE (AVAILABLE, or
+  // HELD past its time by the database clock) whose row count must equal the request, and record the live seats
+  // (unique: never twice). LAST_INSERT_ID() is the new reservation's id for the rest of the round trip. A
+  // duplicate reservation number fails the INSERT, and nothing after it runs.
   const stale = [
     ...new Set(locked.filter((s) => s.status === 'HELD' && s.hold_id !== null).map((s) => Number(s.hold_id))),
   ];
-  if (stale.length > 0) await retireLapsedHolds(tx, stale);
-
   const expiresAt = new Date(now.getTime() + ctx.holdMs);
   const totalAmount = locked.reduce((sum, s) => sum + s.price, 0);
   const number = reservationNumber(now);
-  const [created] = await tx
-    .insert(reservations)
-    .values({
-      reservationNumber: number,
-      userId,
-      concertId: schedule.concertId,
-      scheduleId,
-      totalAmount,
-      expiresAt,
-      requestId: input.requestId ?? null,
-      reservedAt: now,
-    })
-    .$returningId();
-  if (!created) throw new Error('reservation insert returned no id');
-
-  const changed = await affectedRows(
+  const writes = await statements(
     tx,
-    sql`UPDATE seats SET status = 'HELD', hold_id = ${created.id}, held_until = ${expiresAt}
+    ...(stale.length > 0 ? retireLapsedHolds(stale) : []),
+    tx
+      .insert(reservations)
+      .values({
+        reservationNumber: number,
+        userId,
+        concertId: schedule.concertId,
+        scheduleId,
+        totalAmount,
+        expiresAt,
+        requestId: input.requestId ?? null,
+        reservedAt: now,
+      })
+      .getSQL(),
+    sql`UPDATE seats SET status = 'HELD', hold_id = LAST_INSERT_ID(), held_until = ${expiresAt}
         WHERE schedule_id = ${scheduleId} AND id IN (${idList(seatIds)})
           AND (status = 'AVAILABLE' OR (status = 'HELD' AND held_until <= UTC_TIMESTAMP(3)))`,
+    sql`INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price) VALUES ${sql.join(
+      locked.map((s) => sql`(LAST_INSERT_ID(), ${s.id}, ${s.id}, ${s.price})`),
+      sql`, `,
+    )}`,
   );
-  if (changed !== seatIds.length) {
+  const [inserted, updated] = writes.slice(-3) as ResultSetHeader[];
+  const created = { id: inserted!.insertId };
+  if (updated!.affectedRows !== seatIds.length) {
     // Cannot happen while the seats are locked above. Not a refusal but a broken invariant: the error ends the
     // whole transaction (holdMany relies on refusals coming before the first write).
-    throw new Error(`hold ${created.id} took ${changed} of ${seatIds.length} locked seats`);
+    throw new Error(`hold ${created.id} took ${updated!.affectedRows} of ${seatIds.length} locked seats`);
   }
-  await tx
-    .insert(reservationSeats)
-    .values(
-      locked.map((s) => ({ reservationId: created.id, seatId: s.id, liveSeatId: s.id, price: s.price })),
-    );
 
   const reservation: Reservation = {
     reservationId: created.id,
@@ -351,17 +354,13 @@ async function holdInTx(
  * (unique), all of them, so a later hold of their other seats never collides. Their other seats stay HELD with a
  * lapsed time, which reads and sells as AVAILABLE; their own expiry job (or the sweeper) releases them.
  */
-async function retireLapsedHolds(tx: Tx, holdIds: number[]): Promise<void> {
-  await affectedRows(
-    tx,
+function retireLapsedHolds(holdIds: number[]): SQL[] {
+  return [
     sql`UPDATE reservations SET status = 'EXPIRED', closed_at = UTC_TIMESTAMP(3)
         WHERE id IN (${idList(holdIds)}) AND status = 'HELD' AND expires_at <= UTC_TIMESTAMP(3)`,
-  );
-  await affectedRows(
-    tx,
     sql`UPDATE reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id
         SET rs.live_seat_id = NULL
         WHERE rs.reservation_id IN (${idList(holdIds)}) AND r.status NOT IN ('HELD', 'PAID')
           AND rs.live_seat_id IS NOT NULL`,
-  );
+  ];
 }

@@ -38,6 +38,9 @@ function parseUrl(url: string): ParsedUrl {
       timezone: 'Z',
       // Fail fast rather than hang a request when MySQL is away (ops: timeouts on every external call).
       connectTimeout: 5_000,
+      // Hot transactions send several statements in one round trip (db/tx.ts `statements`). Safe here because
+      // every statement is built by Drizzle with bound values; no SQL is ever assembled from input strings.
+      multipleStatements: true,
       supportBigNumbers: true,
     },
   };

@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { ResultSetHeader } from 'mysql2';
 import type { Db } from './client.ts';
 
@@ -41,6 +41,17 @@ export function transactionRunner(db: Db, attempts = 4): TxRun {
 export async function selectRows<T>(q: Queryable, query: SQL): Promise<T[]> {
   const [rows] = await q.execute(query);
   return rows as unknown as T[];
+}
+
+/**
+ * Runs statements in one round trip (the pool allows multiple statements, db/client.ts) and returns one result a
+ * statement: rows for a SELECT, a ResultSetHeader for a write. The server runs them in order and stops at the first
+ * error, which is thrown. On this kind of machine a round trip to MySQL costs 0.3-0.5 ms, so the hot transactions
+ * send their statements in as few trips as their logic allows.
+ */
+export async function statements(q: Queryable, ...queries: SQL[]): Promise<unknown[]> {
+  const [results] = await q.execute(sql.join(queries, sql`;\n`));
+  return queries.length === 1 ? [results] : (results as unknown as unknown[]);
 }
 
 /** Runs a raw write and returns how many rows it matched. */
