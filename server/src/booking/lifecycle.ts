@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Reservation, ReservationStatus } from '../../../client-sdk/src/protocol.ts';
 import { reservations } from '../../../drizzle/schema.ts';
 import { affectedRows, dbDate, selectRows, type Tx, type TxRun } from '../db/tx.ts';
@@ -21,31 +21,34 @@ export interface LockedReservation {
   extended: number;
   total_amount: number;
   expires_at: string;
+  reservation_number: string;
   /** 1 while `expires_at` is in the future by the database clock. */
   live: number;
   remaining_us: number;
 }
+
+/** Locks the seats a hold still marks `status`, in id order (the order every seat-locking transaction shares). */
+export const lockSeatsOfHoldSql = (holdId: number, status: 'HELD' | 'SOLD' = 'HELD'): SQL =>
+  sql`SELECT id FROM seats WHERE hold_id = ${holdId} AND status = ${status} ORDER BY id FOR UPDATE`;
 
 export async function lockSeatsOfHold(
   tx: Tx,
   holdId: number,
   status: 'HELD' | 'SOLD' = 'HELD',
 ): Promise<number[]> {
-  const rows = await selectRows<{ id: number }>(
-    tx,
-    sql`SELECT id FROM seats WHERE hold_id = ${holdId} AND status = ${status} ORDER BY id FOR UPDATE`,
-  );
+  const rows = await selectRows<{ id: number }>(tx, lockSeatsOfHoldSql(holdId, status));
   return rows.map((r) => r.id);
 }
 
+/** Locks a reservation's row and reads it with the database clock's verdict on its expiry. */
+export const lockReservationSql = (id: number): SQL =>
+  sql`SELECT id, user_id, concert_id, schedule_id, status, extended, total_amount, expires_at, reservation_number,
+        expires_at > UTC_TIMESTAMP(3) AS live,
+        TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), expires_at) AS remaining_us
+      FROM reservations WHERE id = ${id} FOR UPDATE`;
+
 export async function lockReservation(tx: Tx, id: number): Promise<LockedReservation | undefined> {
-  const [row] = await selectRows<LockedReservation>(
-    tx,
-    sql`SELECT id, user_id, concert_id, schedule_id, status, extended, total_amount, expires_at,
-          expires_at > UTC_TIMESTAMP(3) AS live,
-          TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), expires_at) AS remaining_us
-        FROM reservations WHERE id = ${id} FOR UPDATE`,
-  );
+  const [row] = await selectRows<LockedReservation>(tx, lockReservationSql(id));
   return row;
 }
 

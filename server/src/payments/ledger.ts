@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import type { ResultSetHeader } from 'mysql2';
 import type { LedgerType } from '../../../client-sdk/src/protocol.ts';
 import { pointLedger } from '../../../drizzle/schema.ts';
-import { affectedRows, dbDate, selectRows, type Tx } from '../db/tx.ts';
+import { affectedRows, dbDate, selectRows, statements, type Tx } from '../db/tx.ts';
 
 /**
  * The only code that changes a balance. Each change is one conditional UPDATE of the user row (the database
@@ -15,21 +16,45 @@ export interface LedgerWrite {
   at: Date;
 }
 
-/** A PAYMENT: `amount` leaves the balance if the balance covers it; undefined (nothing written) otherwise. */
+/**
+ * A PAYMENT: `amount` leaves the balance if the balance covers it. One round trip: the conditional UPDATE, then
+ * the balance it left (or found) and the database clock. The ledger row that explains a debit is `ledgerRow`,
+ * which the caller sends with its other writes, in the same transaction.
+ */
 export async function debit(
   tx: Tx,
   userId: string,
   amount: number,
-  reservationId: number,
-): Promise<LedgerWrite | undefined> {
-  const matched = await affectedRows(
+): Promise<{ debited: boolean; balance: number; at: Date }> {
+  const [update, rows] = (await statements(
     tx,
     sql`UPDATE users SET balance = balance - ${amount}, total_used = total_used + ${amount},
           updated_at = UTC_TIMESTAMP(3)
         WHERE id = ${userId} AND balance >= ${amount}`,
-  );
-  if (matched !== 1) return undefined;
-  return append(tx, userId, 'PAYMENT', -amount, reservationId);
+    sql`SELECT balance, UTC_TIMESTAMP(3) AS now FROM users WHERE id = ${userId}`,
+  )) as [ResultSetHeader, Array<{ balance: number; now: string }>];
+  const row = rows[0];
+  if (!row) throw new Error(`user ${userId} vanished inside its own transaction`);
+  return { debited: update.affectedRows === 1, balance: Number(row.balance), at: dbDate(row.now) };
+}
+
+/** The ledger row of a balance change, as a statement to send. */
+export function ledgerRow(
+  tx: Tx,
+  entry: {
+    userId: string;
+    type: LedgerType;
+    amount: number;
+    balanceAfter: number;
+    reservationId: number | null;
+    at: Date;
+  },
+): SQL {
+  const { at, ...values } = entry;
+  return tx
+    .insert(pointLedger)
+    .values({ ...values, createdAt: at })
+    .getSQL();
 }
 
 /**

@@ -1,13 +1,22 @@
 import { desc, eq, sql } from 'drizzle-orm';
+import type { ResultSetHeader } from 'mysql2';
 import type { Payment, Reservation } from '../../../client-sdk/src/protocol.ts';
 import { payments, reservations } from '../../../drizzle/schema.ts';
-import { assertLiveHold, loadOne, lockReservation, lockSeatsOfHold } from '../booking/lifecycle.ts';
+import {
+  assertLiveHold,
+  type LockedReservation,
+  loadOne,
+  lockReservation,
+  lockReservationSql,
+  lockSeatsOfHold,
+  lockSeatsOfHoldSql,
+} from '../booking/lifecycle.ts';
 import { seatsOf } from '../booking/reservations.ts';
 import type { Booking } from '../booking/service.ts';
-import { affectedRows, selectRows, type Tx, type TxRun } from '../db/tx.ts';
+import { affectedRows, selectRows, statements, type Tx, type TxRun } from '../db/tx.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
-import { credit, currentBalance, debit } from './ledger.ts';
+import { credit, debit, ledgerRow } from './ledger.ts';
 
 export interface PaymentsDeps {
   booking: Booking;
@@ -38,28 +47,16 @@ function toPayment(
 }
 
 /** Locks the caller's user row first: the lock order every money-moving transaction shares (see lifecycle.ts). */
+const lockUserSql = (userId: string) => sql`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
+
 async function lockUser(tx: Tx, userId: string): Promise<void> {
-  const [row] = await selectRows<{ id: string }>(
-    tx,
-    sql`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`,
-  );
+  const [row] = await selectRows<{ id: string }>(tx, lockUserSql(userId));
   if (!row) throw notFound('User', { userId });
 }
 
 export function createPaymentService(deps: PaymentsDeps) {
   const ctx = deps.booking.context;
   const { db } = ctx;
-
-  async function loadPayment(q: Tx | typeof db, paymentId: number): Promise<Payment> {
-    const [row] = await q
-      .select({ payment: payments, reservationNumber: reservations.reservationNumber })
-      .from(payments)
-      .innerJoin(reservations, eq(reservations.id, payments.reservationId))
-      .where(eq(payments.id, paymentId));
-    if (!row) throw notFound('Payment', { paymentId });
-    const seats = await seatsOf(q, [row.payment.reservationId]);
-    return toPayment(row.payment, row.reservationNumber, seats.get(row.payment.reservationId) ?? []);
-  }
 
   /**
    * Pays a live hold with points, in one transaction: the hold must still be HELD by the caller and not past its
@@ -72,37 +69,63 @@ export function createPaymentService(deps: PaymentsDeps) {
     let sold: { concertId: number; scheduleId: number; seatIds: number[] } | undefined;
     // The transaction returns the response itself: an idempotency key records exactly this value.
     const payment = await run(async (tx) => {
-      await lockUser(tx, userId);
-      const seatIds = await lockSeatsOfHold(tx, reservationId, 'HELD');
-      const r = await lockReservation(tx, reservationId);
+      // Round trip 1: the locks, in the order every money-moving transaction shares: user, seats, reservation.
+      const [users, seatRows, held] = (await statements(
+        tx,
+        lockUserSql(userId),
+        lockSeatsOfHoldSql(reservationId, 'HELD'),
+        lockReservationSql(reservationId),
+      )) as [Array<{ id: string }>, Array<{ id: number }>, LockedReservation[]];
+      if (users.length === 0) throw notFound('User', { userId });
+      const r = held[0];
       if (!r || r.user_id !== userId) throw notFound('Reservation', { reservationId });
       assertLiveHold(r);
+      const seatIds = seatRows.map((row) => row.id);
       const amount = Number(r.total_amount);
-      const entry = await debit(tx, userId, amount, reservationId);
-      if (!entry) {
+      // Round trip 2: the debit, and the balance it left.
+      const debited = await debit(tx, userId, amount);
+      if (!debited.debited) {
         throw new AppError('INSUFFICIENT_POINTS', 'The balance does not cover this reservation', {
           required: amount,
-          balance: await currentBalance(tx, userId),
+          balance: debited.balance,
         });
       }
-      const [created] = await tx
-        .insert(payments)
-        .values({ reservationId, userId, amount, paidAt: entry.at })
-        .$returningId();
-      if (!created) throw new Error('payment insert returned no id');
-      await affectedRows(
+      // Round trip 3: the ledger row, the payment, PAID and SOLD.
+      const at = debited.at;
+      const [, inserted, , soldUpdate] = (await statements(
         tx,
-        sql`UPDATE reservations SET status = 'PAID', paid_at = ${entry.at} WHERE id = ${reservationId} AND status = 'HELD'`,
-      );
-      const soldCount = await affectedRows(
-        tx,
+        ledgerRow(tx, {
+          userId,
+          type: 'PAYMENT',
+          amount: -amount,
+          balanceAfter: debited.balance,
+          reservationId,
+          at,
+        }),
+        tx.insert(payments).values({ reservationId, userId, amount, paidAt: at }).getSQL(),
+        sql`UPDATE reservations SET status = 'PAID', paid_at = ${at} WHERE id = ${reservationId} AND status = 'HELD'`,
         sql`UPDATE seats SET status = 'SOLD', held_until = NULL WHERE hold_id = ${reservationId} AND status = 'HELD'`,
-      );
+      )) as ResultSetHeader[];
+      const soldCount = soldUpdate!.affectedRows;
       if (soldCount === 0 || soldCount !== seatIds.length) {
         throw new Error(`reservation ${reservationId}: ${soldCount} of ${seatIds.length} seats sold`);
       }
       sold = { concertId: r.concert_id, scheduleId: r.schedule_id, seatIds };
-      return loadPayment(tx, created.id);
+      const seats = await seatsOf(tx, [reservationId]);
+      return toPayment(
+        {
+          id: inserted!.insertId,
+          reservationId,
+          userId,
+          amount,
+          paymentMethod: 'POINTS',
+          status: 'COMPLETED',
+          paidAt: at,
+          refundedAt: null,
+        },
+        r.reservation_number,
+        seats.get(reservationId) ?? [],
+      );
     });
     if (!sold) throw new Error('payment committed without its seats');
     const { concertId, scheduleId, seatIds } = sold;
