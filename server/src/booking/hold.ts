@@ -116,14 +116,17 @@ export async function hold(ctx: BookingContext, input: HoldRequest): Promise<Res
 export type HoldOutcome = { ok: true; reservation: Reservation } | { ok: false; error: AppError };
 
 /**
- * Decides several holds in the given order in ONE transaction, each exactly as `hold` would (the same `holdInTx`):
+ * Decides several holds in the given order in ONE transaction, each exactly as `hold` would (the same reads,
+ * `planHold` and writes):
  * every hold sees what the earlier ones took, and the order of `inputs` is the order of the decisions. Queued
  * reservations decide a batch of their queue this way, one commit per batch instead of one per hold.
  *
- * No savepoints are needed: `holdInTx` refuses (throws an AppError) only before its first write, and a duplicate
- * key fails just its own statement, so a refused or redrawn hold leaves nothing behind. Its row locks stay until
- * the commit, which only makes later holds of the batch wait where they would have waited anyway. Only a failure
- * of the database itself throws; the whole batch then rolls back (a deadlock retries it whole).
+ * Each hold's writes travel in the same round trip as the next hold's reads, so a batch costs about one round trip
+ * per hold. No savepoints are needed: a hold is refused (an AppError) only before its writes are sent, and a
+ * duplicate key fails just its own statement and stops the round trip there, so a refused or redrawn hold leaves
+ * nothing behind. Its row locks stay until the commit, which only makes later holds of the batch wait where they
+ * would have waited anyway. Only a failure of the database itself throws; the whole batch then rolls back (a
+ * deadlock retries it whole).
  */
 export async function holdMany(ctx: BookingContext, inputs: HoldRequest[]): Promise<HoldOutcome[]> {
   type Prepared = { input: HoldRequest; seatIds: number[]; schedule: ScheduleFacts } | { error: AppError };
@@ -157,38 +160,62 @@ export async function holdMany(ctx: BookingContext, inputs: HoldRequest[]): Prom
         for (const r of found) done.set(byId.get(r.reservationId) ?? '', r);
       }
     }
+    type Ready = Exclude<Prepared, { error: AppError }>;
     const outcomes: Array<HoldOutcome & { created?: boolean }> = [];
-    for (const item of prepared) {
+    // The hold decided last, whose writes travel with the next hold's reads: one round trip per hold. The reads run
+    // after the writes, so every hold sees what the one before it took.
+    let pending: { at: number; item: Ready; plan: HoldPlan } | undefined;
+
+    /** Sends the pending hold's writes and then `reads` in one round trip; returns the results of the reads. */
+    async function flush(reads: SQL[]): Promise<unknown[]> {
+      const last = pending;
+      pending = undefined;
+      if (!last) return reads.length > 0 ? statements(tx, ...reads) : [];
+      let results: unknown[];
+      try {
+        results = await statements(tx, ...last.plan.writes, ...reads);
+      } catch (err) {
+        // A reservation number drawn twice, or this request's reservation committed meanwhile by an earlier run
+        // of its job: that insert failed alone and nothing after it ran. The hold starts over on its own (and
+        // finds that reservation), then the reads go.
+        if (!isDuplicateKey(err, 'reservations_number') && !isDuplicateKey(err, 'reservations_request'))
+          throw err;
+        const { input, schedule, seatIds } = last.item;
+        try {
+          outcomes[last.at] = { ok: true, ...(await holdInTx(ctx, tx, input, schedule, seatIds)) };
+        } catch (again) {
+          if (!(again instanceof AppError)) throw again;
+          outcomes[last.at] = { ok: false, error: again };
+        }
+        return reads.length > 0 ? statements(tx, ...reads) : [];
+      }
+      outcomes[last.at] = {
+        ok: true,
+        reservation: last.plan.made(results.slice(0, last.plan.writes.length)),
+        created: true,
+      };
+      return results.slice(last.plan.writes.length);
+    }
+
+    for (const [at, item] of prepared.entries()) {
       if ('error' in item) {
-        outcomes.push({ ok: false, error: item.error });
+        outcomes[at] = { ok: false, error: item.error };
         continue;
       }
       const earlier = item.input.requestId ? done.get(item.input.requestId) : undefined;
       if (earlier) {
-        outcomes.push({ ok: true, reservation: earlier, created: false });
+        outcomes[at] = { ok: true, reservation: earlier, created: false };
         continue;
       }
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const { reservation, created } = await holdInTx(ctx, tx, item.input, item.schedule, item.seatIds, {
-            checkRequest: attempt > 1,
-          });
-          outcomes.push({ ok: true, reservation, created });
-          break;
-        } catch (err) {
-          if (err instanceof AppError) {
-            outcomes.push({ ok: false, error: err });
-            break;
-          }
-          // A reservation number drawn twice, or this request's reservation committed meanwhile by an earlier run
-          // of its job (the next try finds it): only this hold starts over.
-          const again =
-            attempt < 3 &&
-            (isDuplicateKey(err, 'reservations_number') || isDuplicateKey(err, 'reservations_request'));
-          if (!again) throw err;
-        }
+      const read = (await flush(holdReads(item.input, item.seatIds))) as HoldRead;
+      try {
+        pending = { at, item, plan: planHold(ctx, tx, item.input, item.schedule, item.seatIds, read) };
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        outcomes[at] = { ok: false, error: err };
       }
     }
+    await flush([]);
     return outcomes;
   });
 
@@ -217,22 +244,19 @@ async function afterHolds(ctx: BookingContext, made: Reservation[]): Promise<voi
   }
 }
 
-async function holdInTx(
-  ctx: BookingContext,
-  tx: Tx,
-  input: HoldRequest,
-  schedule: ScheduleFacts,
-  seatIds: number[],
-  opts: { checkRequest?: boolean } = {},
-): Promise<{ reservation: Reservation; created: boolean }> {
+/** What round trip 1 of a hold reads: the fan's row with the clock, the fan's live seat count, the locked seats. */
+type HoldRead = [Array<{ now: string }>, Array<{ n: number }>, LockedSeat[]];
+
+/**
+ * Round trip 1 of a hold, three statements run in this order: lock the fan's row (and read the database clock),
+ * count the fan's live seats for the schedule under that lock, lock the requested seats in id order.
+ * STRAIGHT_JOIN: from the fan's reservations (index user, schedule, status) to their seats (primary key). Left to
+ * itself, the optimiser sometimes scans every reservation seat of the table instead (measured: 2,560 rows
+ * examined and 3-11 ms per hold once a few thousand seats were held).
+ */
+function holdReads(input: HoldRequest, seatIds: number[]): SQL[] {
   const { userId, scheduleId } = input;
-  // Round trip 1, three statements run in this order: lock the fan's row (and read the database clock), then
-  // count the fan's live seats for the schedule under that lock, then lock the requested seats in id order.
-  // STRAIGHT_JOIN: from the fan's reservations (index user, schedule, status) to their seats (primary key). Left
-  // to itself, the optimiser sometimes scans every reservation seat of the table instead (measured: 2,560 rows
-  // examined and 3-11 ms per hold once a few thousand seats were held).
-  const [userRows, countRows, locked] = (await statements(
-    tx,
+  return [
     sql`SELECT UTC_TIMESTAMP(3) AS now FROM users WHERE id = ${userId} FOR UPDATE`,
     sql`SELECT CAST(COUNT(*) AS SIGNED) AS n FROM reservations r
         STRAIGHT_JOIN reservation_seats rs ON rs.reservation_id = r.id
@@ -241,14 +265,35 @@ async function holdInTx(
     sql`SELECT id, status, hold_id, held_until <= UTC_TIMESTAMP(3) AS lapsed, price, section, row_label, number
         FROM seats WHERE schedule_id = ${scheduleId} AND id IN (${idList(seatIds)})
         ORDER BY id FOR UPDATE`,
-  )) as [Array<{ now: string }>, Array<{ n: number }>, LockedSeat[]];
+  ];
+}
+
+/** A hold decided from its reads: the statements of round trip 2, and the reservation once they have run. */
+interface HoldPlan {
+  writes: SQL[];
+  /** The reservation, from the results of `writes` (the last three are the insert, the update, the seats). */
+  made(results: unknown[]): Reservation;
+}
+
+/**
+ * Decides a hold from what round trip 1 read: a refusal (an AppError: unknown fan, booking closed, seat limit,
+ * unknown or taken seats) or the writes of round trip 2. Those retire holds whose time has passed on the seats
+ * being taken over (so their live_seat_id frees up), insert the reservation, take the seats with one conditional
+ * UPDATE (AVAILABLE, or HELD past its time by the database clock) whose row count must equal the request, and
+ * record the live seats (unique: never twice). LAST_INSERT_ID() is the new reservation's id for the rest of the
+ * round trip; a duplicate reservation number fails the INSERT, and nothing after it runs.
+ */
+function planHold(
+  ctx: BookingContext,
+  tx: Tx,
+  input: HoldRequest,
+  schedule: ScheduleFacts,
+  seatIds: number[],
+  [userRows, countRows, locked]: HoldRead,
+): HoldPlan {
+  const { userId, scheduleId } = input;
   const user = userRows[0];
   if (!user) throw new AppError('NOT_FOUND', 'User not found', { userId });
-  if (input.requestId && opts.checkRequest !== false) {
-    // A retried request of this fan ran first while we waited for the user lock.
-    const [done] = await loadReservations(tx, eq(reservations.requestId, input.requestId));
-    if (done) return { reservation: done, created: false };
-  }
   const now = dbDate(user.now);
   // Only the close is checked here. Before bookingOpenAt a hold needs an access token, which the waiting room
   // issues only once the sale is open, so an admin who opens a sale early opens booking with it.
@@ -259,7 +304,6 @@ async function holdInTx(
       bookingCloseAt: schedule.bookingCloseAt.toISOString(),
     });
   }
-
   const limit = ctx.config.sale.maxSeatsPerUser;
   const held = Number(countRows[0]?.n ?? 0);
   if (held + seatIds.length > limit) {
@@ -269,7 +313,6 @@ async function holdInTx(
       requested: seatIds.length,
     });
   }
-
   if (locked.length !== seatIds.length) {
     const found = new Set(locked.map((s) => s.id));
     throw new AppError('NOT_FOUND', 'Seat not found in this schedule', {
@@ -284,19 +327,13 @@ async function holdInTx(
     });
   }
 
-  // Round trip 2, every write: retire holds whose time has passed on the seats being taken over (so their
-  // live_seat_id frees up), insert the reservation, take the seats with one conditional UPDATE (AVAILABLE, or
-  // HELD past its time by the database clock) whose row count must equal the request, and record the live seats
-  // (unique: never twice). LAST_INSERT_ID() is the new reservation's id for the rest of the round trip. A
-  // duplicate reservation number fails the INSERT, and nothing after it runs.
   const stale = [
     ...new Set(locked.filter((s) => s.status === 'HELD' && s.hold_id !== null).map((s) => Number(s.hold_id))),
   ];
   const expiresAt = new Date(now.getTime() + ctx.holdMs);
   const totalAmount = locked.reduce((sum, s) => sum + s.price, 0);
   const number = reservationNumber(now);
-  const writes = await statements(
-    tx,
+  const writes = [
     ...(stale.length > 0 ? retireLapsedHolds(stale) : []),
     tx
       .insert(reservations)
@@ -318,35 +355,57 @@ async function holdInTx(
       locked.map((s) => sql`(LAST_INSERT_ID(), ${s.id}, ${s.id}, ${s.price})`),
       sql`, `,
     )}`,
-  );
-  const [inserted, updated] = writes.slice(-3) as ResultSetHeader[];
-  const created = { id: inserted!.insertId };
-  if (updated!.affectedRows !== seatIds.length) {
-    // Cannot happen while the seats are locked above. Not a refusal but a broken invariant: the error ends the
-    // whole transaction (holdMany relies on refusals coming before the first write).
-    throw new Error(`hold ${created.id} took ${updated!.affectedRows} of ${seatIds.length} locked seats`);
-  }
+  ];
 
-  const reservation: Reservation = {
-    reservationId: created.id,
-    reservationNumber: number,
-    userId,
-    concertId: schedule.concertId,
-    scheduleId,
-    seats: locked.map((s) => ({
-      seatId: s.id,
-      label: seatLabel(s.section, s.row_label, s.number),
-      price: s.price,
-    })),
-    totalAmount,
-    status: 'HELD',
-    extended: false,
-    reservedAt: now.toISOString(),
-    expiresAt: expiresAt.toISOString(),
-    paidAt: null,
-    closedAt: null,
+  return {
+    writes,
+    made(results) {
+      const [inserted, updated] = results.slice(-3) as ResultSetHeader[];
+      const id = inserted!.insertId;
+      if (updated!.affectedRows !== seatIds.length) {
+        // Cannot happen while the seats are locked above. Not a refusal but a broken invariant: the error ends the
+        // whole transaction (holdMany relies on refusals coming before the first write).
+        throw new Error(`hold ${id} took ${updated!.affectedRows} of ${seatIds.length} locked seats`);
+      }
+      return {
+        reservationId: id,
+        reservationNumber: number,
+        userId,
+        concertId: schedule.concertId,
+        scheduleId,
+        seats: locked.map((s) => ({
+          seatId: s.id,
+          label: seatLabel(s.section, s.row_label, s.number),
+          price: s.price,
+        })),
+        totalAmount,
+        status: 'HELD',
+        extended: false,
+        reservedAt: now.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+        paidAt: null,
+        closedAt: null,
+      };
+    },
   };
-  return { reservation, created: true };
+}
+
+/** One hold in its transaction: reads, decision, writes (two round trips). */
+async function holdInTx(
+  ctx: BookingContext,
+  tx: Tx,
+  input: HoldRequest,
+  schedule: ScheduleFacts,
+  seatIds: number[],
+): Promise<{ reservation: Reservation; created: boolean }> {
+  const read = (await statements(tx, ...holdReads(input, seatIds))) as HoldRead;
+  if (input.requestId && read[0].length > 0) {
+    // A retried request of this fan ran first while we waited for the user lock.
+    const [done] = await loadReservations(tx, eq(reservations.requestId, input.requestId));
+    if (done) return { reservation: done, created: false };
+  }
+  const plan = planHold(ctx, tx, input, schedule, seatIds, read);
+  return { reservation: plan.made(await statements(tx, ...plan.writes)), created: true };
 }
 
 /**
