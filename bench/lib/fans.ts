@@ -17,6 +17,9 @@ export type MergedReport = Omit<ChildReport, 'type'>;
 
 const PER_PROCESS = 5_000;
 
+/** How long all sockets of a group may take to connect and watch. */
+const CONNECT_DEADLINE_MS = 300_000;
+
 export async function startFans(opts: {
   /** One server, or several (process i connects to url i mod count). */
   url: string | string[];
@@ -57,7 +60,33 @@ export async function startFans(opts: {
       readyWindowMs: opts.readyWindowMs,
     });
   }
-  const results = await Promise.all(readies);
+  // A server too loaded to answer handshakes makes each fan wait for its socket timeouts, one after another:
+  // rather than a run that seems to hang, the scenario fails with the reason.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`sockets not all connected after ${CONNECT_DEADLINE_MS / 1000} s`)),
+      CONNECT_DEADLINE_MS,
+    );
+  });
+  const exited = procs.map(
+    (p) =>
+      new Promise<never>((_, reject) =>
+        p.child.once('exit', (code) =>
+          reject(new Error(`${p.name} exited (${code}) before its sockets were ready`)),
+        ),
+      ),
+  );
+  let results: Array<{ connected: number; failed: number; firstError: string }>;
+  try {
+    results = await Promise.race([Promise.all(readies), deadline, ...exited]);
+  } catch (err) {
+    await Promise.all(procs.map((p) => stop(p, 3_000)));
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    for (const e of exited) e.catch(() => undefined);
+  }
   const failed = results.reduce((s, r) => s + r.failed, 0);
   const firstError = results.find((r) => r.firstError)?.firstError;
   if (failed > 0) console.error(`  ! ${failed} sockets failed to connect: ${firstError}`);
