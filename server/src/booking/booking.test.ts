@@ -226,7 +226,7 @@ describe('POST /api/v1/reservations', () => {
     expect((await seatStatuses(t, concert.scheduleId)).get(concert.seatIds[18]!)).toBe('AVAILABLE');
   });
 
-  it('is idempotent per queued request id (the v2 worker calls the same function)', async () => {
+  it('is idempotent per queued request id (holdMany, as the v2 worker decides its batches)', async () => {
     const fan = await createFan(t, [other.concertId]);
     const input = {
       userId: fan.userId,
@@ -234,9 +234,14 @@ describe('POST /api/v1/reservations', () => {
       seatIds: [other.seatIds[9]!],
       requestId: 'req-1x',
     };
-    const [a, b] = await Promise.all([t.services.booking.hold(input), t.services.booking.hold(input)]);
+    const held = async () => {
+      const [outcome] = await t.services.booking.holdMany([input]);
+      if (!outcome?.ok) throw new Error(`hold refused: ${JSON.stringify(outcome)}`);
+      return outcome.reservation;
+    };
+    const [a, b] = await Promise.all([held(), held()]);
     expect(b.reservationId).toBe(a.reservationId);
-    expect(await t.services.booking.hold(input)).toMatchObject({ reservationId: a.reservationId });
+    expect(await held()).toMatchObject({ reservationId: a.reservationId });
   });
 });
 

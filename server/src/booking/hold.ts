@@ -14,8 +14,8 @@ export interface HoldRequest {
   scheduleId: number;
   seatIds: number[];
   /**
-   * A queued (v2) request id. With it the hold is idempotent: a retried job finds the reservation the first run
-   * made (reservations.request_id is unique) instead of holding twice.
+   * A queued (v2) request id, for `holdMany`: with it a hold is idempotent, as a re-run of a batch finds the
+   * reservation the first run made (reservations.request_id is unique) instead of holding twice.
    */
   requestId?: string;
 }
@@ -66,12 +66,6 @@ function validate(ctx: BookingContext, seatIds: number[]): number[] {
   return sorted;
 }
 
-async function byRequestId(ctx: BookingContext, userId: string, requestId: string) {
-  const [found] = await loadReservations(ctx.db, eq(reservations.requestId, requestId));
-  if (found && found.userId !== userId) throw new Error(`request ${requestId} belongs to another user`);
-  return found;
-}
-
 /**
  * Holds every requested seat or none, in one transaction:
  * 1. lock the fan's user row, so one fan's parallel holds run one after another, and read the database clock;
@@ -86,30 +80,18 @@ async function byRequestId(ctx: BookingContext, userId: string, requestId: strin
  */
 export async function hold(ctx: BookingContext, input: HoldRequest): Promise<Reservation> {
   const seatIds = validate(ctx, input.seatIds);
-  if (input.requestId) {
-    const done = await byRequestId(ctx, input.userId, input.requestId);
-    if (done) return done;
-  }
   const schedule = await ctx.scheduleOf(input.scheduleId);
-
-  let outcome: { reservation: Reservation; created: boolean } | undefined;
-  for (let attempt = 1; !outcome; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
-      outcome = await ctx.run((tx) => holdInTx(ctx, tx, input, schedule, seatIds));
+      const { reservation, created } = await ctx.run((tx) => holdInTx(ctx, tx, input, schedule, seatIds));
+      if (created) await afterHolds(ctx, [reservation]);
+      return reservation;
     } catch (err) {
-      if (input.requestId && isDuplicateKey(err, 'reservations_request')) {
-        const done = await byRequestId(ctx, input.userId, input.requestId);
-        if (done) return done;
-      }
       // A reservation number drawn twice: draw again.
       if (attempt < 3 && isDuplicateKey(err, 'reservations_number')) continue;
       throw err;
     }
   }
-
-  const { reservation, created } = outcome;
-  if (created) await afterHolds(ctx, [reservation]);
-  return reservation;
 }
 
 /** What one hold in a batch came to: its reservation, or the refusal (SEAT_UNAVAILABLE, ...) a single hold throws. */
@@ -212,7 +194,10 @@ export async function holdMany(ctx: BookingContext, inputs: HoldRequest[]): Prom
         pending = { at, item, plan: planHold(ctx, tx, item.input, item.schedule, item.seatIds, read) };
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
-        outcomes[at] = { ok: false, error: err };
+        // Refused, unless another run of this request (a worker thought dead) made its reservation meanwhile: it
+        // holds the seats. Looked up under the fan's lock, which the reads took.
+        const made = item.input.requestId ? await requestReservation(tx, item.input.requestId) : undefined;
+        outcomes[at] = made ? { ok: true, reservation: made, created: false } : { ok: false, error: err };
       }
     }
     await flush([]);
@@ -390,6 +375,12 @@ function planHold(
   };
 }
 
+/** The reservation a queued request made, if any. */
+async function requestReservation(tx: Tx, requestId: string): Promise<Reservation | undefined> {
+  const [made] = await loadReservations(tx, eq(reservations.requestId, requestId));
+  return made;
+}
+
 /** One hold in its transaction: reads, decision, writes (two round trips). */
 async function holdInTx(
   ctx: BookingContext,
@@ -401,7 +392,7 @@ async function holdInTx(
   const read = (await statements(tx, ...holdReads(input, seatIds))) as HoldRead;
   if (input.requestId && read[0].length > 0) {
     // A retried request of this fan ran first while we waited for the user lock.
-    const [done] = await loadReservations(tx, eq(reservations.requestId, input.requestId));
+    const done = await requestReservation(tx, input.requestId);
     if (done) return { reservation: done, created: false };
   }
   const plan = planHold(ctx, tx, input, schedule, seatIds, read);
