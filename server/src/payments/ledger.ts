@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { ResultSetHeader } from 'mysql2';
 import type { LedgerType } from '../../../client-sdk/src/protocol.ts';
 import { pointLedger } from '../../../drizzle/schema.ts';
-import { affectedRows, dbDate, selectRows, statements, type Tx } from '../db/tx.ts';
+import { dbDate, selectRows, statements, type Tx } from '../db/tx.ts';
 
 /**
  * The only code that changes a balance. Each change is one conditional UPDATE of the user row (the database
@@ -16,26 +16,40 @@ export interface LedgerWrite {
   at: Date;
 }
 
+/** What a conditional balance UPDATE did: whether it applied, the balance after it, and the database clock. */
+interface BalanceChange {
+  changed: boolean;
+  balance: number;
+  at: Date;
+}
+
 /**
- * A PAYMENT: `amount` leaves the balance if the balance covers it. One round trip: the conditional UPDATE, then
- * the balance it left (or found) and the database clock. The ledger row that explains a debit is `ledgerRow`,
- * which the caller sends with its other writes, in the same transaction.
+ * Runs a conditional UPDATE of the user's row and reads the balance it left (or found) with the database clock,
+ * in one round trip. The row is the caller's (locked by the UPDATE), so the read sees exactly what it wrote.
  */
-export async function debit(
-  tx: Tx,
-  userId: string,
-  amount: number,
-): Promise<{ debited: boolean; balance: number; at: Date }> {
-  const [update, rows] = (await statements(
+async function changeBalance(tx: Tx, userId: string, update: SQL): Promise<BalanceChange> {
+  const [header, rows] = (await statements(
     tx,
-    sql`UPDATE users SET balance = balance - ${amount}, total_used = total_used + ${amount},
-          updated_at = UTC_TIMESTAMP(3)
-        WHERE id = ${userId} AND balance >= ${amount}`,
+    update,
     sql`SELECT balance, UTC_TIMESTAMP(3) AS now FROM users WHERE id = ${userId}`,
   )) as [ResultSetHeader, Array<{ balance: number; now: string }>];
   const row = rows[0];
   if (!row) throw new Error(`user ${userId} vanished inside its own transaction`);
-  return { debited: update.affectedRows === 1, balance: Number(row.balance), at: dbDate(row.now) };
+  return { changed: header.affectedRows === 1, balance: Number(row.balance), at: dbDate(row.now) };
+}
+
+/**
+ * A PAYMENT: `amount` leaves the balance if the balance covers it (`changed`). The ledger row that explains it is
+ * `ledgerRow`, which the caller sends with its other writes, in the same transaction.
+ */
+export function debit(tx: Tx, userId: string, amount: number): Promise<BalanceChange> {
+  return changeBalance(
+    tx,
+    userId,
+    sql`UPDATE users SET balance = balance - ${amount}, total_used = total_used + ${amount},
+          updated_at = UTC_TIMESTAMP(3)
+        WHERE id = ${userId} AND balance >= ${amount}`,
+  );
 }
 
 /** The ledger row of a balance change, as a statement to send. */
@@ -73,36 +87,19 @@ export async function credit(
     type === 'CHARGE'
       ? sql`total_charged = total_charged + ${amount}`
       : sql`total_used = total_used - ${amount}`;
-  const matched = await affectedRows(
+  const change = await changeBalance(
     tx,
+    userId,
     sql`UPDATE users SET balance = balance + ${amount}, ${totals}, updated_at = UTC_TIMESTAMP(3)
         WHERE id = ${userId} AND balance + ${amount} <= ${maxBalance}`,
   );
-  if (matched !== 1) return undefined;
-  return append(tx, userId, type, amount, reservationId);
-}
-
-async function append(
-  tx: Tx,
-  userId: string,
-  type: LedgerType,
-  amount: number,
-  reservationId: number | null,
-): Promise<LedgerWrite> {
-  // The row is ours (locked by the UPDATE above), so this reads the balance we just wrote.
-  const [row] = await selectRows<{ balance: number; now: string }>(
+  if (!change.changed) return undefined;
+  const { balance, at } = change;
+  const [inserted] = (await statements(
     tx,
-    sql`SELECT balance, UTC_TIMESTAMP(3) AS now FROM users WHERE id = ${userId}`,
-  );
-  if (!row) throw new Error(`user ${userId} vanished inside its own transaction`);
-  const at = dbDate(row.now);
-  const balance = Number(row.balance);
-  const [entry] = await tx
-    .insert(pointLedger)
-    .values({ userId, type, amount, balanceAfter: balance, reservationId, createdAt: at })
-    .$returningId();
-  if (!entry) throw new Error('ledger insert returned no id');
-  return { entryId: entry.id, balance, at };
+    ledgerRow(tx, { userId, type, amount, balanceAfter: balance, reservationId, at }),
+  )) as [ResultSetHeader];
+  return { entryId: inserted.insertId, balance, at };
 }
 
 /** The caller's balance, read without a lock (for error details only). */

@@ -84,7 +84,7 @@ export function createPaymentService(deps: PaymentsDeps) {
       const amount = Number(r.total_amount);
       // Round trip 2: the debit, and the balance it left.
       const debited = await debit(tx, userId, amount);
-      if (!debited.debited) {
+      if (!debited.changed) {
         throw new AppError('INSUFFICIENT_POINTS', 'The balance does not cover this reservation', {
           required: amount,
           balance: debited.balance,
