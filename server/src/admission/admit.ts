@@ -59,14 +59,7 @@ export function createAdmission(deps: AdmissionDeps) {
   async function step(concertId: number, opts: StepOptions): Promise<StepOutcome> {
     const reply = await saleCache.run(concertId, () =>
       redis.frAdmit(
-        keys.sale(concertId),
-        keys.fans(concertId),
-        keys.lane(concertId, 'vip'),
-        keys.lane(concertId, 'normal'),
-        keys.joined(concertId),
-        keys.ready(concertId),
-        keys.sessions(concertId),
-        keys.sessionIds(concertId),
+        ...keys.roomState(concertId),
         keys.queueStats(concertId),
         keys.queueLog(concertId),
         keys.admissions(concertId),

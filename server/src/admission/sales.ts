@@ -215,18 +215,7 @@ export function createSales(deps: SalesDeps) {
     /** Closes the sale for good: every waiting fan and every session ends (BOOKING_CLOSED). Idempotent. */
     async close(concertId: number): Promise<SaleView> {
       const reply = await saleCache.run(concertId, () =>
-        redis.frCloseSale(
-          keys.sale(concertId),
-          keys.fans(concertId),
-          keys.lane(concertId, 'vip'),
-          keys.lane(concertId, 'normal'),
-          keys.joined(concertId),
-          keys.ready(concertId),
-          keys.sessions(concertId),
-          keys.sessionIds(concertId),
-          keys.queueLog(concertId),
-          now().getTime(),
-        ),
+        redis.frCloseSale(...keys.roomState(concertId), keys.queueLog(concertId), now().getTime()),
       );
       const [, previous, waiting, active] = reply;
       await jobs.stopAdmission(concertId);

@@ -5,7 +5,7 @@
  */
 export function createKeys(prefix: string) {
   const c = (concertId: number) => `${prefix}:{c:${concertId}}`;
-  return {
+  const keys = {
     prefix,
     /**
      * BullMQ's own prefix. The hash tag puts every BullMQ key in one Redis Cluster slot, which BullMQ's multi-key
@@ -77,6 +77,24 @@ export function createKeys(prefix: string) {
     requestConcerts: `${prefix}:request-concerts`,
     /** ZSET workerId → last heartbeat (ms): processes running reservation-request workers. */
     requestWorkers: `${prefix}:request-workers`,
+  };
+  return {
+    ...keys,
+    /**
+     * A concert's room state, the eight keys that admit.lua, close-sale.lua and leave.lua all take first, as
+     * KEYS[1..8] in this order: sale, fans, VIP lane, normal lane, joined, ready, sessions, sessionIds.
+     */
+    roomState: (concertId: number) =>
+      [
+        keys.sale(concertId),
+        keys.fans(concertId),
+        keys.lane(concertId, 'vip'),
+        keys.lane(concertId, 'normal'),
+        keys.joined(concertId),
+        keys.ready(concertId),
+        keys.sessions(concertId),
+        keys.sessionIds(concertId),
+      ] as const,
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

@@ -56,14 +56,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
 
   /** KEYS and ARGV of leave.lua (see its header). */
   const leaveArgs = (concertId: number, userId: string, nowMs: number, reason: 'LEFT' | 'PAID') => [
-    keys.sale(concertId),
-    keys.fans(concertId),
-    keys.lane(concertId, 'vip'),
-    keys.lane(concertId, 'normal'),
-    keys.joined(concertId),
-    keys.ready(concertId),
-    keys.sessions(concertId),
-    keys.sessionIds(concertId),
+    ...keys.roomState(concertId),
     keys.queueStats(concertId),
     keys.queueLog(concertId),
     userId,
