@@ -39,8 +39,9 @@ export const REQUEST_JOB_OPTIONS: JobsOptions = {
 
 /**
  * The per-concert queues of one process over one shared BullMQ connection, made on first use. `ready` also sets
- * the queue's global concurrency to 1 (once per process and queue): however many worker processes run, one
- * request of a concert is decided at a time, which is what makes the order of decisions the order of the queue.
+ * the queue's global concurrency to 1 (once per process and queue): however many worker processes run, one job of
+ * a concert is active at a time, and it decides its batch in order, which is what makes the order of decisions the
+ * order of the queue.
  */
 export function createRequestQueues(redisUrl: string, keys: Keys, logger: Logger) {
   // Fails fast while Redis is away (a submit answers 503), unlike a worker connection, which blocks and retries.

@@ -42,9 +42,9 @@ const RETRY_DELAYS_MS = [100, 400, 1_500];
 /**
  * The worker role of queued reservations. Every `ensureEveryMs` the process beats (health) and reads the registry
  * of concerts with recent requests (`keys.requestConcerts`, written by every submit), and runs one BullMQ Worker
- * per such concert with concurrency 1; the queue's global concurrency of 1 (queues.ts) keeps it to one decision
- * at a time per concert across every process, so decisions follow the queue order: VIP lane first, arrival order
- * inside a lane. Concerts progress independently. A registry in Redis rather than "a worker per concert on first
+ * per such concert with concurrency 1; the queue's global concurrency of 1 (queues.ts) keeps it to one active job
+ * per concert across every process. That job decides itself and the requests right behind it as one batch, in
+ * order (`decide`), so decisions follow the queue order: VIP lane first, arrival order inside a lane. Concerts progress independently. A registry in Redis rather than "a worker per concert on first
  * submit" because the API role submits and the worker role decides, often in different processes; the price is
  * up to one tick before the first request of a concert is picked up, and one blocking connection per live concert.
  *
