@@ -226,6 +226,45 @@ describe('POST /api/v1/reservations', () => {
     expect((await seatStatuses(t, concert.scheduleId)).get(concert.seatIds[18]!)).toBe('AVAILABLE');
   });
 
+  it('decides a batch in order, each hold seeing what the earlier ones took (holdMany)', async () => {
+    const c = await createConcert(t, { rows: 1, seatsPerRow: 8 });
+    const [a, b, f] = await Promise.all([1, 2, 3].map(() => createFan(t, [c.concertId])));
+    const s = c.seatIds;
+    const ask = (fan: Fan, seatIds: number[]) => ({ userId: fan!.userId, scheduleId: c.scheduleId, seatIds });
+    const outcomes = await t.services.booking.holdMany([
+      ask(a!, [s[0]!, s[1]!]),
+      ask(b!, [s[1]!, s[2]!]), // s1 went to a just before: refused whole
+      ask(b!, [s[2]!]), // so s2 is still free
+      ask(a!, [s[3]!, s[4]!, s[5]!]), // 2 + 3 > MAX_SEATS_PER_USER (4)
+      ask(f!, [other.seatIds[0]!]), // a seat of another schedule
+      ask(f!, [s[3]!]), // free: a's second hold was refused
+    ]);
+    const seen = outcomes.map((o) => (o.ok ? o.reservation.seats.map((x) => x.seatId) : o.error.code));
+    expect(seen).toEqual([
+      [s[0], s[1]],
+      'SEAT_UNAVAILABLE',
+      [s[2]],
+      'SEAT_LIMIT_EXCEEDED',
+      'NOT_FOUND',
+      [s[3]],
+    ]);
+    const refusals = outcomes.flatMap((o) => (o.ok ? [] : [o.error.details]));
+    expect(refusals[0]).toEqual({ seatIds: [s[1]] });
+    expect(refusals[1]).toMatchObject({ held: 2, requested: 3 });
+    const rows = await t.services.database.db
+      .select({ userId: reservations.userId, status: reservations.status })
+      .from(reservations)
+      .where(eq(reservations.scheduleId, c.scheduleId))
+      .orderBy(reservations.id);
+    expect(rows).toEqual([a, b, f].map((fan) => ({ userId: fan!.userId, status: 'HELD' })));
+    const statuses = await seatStatuses(t, c.scheduleId);
+    expect(s.map((id) => statuses.get(id))).toEqual([
+      ...Array(4).fill('HELD'),
+      ...Array(4).fill('AVAILABLE'),
+    ]);
+    expect(await seatViolations(t, c.scheduleId)).toEqual([]);
+  });
+
   it('is idempotent per queued request id (holdMany, as the v2 worker decides its batches)', async () => {
     const fan = await createFan(t, [other.concertId]);
     const input = {

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { ResultSetHeader } from 'mysql2';
 import type { Reservation } from '../../../client-sdk/src/protocol.ts';
 import { reservations } from '../../../drizzle/schema.ts';
@@ -67,51 +67,44 @@ function validate(ctx: BookingContext, seatIds: number[]): number[] {
 }
 
 /**
- * Holds every requested seat or none, in one transaction:
- * 1. lock the fan's user row, so one fan's parallel holds run one after another, and read the database clock;
- * 2. count the fan's live seats for the schedule (unexpired holds and purchases) under that lock;
- * 3. lock the requested seats in id order (sorted ids: two holds can never wait on each other in a cycle) and
- *    name the ones that are taken;
- * 4. retire holds whose time has passed on the seats being taken over, so their `live_seat_id` frees up;
- * 5. insert the reservation, take the seats with one conditional UPDATE (AVAILABLE, or HELD past its time by the
- *    database clock) whose row count must equal the request, and record the live seats (unique: never twice).
- * Steps 1-3 travel to MySQL as one round trip and steps 4-5 as another (`statements`), so a hold costs four
- * round trips with BEGIN and COMMIT.
+ * Holds every requested seat or none, in one transaction (a batch of one for `holdMany`): refused with the
+ * AppError of the first rule it breaks.
  */
 export async function hold(ctx: BookingContext, input: HoldRequest): Promise<Reservation> {
-  const seatIds = validate(ctx, input.seatIds);
-  const schedule = await ctx.scheduleOf(input.scheduleId);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { reservation, created } = await ctx.run((tx) => holdInTx(ctx, tx, input, schedule, seatIds));
-      if (created) await afterHolds(ctx, [reservation]);
-      return reservation;
-    } catch (err) {
-      // A reservation number drawn twice: draw again.
-      if (attempt < 3 && isDuplicateKey(err, 'reservations_number')) continue;
-      throw err;
-    }
-  }
+  const [outcome] = await holdMany(ctx, [input]);
+  if (!outcome) throw new Error('holdMany answered no outcome for one hold');
+  if (!outcome.ok) throw outcome.error;
+  return outcome.reservation;
 }
 
 /** What one hold in a batch came to: its reservation, or the refusal (SEAT_UNAVAILABLE, ...) a single hold throws. */
 export type HoldOutcome = { ok: true; reservation: Reservation } | { ok: false; error: AppError };
 
+/** A hold checked before the transaction (seat list, known schedule), or its refusal. */
+type Prepared = { input: HoldRequest; seatIds: number[]; schedule: ScheduleFacts } | { error: AppError };
+type Ready = Exclude<Prepared, { error: AppError }>;
+type Decided = HoldOutcome & { created?: boolean };
+
 /**
- * Decides several holds in the given order in ONE transaction, each exactly as `hold` would (the same reads,
- * `planHold` and writes):
- * every hold sees what the earlier ones took, and the order of `inputs` is the order of the decisions. Queued
- * reservations decide a batch of their queue this way, one commit per batch instead of one per hold.
+ * Decides holds in the given order in ONE transaction of four round trips (BEGIN, reads, writes, COMMIT),
+ * however many there are; the synchronous hold is a batch of one, and queued reservations decide a batch of their
+ * queue this way. The order of `inputs` is the order of the decisions: every hold is decided by `planHold` from
+ * what the database holds plus what the earlier holds of the batch took.
  *
- * Each hold's writes travel in the same round trip as the next hold's reads, so a batch costs about one round trip
- * per hold. No savepoints are needed: a hold is refused (an AppError) only before its writes are sent, and a
- * duplicate key fails just its own statement and stops the round trip there, so a refused or redrawn hold leaves
- * nothing behind. Its row locks stay until the commit, which only makes later holds of the batch wait where they
- * would have waited anyway. Only a failure of the database itself throws; the whole batch then rolls back (a
- * deadlock retries it whole).
+ * 1. Reads, one round trip (`readBatch`): lock the fans' user rows (one fan's holds run one after another) and
+ *    read the database clock; find the reservations earlier runs of these queued requests made; count each fan's
+ *    live seats per schedule; lock the requested seats. Users, then seats, each in id order, as every hold takes
+ *    them: two holds never wait on each other in a cycle.
+ * 2. Decisions, in memory, in order: `planHold` on each hold's view of the reads, after which the seats it takes
+ *    read as HELD and its fan's count goes up for the holds after it. A refusal writes nothing.
+ * 3. Writes, one round trip: every plan's statements in order (`LAST_INSERT_ID()` links each plan's rows). The
+ *    conditional seat UPDATE and the unique live seat ids guard the invariants whatever the plans say: a plan that
+ *    takes a seat it should not have fails the whole batch rather than sell it twice.
+ *
+ * Only a failure of the database itself throws; the batch then rolls back whole (a deadlock retries it, and so
+ * does a reservation number drawn twice).
  */
 export async function holdMany(ctx: BookingContext, inputs: HoldRequest[]): Promise<HoldOutcome[]> {
-  type Prepared = { input: HoldRequest; seatIds: number[]; schedule: ScheduleFacts } | { error: AppError };
   const prepared = await Promise.all(
     inputs.map(async (input): Promise<Prepared> => {
       try {
@@ -126,89 +119,79 @@ export async function holdMany(ctx: BookingContext, inputs: HoldRequest[]): Prom
       }
     }),
   );
-  const requestIds = inputs.flatMap((input) => (input.requestId ? [input.requestId] : []));
-
-  const decided = await ctx.run(async (tx) => {
-    // Requests an earlier run of the batch decided already (one query for the batch instead of one per hold).
-    const done = new Map<string, Reservation>();
-    if (requestIds.length > 0) {
-      const made = await tx
-        .select({ id: reservations.id, requestId: reservations.requestId })
-        .from(reservations)
-        .where(inArray(reservations.requestId, requestIds));
-      if (made.length > 0) {
-        const byId = new Map(made.map((r) => [r.id, r.requestId ?? '']));
-        const found = await loadReservations(tx, inArray(reservations.id, [...byId.keys()]));
-        for (const r of found) done.set(byId.get(r.reservationId) ?? '', r);
-      }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const decided = await ctx.run((tx) => decideHolds(ctx, tx, prepared));
+      await afterHolds(
+        ctx,
+        decided.flatMap((o) => (o.ok && o.created ? [o.reservation] : [])),
+      );
+      return decided.map(({ created: _, ...outcome }) => outcome);
+    } catch (err) {
+      // A reservation number drawn twice (40 random bits a day), or a queued request's reservation committed by
+      // another run of its job after all: the batch starts over, and then finds that reservation.
+      const again = isDuplicateKey(err, 'reservations_number') || isDuplicateKey(err, 'reservations_request');
+      if (attempt < 3 && again) continue;
+      throw err;
     }
-    type Ready = Exclude<Prepared, { error: AppError }>;
-    const outcomes: Array<HoldOutcome & { created?: boolean }> = [];
-    // The hold decided last, whose writes travel with the next hold's reads: one round trip per hold. The reads run
-    // after the writes, so every hold sees what the one before it took.
-    let pending: { at: number; item: Ready; plan: HoldPlan } | undefined;
+  }
+}
 
-    /** Sends the pending hold's writes and then `reads` in one round trip; returns the results of the reads. */
-    async function flush(reads: SQL[]): Promise<unknown[]> {
-      const last = pending;
-      pending = undefined;
-      if (!last) return reads.length > 0 ? statements(tx, ...reads) : [];
-      let results: unknown[];
-      try {
-        results = await statements(tx, ...last.plan.writes, ...reads);
-      } catch (err) {
-        // A reservation number drawn twice, or this request's reservation committed meanwhile by an earlier run
-        // of its job: that insert failed alone and nothing after it ran. The hold starts over on its own (and
-        // finds that reservation), then the reads go.
-        if (!isDuplicateKey(err, 'reservations_number') && !isDuplicateKey(err, 'reservations_request'))
-          throw err;
-        const { input, schedule, seatIds } = last.item;
-        try {
-          outcomes[last.at] = { ok: true, ...(await holdInTx(ctx, tx, input, schedule, seatIds)) };
-        } catch (again) {
-          if (!(again instanceof AppError)) throw again;
-          outcomes[last.at] = { ok: false, error: again };
-        }
-        return reads.length > 0 ? statements(tx, ...reads) : [];
-      }
-      outcomes[last.at] = {
-        ok: true,
-        reservation: last.plan.made(results.slice(0, last.plan.writes.length)),
-        created: true,
-      };
-      return results.slice(last.plan.writes.length);
-    }
+/** Steps 1-3 of `holdMany`, inside its transaction. */
+async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): Promise<Decided[]> {
+  // Every slot is filled below: refused before the transaction, found made, refused by its plan, or written.
+  const outcomes = new Array<Decided>(prepared.length);
+  const ready: Array<{ at: number; item: Ready }> = [];
+  for (const [at, item] of prepared.entries()) {
+    if ('error' in item) outcomes[at] = { ok: false, error: item.error };
+    else ready.push({ at, item });
+  }
+  if (ready.length === 0) return outcomes;
 
-    for (const [at, item] of prepared.entries()) {
-      if ('error' in item) {
-        outcomes[at] = { ok: false, error: item.error };
-        continue;
-      }
-      const earlier = item.input.requestId ? done.get(item.input.requestId) : undefined;
-      if (earlier) {
-        outcomes[at] = { ok: true, reservation: earlier, created: false };
-        continue;
-      }
-      const read = (await flush(holdReads(item.input, item.seatIds))) as HoldRead;
-      try {
-        pending = { at, item, plan: planHold(ctx, tx, item.input, item.schedule, item.seatIds, read) };
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        // Refused, unless another run of this request (a worker thought dead) made its reservation meanwhile: it
-        // holds the seats. Looked up under the fan's lock, which the reads took.
-        const made = item.input.requestId ? await requestReservation(tx, item.input.requestId) : undefined;
-        outcomes[at] = made ? { ok: true, reservation: made, created: false } : { ok: false, error: err };
-      }
-    }
-    await flush([]);
-    return outcomes;
-  });
-
-  await afterHolds(
-    ctx,
-    decided.flatMap((o) => (o.ok && o.created ? [o.reservation] : [])),
+  const read = await readBatch(
+    tx,
+    ready.map(({ item }) => item),
   );
-  return decided.map(({ created: _, ...outcome }) => outcome);
+  const done = read.made.size > 0 ? await madeBefore(tx, read.made) : new Map<string, Reservation>();
+
+  const plans: Array<{ at: number; plan: HoldPlan }> = [];
+  for (const { at, item } of ready) {
+    const { input, schedule, seatIds } = item;
+    const earlier = input.requestId ? done.get(input.requestId) : undefined;
+    if (earlier) {
+      outcomes[at] = { ok: true, reservation: earlier, created: false };
+      continue;
+    }
+    const count = `${input.userId}:${input.scheduleId}`;
+    const locked = seatIds.flatMap((id) => {
+      const seat = read.seats.get(id);
+      return seat && seat.schedule_id === input.scheduleId ? [seat] : [];
+    });
+    const now = read.users.get(input.userId);
+    const view: HoldRead = [now ? [{ now }] : [], [{ n: read.counts.get(count) ?? 0 }], locked];
+    try {
+      const plan = planHold(ctx, tx, input, schedule, seatIds, view);
+      plans.push({ at, plan });
+      // What the holds after this one see: its seats taken, its fan's count up.
+      for (const seat of locked)
+        read.seats.set(seat.id, { ...seat, status: 'HELD', hold_id: null, lapsed: 0 });
+      read.counts.set(count, (read.counts.get(count) ?? 0) + seatIds.length);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      outcomes[at] = { ok: false, error: err };
+    }
+  }
+
+  if (plans.length > 0) {
+    const results = await statements(tx, ...plans.flatMap(({ plan }) => plan.writes));
+    let offset = 0;
+    for (const { at, plan } of plans) {
+      const own = results.slice(offset, offset + plan.writes.length);
+      offset += plan.writes.length;
+      outcomes[at] = { ok: true, reservation: plan.made(own), created: true };
+    }
+  }
+  return outcomes;
 }
 
 /** After holds commit: each gets its durable expiry timer, and their seats are announced (one event a schedule). */
@@ -229,31 +212,72 @@ async function afterHolds(ctx: BookingContext, made: Reservation[]): Promise<voi
   }
 }
 
-/** What round trip 1 of a hold reads: the fan's row with the clock, the fan's live seat count, the locked seats. */
+/** One hold's view of the reads, as `planHold` takes it: its fan's clock row, its fan's live seat count, its seats. */
 type HoldRead = [Array<{ now: string }>, Array<{ n: number }>, LockedSeat[]];
 
+/** The reads of a batch: clock by fan, live seat count by `user:schedule`, seats by id, earlier runs' reservations. */
+interface BatchRead {
+  users: Map<string, string>;
+  counts: Map<string, number>;
+  seats: Map<number, LockedSeat & { schedule_id: number }>;
+  /** reservation id → queued request id */
+  made: Map<number, string>;
+}
+
 /**
- * Round trip 1 of a hold, three statements run in this order: lock the fan's row (and read the database clock),
- * count the fan's live seats for the schedule under that lock, lock the requested seats in id order.
- * STRAIGHT_JOIN: from the fan's reservations (index user, schedule, status) to their seats (primary key). Left to
+ * Round trip 1 of a batch, its statements run in this order: lock the fans' user rows (and read the database
+ * clock); under those locks, the reservations of queued requests already made (by another run of their job);
+ * count the fans' live seats per schedule; lock the requested seats in id order.
+ * STRAIGHT_JOIN: from the fans' reservations (index user, schedule, status) to their seats (primary key). Left to
  * itself, the optimiser sometimes scans every reservation seat of the table instead (measured: 2,560 rows
  * examined and 3-11 ms per hold once a few thousand seats were held).
  */
-function holdReads(input: HoldRequest, seatIds: number[]): SQL[] {
-  const { userId, scheduleId } = input;
-  return [
-    sql`SELECT UTC_TIMESTAMP(3) AS now FROM users WHERE id = ${userId} FOR UPDATE`,
-    sql`SELECT CAST(COUNT(*) AS SIGNED) AS n FROM reservations r
+async function readBatch(tx: Tx, holds: Ready[]): Promise<BatchRead> {
+  const userIds = [...new Set(holds.map((h) => h.input.userId))].sort();
+  const scheduleIds = [...new Set(holds.map((h) => h.input.scheduleId))];
+  const seatIds = [...new Set(holds.flatMap((h) => h.seatIds))];
+  const requestIds = holds.flatMap((h) => (h.input.requestId ? [h.input.requestId] : []));
+  const inList = (values: Array<string | number>) =>
+    sql.join(
+      values.map((v) => sql`${v}`),
+      sql`, `,
+    );
+  const reads = [
+    sql`SELECT id, UTC_TIMESTAMP(3) AS now FROM users WHERE id IN (${inList(userIds)}) ORDER BY id FOR UPDATE`,
+    ...(requestIds.length > 0
+      ? [sql`SELECT id, request_id FROM reservations WHERE request_id IN (${inList(requestIds)})`]
+      : []),
+    sql`SELECT r.user_id, r.schedule_id, CAST(COUNT(*) AS SIGNED) AS n FROM reservations r
         STRAIGHT_JOIN reservation_seats rs ON rs.reservation_id = r.id
-        WHERE r.user_id = ${userId} AND r.schedule_id = ${scheduleId}
-          AND (r.status = 'PAID' OR (r.status = 'HELD' AND r.expires_at > UTC_TIMESTAMP(3)))`,
-    sql`SELECT id, status, hold_id, held_until <= UTC_TIMESTAMP(3) AS lapsed, price, section, row_label, number
-        FROM seats WHERE schedule_id = ${scheduleId} AND id IN (${idList(seatIds)})
-        ORDER BY id FOR UPDATE`,
+        WHERE r.user_id IN (${inList(userIds)}) AND r.schedule_id IN (${inList(scheduleIds)})
+          AND (r.status = 'PAID' OR (r.status = 'HELD' AND r.expires_at > UTC_TIMESTAMP(3)))
+        GROUP BY r.user_id, r.schedule_id`,
+    sql`SELECT id, schedule_id, status, hold_id, held_until <= UTC_TIMESTAMP(3) AS lapsed, price, section,
+          row_label, number
+        FROM seats WHERE id IN (${idList(seatIds)}) ORDER BY id FOR UPDATE`,
   ];
+  const results = await statements(tx, ...reads);
+  const users = results[0] as Array<{ id: string; now: string }>;
+  const made = (requestIds.length > 0 ? results[1] : []) as Array<{ id: number; request_id: string }>;
+  const [counts, seats] = results.slice(-2) as [
+    Array<{ user_id: string; schedule_id: number; n: number }>,
+    Array<LockedSeat & { schedule_id: number }>,
+  ];
+  return {
+    users: new Map(users.map((u) => [u.id, u.now])),
+    counts: new Map(counts.map((c) => [`${c.user_id}:${c.schedule_id}`, Number(c.n)])),
+    seats: new Map(seats.map((s) => [s.id, s])),
+    made: new Map(made.map((r) => [r.id, r.request_id])),
+  };
 }
 
-/** A hold decided from its reads: the statements of round trip 2, and the reservation once they have run. */
+/** The reservations earlier runs of queued requests made, by request id. */
+async function madeBefore(tx: Tx, made: Map<number, string>): Promise<Map<string, Reservation>> {
+  const found = await loadReservations(tx, inArray(reservations.id, [...made.keys()]));
+  return new Map(found.map((r) => [made.get(r.reservationId) ?? '', r]));
+}
+
+/** A hold decided from its view of the reads: its statements of the write round trip, and its reservation once they ran. */
 interface HoldPlan {
   writes: SQL[];
   /** The reservation, from the results of `writes` (the last three are the insert, the update, the seats). */
@@ -261,12 +285,12 @@ interface HoldPlan {
 }
 
 /**
- * Decides a hold from what round trip 1 read: a refusal (an AppError: unknown fan, booking closed, seat limit,
- * unknown or taken seats) or the writes of round trip 2. Those retire holds whose time has passed on the seats
+ * Decides a hold from its view of the reads: a refusal (an AppError: unknown fan, booking closed, seat limit,
+ * unknown or taken seats) or its writes. Those retire holds whose time has passed on the seats
  * being taken over (so their live_seat_id frees up), insert the reservation, take the seats with one conditional
  * UPDATE (AVAILABLE, or HELD past its time by the database clock) whose row count must equal the request, and
- * record the live seats (unique: never twice). LAST_INSERT_ID() is the new reservation's id for the rest of the
- * round trip; a duplicate reservation number fails the INSERT, and nothing after it runs.
+ * record the live seats (unique: never twice). LAST_INSERT_ID() is the new reservation's id until the next
+ * plan's insert; a duplicate reservation number fails the INSERT, and nothing after it runs.
  */
 function planHold(
   ctx: BookingContext,
@@ -373,30 +397,6 @@ function planHold(
       };
     },
   };
-}
-
-/** The reservation a queued request made, if any. */
-async function requestReservation(tx: Tx, requestId: string): Promise<Reservation | undefined> {
-  const [made] = await loadReservations(tx, eq(reservations.requestId, requestId));
-  return made;
-}
-
-/** One hold in its transaction: reads, decision, writes (two round trips). */
-async function holdInTx(
-  ctx: BookingContext,
-  tx: Tx,
-  input: HoldRequest,
-  schedule: ScheduleFacts,
-  seatIds: number[],
-): Promise<{ reservation: Reservation; created: boolean }> {
-  const read = (await statements(tx, ...holdReads(input, seatIds))) as HoldRead;
-  if (input.requestId && read[0].length > 0) {
-    // A retried request of this fan ran first while we waited for the user lock.
-    const done = await requestReservation(tx, input.requestId);
-    if (done) return { reservation: done, created: false };
-  }
-  const plan = planHold(ctx, tx, input, schedule, seatIds, read);
-  return { reservation: plan.made(await statements(tx, ...plan.writes)), created: true };
 }
 
 /**
