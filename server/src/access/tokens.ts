@@ -1,5 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { importHmacKey } from '../auth/hmac-key.ts';
+import { verifiedTokens } from '../auth/verified-tokens.ts';
 import { AppError } from '../http/errors.ts';
 import type { AccessSessions } from './sessions.ts';
 
@@ -20,6 +21,32 @@ export interface AccessGrant {
  */
 export function createAccessTokens(secret: string, sessions: AccessSessions, now: () => Date) {
   const key = importHmacKey(secret);
+  // Its session may end before exp, so a remembered grant still meets `sessions.isLive` on every request.
+  const verified = verifiedTokens<AccessGrant>();
+
+  /** Signature, typ, audience, exp and the claims a grant needs; remembered once good. */
+  async function verifySignature(token: string): Promise<AccessGrant> {
+    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+    try {
+      ({ payload } = await jwtVerify(token, await key, {
+        algorithms: ['HS256'],
+        audience: AUDIENCE,
+        typ: ACCESS_TOKEN_TYP,
+        requiredClaims: ['exp', 'sub', 'jti'],
+        currentDate: now(),
+      }));
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw new AppError('TOKEN_EXPIRED', 'Access token has expired');
+      throw new AppError('INVALID_TOKEN', 'Access token is invalid');
+    }
+    const { concertId, sub, jti } = payload;
+    if (typeof concertId !== 'number' || typeof sub !== 'string' || typeof jti !== 'string') {
+      throw new AppError('INVALID_TOKEN', 'Access token is invalid');
+    }
+    const grant = { userId: sub, concertId, jti, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+    verified.set(token, grant);
+    return grant;
+  }
 
   return {
     async sign(grant: AccessGrant): Promise<string> {
@@ -43,45 +70,20 @@ export function createAccessTokens(secret: string, sessions: AccessSessions, now
     ): Promise<AccessGrant> {
       if (!token)
         throw new AppError('UNAUTHENTICATED', 'X-Queue-Token with a concert access token is required');
-      let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
-      try {
-        ({ payload } = await jwtVerify(token, await key, {
-          algorithms: ['HS256'],
-          audience: AUDIENCE,
-          typ: ACCESS_TOKEN_TYP,
-          requiredClaims: ['exp', 'sub', 'jti'],
-          currentDate: now(),
-        }));
-      } catch (err) {
-        if (err instanceof errors.JWTExpired) throw new AppError('TOKEN_EXPIRED', 'Access token has expired');
-        throw new AppError('INVALID_TOKEN', 'Access token is invalid');
-      }
-      const concertId = payload.concertId;
-      if (
-        typeof concertId !== 'number' ||
-        typeof payload.sub !== 'string' ||
-        typeof payload.jti !== 'string'
-      ) {
-        throw new AppError('INVALID_TOKEN', 'Access token is invalid');
-      }
-      if (expect.userId !== undefined && payload.sub !== expect.userId) {
+      const grant = verified.get(token, now().getTime()) ?? (await verifySignature(token));
+      if (expect.userId !== undefined && grant.userId !== expect.userId) {
         throw new AppError('FORBIDDEN', 'This access token belongs to another user');
       }
-      if (expect.concertId !== undefined && concertId !== expect.concertId) {
+      if (expect.concertId !== undefined && grant.concertId !== expect.concertId) {
         throw new AppError('WRONG_CONCERT', 'This access token is for another concert', {
-          tokenConcertId: concertId,
+          tokenConcertId: grant.concertId,
           concertId: expect.concertId,
         });
       }
-      if (!(await sessions.isLive(concertId, payload.sub, payload.jti))) {
+      if (!(await sessions.isLive(grant.concertId, grant.userId, grant.jti))) {
         throw new AppError('TOKEN_EXPIRED', 'The booking session of this access token has ended');
       }
-      return {
-        userId: payload.sub,
-        concertId,
-        jti: payload.jti,
-        expiresAt: new Date((payload.exp ?? 0) * 1000),
-      };
+      return grant;
     },
   };
 }

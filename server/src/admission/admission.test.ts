@@ -245,6 +245,10 @@ describe('access tokens from the claim', () => {
     const concertId = await openSaleWith([fan!]);
     await tick(concertId, 'y');
     const { accessToken } = (await claim(concertId, fan!)).body.data;
+    // Verified once (and remembered), it must still stop at its exp.
+    await expect(t.services.accessTokens.verify(accessToken, { concertId })).resolves.toMatchObject({
+      concertId,
+    });
     clock.advance(3 * 60_000);
     await expect(t.services.accessTokens.verify(accessToken, { concertId })).rejects.toMatchObject({
       code: 'TOKEN_EXPIRED',

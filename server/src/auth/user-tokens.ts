@@ -3,6 +3,7 @@ import type { Role, Tier } from '../../../client-sdk/src/protocol.ts';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../http/errors.ts';
 import { importHmacKey } from './hmac-key.ts';
+import { verifiedTokens } from './verified-tokens.ts';
 
 export interface AuthUser {
   id: string;
@@ -54,16 +55,13 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
     throw new AppError('INVALID_TOKEN', `Token algorithm ${alg ?? '(none)'} is not accepted`);
   }
 
-  // Fans send the same token with every enter and status poll. A token string already verified (signature
-  // included, so a hit is the very same token) is answered from memory until its exp: a quarter of a status
-  // request's CPU was signature checking. User tokens are never revoked before exp, so nothing is missed.
-  const verified = new Map<string, AuthUser>();
-  const MAX_VERIFIED = 100_000;
+  // User tokens are never revoked before exp, so a verified one is good until then.
+  const verified = verifiedTokens<AuthUser>();
 
   const tokens: UserTokens = {
     async verify(token) {
-      const hit = verified.get(token);
-      if (hit?.expiresAt && hit.expiresAt.getTime() > Date.now()) return hit;
+      const hit = verified.get(token, Date.now());
+      if (hit) return hit;
       let payload: JWTPayload;
       try {
         payload = await verifyPayload(token);
@@ -74,7 +72,6 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
         throw new AppError('INVALID_TOKEN', 'An access token is not a user token');
       }
       const user = claimsToUser(payload);
-      if (verified.size >= MAX_VERIFIED) verified.clear();
       verified.set(token, user);
       return user;
     },
