@@ -3,7 +3,7 @@ import { admitAndClaim, createConcert, openSale, seatIds } from '../lib/api.ts';
 import { checkSeats } from '../lib/checks.ts';
 import { check, row, type Scenario } from '../lib/context.ts';
 import { startFans } from '../lib/fans.ts';
-import { expectStatuses, load } from '../lib/load.ts';
+import { expectStatuses, paced } from '../lib/load.ts';
 import { summarize } from '../lib/stats.ts';
 
 /**
@@ -41,16 +41,15 @@ export const queued: Scenario = {
       check(fans.connected === buyers.length, `${fans.connected} of ${buyers.length} sockets connected`);
       const submitted = new Map<string, number>();
       const t0 = Date.now();
-      const sent = await load({
+      // Evenly paced arrivals: autocannon's rate would send each second's 1,000 as one burst (lib/load.ts).
+      const sent = await paced({
         url: ctx.url,
         method: 'POST',
-        // Enough connections that a slow answer does not hold the arrivals back (1,000/s at up to 250 ms each).
         connections: 250,
         amount: total,
         rate,
-        next: (i, context) => {
+        next: (i) => {
           const fan = buyers[i % buyers.length]!;
-          context.start = Date.now();
           return {
             path: '/api/v2/reservations',
             headers: {
@@ -61,8 +60,8 @@ export const queued: Scenario = {
             body: JSON.stringify({ scheduleId: setup.scheduleId, seatIds: [seats[i]!] }),
           };
         },
-        onResponse: (status, body, context) => {
-          if (status === 202) submitted.set(JSON.parse(body).data.requestId, context.start as number);
+        onResponse: (status, body, _i, dueAt) => {
+          if (status === 202) submitted.set(JSON.parse(body).data.requestId, dueAt);
         },
       });
       const statuses = sent.statuses;
