@@ -97,9 +97,9 @@ type Decided = HoldOutcome & { created?: boolean };
  *    them: two holds never wait on each other in a cycle.
  * 2. Decisions, in memory, in order: `planHold` on each hold's view of the reads, after which the seats it takes
  *    read as HELD and its fan's count goes up for the holds after it. A refusal writes nothing.
- * 3. Writes, one round trip: every plan's statements in order (`LAST_INSERT_ID()` links each plan's rows). The
- *    conditional seat UPDATE and the unique live seat ids guard the invariants whatever the plans say: a plan that
- *    takes a seat it should not have fails the whole batch rather than sell it twice.
+ * 3. Writes, one round trip of a few set-based statements for all the plans (`writeHolds`). The conditional seat
+ *    UPDATE and the unique live seat ids guard the invariants whatever the plans say: a plan that takes a seat it
+ *    should not have fails the whole batch rather than sell it twice.
  *
  * Only a failure of the database itself throws; the batch then rolls back whole (a deadlock retries it, and so
  * does a reservation number drawn twice).
@@ -170,7 +170,7 @@ async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): P
     const now = read.users.get(input.userId);
     const view: HoldRead = [now ? [{ now }] : [], [{ n: read.counts.get(count) ?? 0 }], locked];
     try {
-      const plan = planHold(ctx, tx, input, schedule, seatIds, view);
+      const plan = planHold(ctx, input, schedule, seatIds, view);
       plans.push({ at, plan });
       // What the holds after this one see: its seats taken, its fan's count up.
       for (const seat of locked)
@@ -183,13 +183,12 @@ async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): P
   }
 
   if (plans.length > 0) {
-    const results = await statements(tx, ...plans.flatMap(({ plan }) => plan.writes));
-    let offset = 0;
-    for (const { at, plan } of plans) {
-      const own = results.slice(offset, offset + plan.writes.length);
-      offset += plan.writes.length;
-      outcomes[at] = { ok: true, reservation: plan.made(own), created: true };
-    }
+    const made = await writeHolds(
+      tx,
+      plans.map(({ plan }) => plan),
+    );
+    for (const [k, { at }] of plans.entries())
+      outcomes[at] = { ok: true, reservation: made[k]!, created: true };
   }
   return outcomes;
 }
@@ -277,24 +276,21 @@ async function madeBefore(tx: Tx, made: Map<number, string>): Promise<Map<string
   return new Map(found.map((r) => [made.get(r.reservationId) ?? '', r]));
 }
 
-/** A hold decided from its view of the reads: its statements of the write round trip, and its reservation once they ran. */
+/** A hold decided from its view of the reads: the rows it writes, and its reservation once it has an id. */
 interface HoldPlan {
-  writes: SQL[];
-  /** The reservation, from the results of `writes` (the last three are the insert, the update, the seats). */
-  made(results: unknown[]): Reservation;
+  row: typeof reservations.$inferInsert & { reservationNumber: string };
+  seats: LockedSeat[];
+  /** Holds past their time on these seats, retired before the seats are taken over. */
+  stale: number[];
+  made(reservationId: number): Reservation;
 }
 
 /**
  * Decides a hold from its view of the reads: a refusal (an AppError: unknown fan, booking closed, seat limit,
- * unknown or taken seats) or its writes. Those retire holds whose time has passed on the seats
- * being taken over (so their live_seat_id frees up), insert the reservation, take the seats with one conditional
- * UPDATE (AVAILABLE, or HELD past its time by the database clock) whose row count must equal the request, and
- * record the live seats (unique: never twice). LAST_INSERT_ID() is the new reservation's id until the next
- * plan's insert; a duplicate reservation number fails the INSERT, and nothing after it runs.
+ * unknown or taken seats) or what to write (`writeHolds`).
  */
 function planHold(
   ctx: BookingContext,
-  tx: Tx,
   input: HoldRequest,
   schedule: ScheduleFacts,
   seatIds: number[],
@@ -342,61 +338,96 @@ function planHold(
   const expiresAt = new Date(now.getTime() + ctx.holdMs);
   const totalAmount = locked.reduce((sum, s) => sum + s.price, 0);
   const number = reservationNumber(now);
-  const writes = [
+  return {
+    row: {
+      reservationNumber: number,
+      userId,
+      concertId: schedule.concertId,
+      scheduleId,
+      totalAmount,
+      expiresAt,
+      requestId: input.requestId ?? null,
+      reservedAt: now,
+    },
+    seats: locked,
+    stale,
+    made: (id) => ({
+      reservationId: id,
+      reservationNumber: number,
+      userId,
+      concertId: schedule.concertId,
+      scheduleId,
+      seats: locked.map((s) => ({
+        seatId: s.id,
+        label: seatLabel(s.section, s.row_label, s.number),
+        price: s.price,
+      })),
+      totalAmount,
+      status: 'HELD',
+      extended: false,
+      reservedAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      paidAt: null,
+      closedAt: null,
+    }),
+  };
+}
+
+/**
+ * Writes the planned holds of a batch, a handful of statements in one round trip however many holds there are:
+ * retire the holds past their time on seats being taken over (so their live_seat_id frees up); insert the
+ * reservations; take the seats with one conditional UPDATE (AVAILABLE, or HELD past its time by the database
+ * clock), each by the reservation its number names; record the live seats (unique: never twice); read the new ids.
+ * Seats join their reservation by its unique number through a CASE of literals, which every MySQL compares in the
+ * column's collation, so the unique index serves the join.
+ * Every seat was locked and planned free, so the UPDATE and the INSERT must touch exactly the planned seats; any
+ * other count is a broken invariant and rolls the batch back rather than sell a seat twice. A reservation number
+ * drawn twice fails the INSERT (the caller draws again).
+ */
+async function writeHolds(tx: Tx, plans: HoldPlan[]): Promise<Reservation[]> {
+  const stale = [...new Set(plans.flatMap((p) => p.stale))];
+  const seatIds = plans.flatMap((p) => p.seats.map((s) => s.id));
+  const numbers = plans.map((p) => p.row.reservationNumber);
+  const numberOfSeat = sql`CASE s.id ${sql.join(
+    plans.flatMap((p) => p.seats.map((seat) => sql`WHEN ${seat.id} THEN ${p.row.reservationNumber}`)),
+    sql` `,
+  )} END`;
+  const results = await statements(
+    tx,
     ...(stale.length > 0 ? retireLapsedHolds(stale) : []),
     tx
       .insert(reservations)
-      .values({
-        reservationNumber: number,
-        userId,
-        concertId: schedule.concertId,
-        scheduleId,
-        totalAmount,
-        expiresAt,
-        requestId: input.requestId ?? null,
-        reservedAt: now,
-      })
+      .values(plans.map((p) => p.row))
       .getSQL(),
-    sql`UPDATE seats SET status = 'HELD', hold_id = LAST_INSERT_ID(), held_until = ${expiresAt}
-        WHERE schedule_id = ${scheduleId} AND id IN (${idList(seatIds)})
-          AND (status = 'AVAILABLE' OR (status = 'HELD' AND held_until <= UTC_TIMESTAMP(3)))`,
-    sql`INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price) VALUES ${sql.join(
-      locked.map((s) => sql`(LAST_INSERT_ID(), ${s.id}, ${s.id}, ${s.price})`),
+    sql`UPDATE seats s JOIN reservations r ON r.reservation_number = ${numberOfSeat}
+        SET s.status = 'HELD', s.hold_id = r.id, s.held_until = r.expires_at
+        WHERE s.id IN (${idList(seatIds)})
+          AND (s.status = 'AVAILABLE' OR (s.status = 'HELD' AND s.held_until <= UTC_TIMESTAMP(3)))`,
+    sql`INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price)
+        SELECT r.id, s.id, s.id, s.price FROM seats s JOIN reservations r ON r.reservation_number = ${numberOfSeat}
+        WHERE s.id IN (${idList(seatIds)})`,
+    sql`SELECT id, reservation_number FROM reservations WHERE reservation_number IN (${sql.join(
+      numbers.map((n) => sql`${n}`),
       sql`, `,
-    )}`,
+    )})`,
+  );
+  const [updated, recorded, rows] = results.slice(-3) as [
+    ResultSetHeader,
+    ResultSetHeader,
+    Array<{ id: number; reservation_number: string }>,
   ];
-
-  return {
-    writes,
-    made(results) {
-      const [inserted, updated] = results.slice(-3) as ResultSetHeader[];
-      const id = inserted!.insertId;
-      if (updated!.affectedRows !== seatIds.length) {
-        // Cannot happen while the seats are locked above. Not a refusal but a broken invariant: the error ends the
-        // whole transaction (holdMany relies on refusals coming before the first write).
-        throw new Error(`hold ${id} took ${updated!.affectedRows} of ${seatIds.length} locked seats`);
-      }
-      return {
-        reservationId: id,
-        reservationNumber: number,
-        userId,
-        concertId: schedule.concertId,
-        scheduleId,
-        seats: locked.map((s) => ({
-          seatId: s.id,
-          label: seatLabel(s.section, s.row_label, s.number),
-          price: s.price,
-        })),
-        totalAmount,
-        status: 'HELD',
-        extended: false,
-        reservedAt: now.toISOString(),
-        expiresAt: expiresAt.toISOString(),
-        paidAt: null,
-        closedAt: null,
-      };
-    },
-  };
+  if (updated.affectedRows !== seatIds.length || recorded.affectedRows !== seatIds.length) {
+    throw new Error(
+      `holds took ${updated.affectedRows} and recorded ${recorded.affectedRows} of ${seatIds.length} locked seats`,
+    );
+  }
+  const idOf = new Map(rows.map((r) => [r.reservation_number, r.id]));
+  return plans.map((p) => {
+    const id = idOf.get(p.row.reservationNumber);
+    if (id === undefined)
+      throw new Error(`reservation ${p.row.reservationNumber} was not found after its insert`);
+    return p.made(id);
+  });
 }
 
 /**
