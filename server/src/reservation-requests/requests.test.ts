@@ -182,7 +182,7 @@ describe('GET and DELETE /api/v2/reservations/{requestId}', () => {
     const { requestId } = (await submit(idle, fan, concert.scheduleId, seatIds)).body.data;
     // What a worker does first, atomically with a cancel: PENDING → PROCESSING.
     const job = (await idle.services.reservationRequests.queues.queue(concert.concertId).getJob(requestId))!;
-    expect(await idle.services.reservationRequests.claim(job.data)).toBe('CLAIMED');
+    expect(await idle.services.reservationRequests.claim([job.data])).toEqual(['CLAIMED']);
     const res = await idle.call('DELETE', path(requestId), { token: fan.token });
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: 'ALREADY_PROCESSING', details: { status: 'PROCESSING' } });

@@ -16,9 +16,10 @@ declare module 'ioredis' {
 export function defineRequestScripts(redis: Redis): void {
   const here = (f: string) => new URL(f, import.meta.url);
   defineLua(redis, 'frRequestSubmit', here('./submit.lua'), 2);
-  defineLua(redis, 'frRequestClaim', here('./claim.lua'), 2);
+  // A batch's scripts take as many keys as it has requests: the key count is their first argument.
+  defineLua(redis, 'frRequestClaim', here('./claim.lua'));
   defineLua(redis, 'frRequestCancel', here('./cancel.lua'), 3);
-  defineLua(redis, 'frRequestDecide', here('./decide.lua'), 4);
+  defineLua(redis, 'frRequestDecide', here('./decide.lua'));
 }
 
 /** The first element of a script reply (its code) and the rest as strings. */

@@ -5,6 +5,7 @@ import type { EventSink } from '../events/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Keys } from '../redis/keys.ts';
+import type { LuaReply } from '../waiting-room/scripts.ts';
 import { createRequestQueues, LANE_PRIORITY, type RequestJobData } from './queues.ts';
 import { defineRequestScripts, replyParts } from './scripts.ts';
 import { createRequestStats } from './stats.ts';
@@ -107,6 +108,14 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     registered.set(concertId, at);
   }
 
+  /** The concert of a batch: one queue, one concert, so one Redis Cluster slot for its scripts. */
+  function sameConcert(jobs: RequestJobData[]): number {
+    const concertId = jobs[0]!.concertId;
+    if (jobs.some((job) => job.concertId !== concertId))
+      throw new Error('a batch spans more than one concert');
+    return concertId;
+  }
+
   async function concertOfRequest(requestId: string): Promise<number> {
     const concertId = Number(await redis.get(keys.requestConcert(requestId)));
     if (!Number.isSafeInteger(concertId) || concertId <= 0)
@@ -181,8 +190,10 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       const data: RequestJobData = { requestId, userId, concertId, scheduleId, seatIds, lane, submittedAt };
       try {
         await Promise.all([
-          // The index outlives the hash: the hash's TTL restarts when the request is taken and decided.
-          redis.set(keys.requestConcert(requestId), String(concertId), 'PX', 2 * ttl),
+          // The index outlives the hash, whose TTL restarts when the request is taken and when it is decided: a
+          // request is taken within `ttl` of its submit (or never) and decided within seconds after, and its result
+          // is kept `ttl` from then, so 2 × ttl and a minute from the submit is long enough.
+          redis.set(keys.requestConcert(requestId), String(concertId), 'PX', 2 * ttl + 60_000),
           register(concertId, submittedAt),
         ]);
         const queue = await queues.ready(concertId);
@@ -242,56 +253,74 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     },
 
     /**
-     * Worker: takes a request to decide (PENDING → PROCESSING). `DECIDED` means an earlier run of the job decided
-     * it already; its decision is announced again (pushes are at least once) and nothing else happens.
+     * Worker: takes the requests of a batch to decide (PENDING → PROCESSING), in one script call; one answer a
+     * request, in order. `DECIDED` means an earlier run of the job decided it already; its decision is announced
+     * again (pushes are at least once) and nothing else happens.
      * PROCESSING is not pushed: a batch is decided within milliseconds of its claim, so the push would reach the fan
      * together with the verdict, at the cost of a second message per request on every hop (measured: the API spent
      * about 5% of its CPU on it at 1,000 requests/s). GET shows it, and cancel answers 409 from then on.
      */
-    async claim(job: RequestJobData): Promise<'CLAIMED' | 'DECIDED' | 'CANCELLED' | 'GONE'> {
-      const reply = await redis.frRequestClaim(
-        keys.request(job.concertId, job.requestId),
-        keys.requestPending(job.concertId, job.userId),
-        job.requestId,
+    async claim(jobs: RequestJobData[]): Promise<Array<'CLAIMED' | 'DECIDED' | 'CANCELLED' | 'GONE'>> {
+      if (jobs.length === 0) return [];
+      const concertId = sameConcert(jobs);
+      const replies = await redis.frRequestClaim(
+        2 * jobs.length,
+        ...jobs.flatMap((job) => [
+          keys.request(concertId, job.requestId),
+          keys.requestPending(concertId, job.userId),
+        ]),
         nowMs(),
         ttl,
+        ...jobs.map((job) => job.requestId),
       );
-      const [code, rest] = replyParts(reply);
-      if (code === 'DECIDED') {
-        const decision = storedDecision(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
-        announce(job.userId, job.requestId, decision.status, decision);
-      } else if (code !== 'CLAIMED' && code !== 'CANCELLED' && code !== 'GONE') {
-        throw new Error(`unexpected reply ${code} from the claim script`);
-      }
-      return code;
+      return jobs.map((job, i) => {
+        const [code, rest] = replyParts(replies[i] as LuaReply);
+        if (code === 'DECIDED') {
+          const decision = storedDecision(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
+          announce(job.userId, job.requestId, decision.status, decision);
+        } else if (code !== 'CLAIMED' && code !== 'CANCELLED' && code !== 'GONE') {
+          throw new Error(`unexpected reply ${code} from the claim script`);
+        }
+        return code;
+      });
     },
 
     /**
-     * Worker: records the decision, unless an earlier run recorded one (then that one stands), and announces the
-     * decision that stands. Returns it, or undefined when the request is gone or was cancelled.
+     * Worker: records the decisions of a batch in one script call, except where an earlier run recorded one (that
+     * one stands), and announces the decisions that stand, in order. Returns them, with undefined for a request
+     * that is gone or was cancelled.
      */
-    async decide(job: RequestJobData, decision: Decision): Promise<Decision | undefined> {
+    async decide(
+      verdicts: Array<{ job: RequestJobData; decision: Decision }>,
+    ): Promise<Array<Decision | undefined>> {
+      if (verdicts.length === 0) return [];
+      const concertId = sameConcert(verdicts.map((v) => v.job));
       const now = nowMs();
-      const reply = await redis.frRequestDecide(
-        keys.request(job.concertId, job.requestId),
-        keys.requestPending(job.concertId, job.userId),
-        keys.requestStats(job.concertId),
-        keys.requestRate(job.concertId, Math.floor(now / 1000)),
-        job.requestId,
-        decision.status,
-        decision.status === 'COMPLETED' ? JSON.stringify(decision.result) : '',
-        decision.status === 'FAILED' ? JSON.stringify(decision.error) : '',
+      const replies = await redis.frRequestDecide(
+        2 + 2 * verdicts.length,
+        keys.requestStats(concertId),
+        keys.requestRate(concertId, Math.floor(now / 1000)),
+        ...verdicts.flatMap(({ job }) => [
+          keys.request(concertId, job.requestId),
+          keys.requestPending(concertId, job.userId),
+        ]),
         now,
         ttl,
         RATE_TTL_MS,
+        ...verdicts.flatMap(({ job, decision }) => [
+          job.requestId,
+          decision.status,
+          decision.status === 'COMPLETED' ? JSON.stringify(decision.result) : '',
+          decision.status === 'FAILED' ? JSON.stringify(decision.error) : '',
+        ]),
       );
-      const [code, rest] = replyParts(reply);
-      if (code !== 'DECIDED' && code !== 'ALREADY') return undefined;
-      const stored = storedDecision(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
-      announce(job.userId, job.requestId, stored.status, stored);
-      // Keep the index as long as the result.
-      await redis.pexpire(keys.requestConcert(job.requestId), ttl).catch(() => 0);
-      return stored;
+      return verdicts.map(({ job }, i) => {
+        const [code, rest] = replyParts(replies[i] as LuaReply);
+        if (code !== 'DECIDED' && code !== 'ALREADY') return undefined;
+        const stored = storedDecision(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
+        announce(job.userId, job.requestId, stored.status, stored);
+        return stored;
+      });
     },
 
     stats: stats.stats,

@@ -105,7 +105,7 @@ export async function startRequestWorker(deps: RequestWorkerDeps) {
   async function decide(job: RequestJob) {
     alive();
     const batch = await retrying(() => batchOf(job));
-    const claims = await retrying(() => Promise.all(batch.map((data) => requests.claim(data))));
+    const claims = await retrying(() => requests.claim(batch));
     const claimed = batch.filter((_, i) => claims[i] === 'CLAIMED');
     const outcomes =
       claimed.length === 0
@@ -122,14 +122,14 @@ export async function startRequestWorker(deps: RequestWorkerDeps) {
           );
     alive();
     const stored = await retrying(() =>
-      Promise.all(
-        claimed.map((data, i) => {
+      requests.decide(
+        claimed.map((job, i) => {
           const outcome = outcomes[i]!;
           // A business outcome (SEAT_UNAVAILABLE, SEAT_LIMIT_EXCEEDED, BOOKING_CLOSED, NOT_FOUND) is final.
           const decision: Decision = outcome.ok
             ? { status: 'COMPLETED', result: outcome.reservation }
             : { status: 'FAILED', error: outcome.error.toBody() };
-          return requests.decide(data, decision);
+          return { job, decision };
         }),
       ),
     );
@@ -146,10 +146,15 @@ export async function startRequestWorker(deps: RequestWorkerDeps) {
     if (!final) return;
     logger.error({ err, requestId: job.data.requestId }, 'reservation request failed for good');
     await requests
-      .decide(job.data, {
-        status: 'FAILED',
-        error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'The request could not be decided; try again' },
-      })
+      .decide([
+        {
+          job: job.data,
+          decision: {
+            status: 'FAILED',
+            error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'The request could not be decided; try again' },
+          },
+        },
+      ])
       .catch((e) => logger.warn({ err: e, requestId: job.data.requestId }, 'recording a failure failed'));
   }
 

@@ -19,9 +19,11 @@ declare module 'ioredis' {
  * Registers a Lua file as an ioredis command once per connection (EVALSHA, falling back to EVAL after a
  * SCRIPT FLUSH or a failover). Every script names its keys in its contract header.
  */
-export function defineLua(redis: Redis, name: string, file: URL, numberOfKeys: number): void {
+export function defineLua(redis: Redis, name: string, file: URL, numberOfKeys?: number): void {
   if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') return;
-  redis.defineCommand(name, { numberOfKeys, lua: readFileSync(file, 'utf8') });
+  const lua = readFileSync(file, 'utf8');
+  // Without a fixed count, the caller passes the number of keys as the first argument.
+  redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
 }
 
 export function defineWaitingRoomScripts(redis: Redis): void {
