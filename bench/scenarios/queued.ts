@@ -91,7 +91,6 @@ export const queued: Scenario = {
           },
           onResponse: (status, body, _i, dueAt) => {
             if (status === 202) submitted.set(JSON.parse(body).data.requestId, dueAt);
-
           },
         });
         expectStatuses(what, sent, allowed);
