@@ -97,16 +97,25 @@ export async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, 
 export interface ConcertSetup {
   concertId: number;
   scheduleId: number;
+  /** Every schedule, the first being `scheduleId`. */
+  scheduleIds: number[];
 }
 
 /**
- * A concert with one schedule of `rows × seatsPerRow` seats. `bookingOpensInMs` > 0 leaves it in the join window
+ * A concert with `schedules` schedules (default 1) of `rows × seatsPerRow` seats each. `bookingOpensInMs` > 0 leaves it in the join window
  * (QUEUE_OPEN: fans queue, nobody is admitted until an admin opens the sale).
  */
 export async function createConcert(
   api: Api,
   admin: string,
-  opts: { rows?: number; seatsPerRow?: number; sections?: number; bookingOpensInMs?: number; price?: number },
+  opts: {
+    rows?: number;
+    seatsPerRow?: number;
+    sections?: number;
+    schedules?: number;
+    bookingOpensInMs?: number;
+    price?: number;
+  },
 ): Promise<ConcertSetup> {
   const now = Date.now();
   const data = await api.expect(201, 'POST', '/api/v1/admin/concerts', {
@@ -114,23 +123,22 @@ export async function createConcert(
     body: {
       title: `Bench ${now}`,
       venueName: 'Bench Arena',
-      schedules: [
-        {
-          startsAt: new Date(now + 7 * 86_400_000).toISOString(),
-          bookingOpenAt: new Date(now + (opts.bookingOpensInMs ?? -60_000)).toISOString(),
-          bookingCloseAt: new Date(now + 6 * 86_400_000).toISOString(),
-          sections: Array.from({ length: opts.sections ?? 1 }, (_, i) => ({
-            name: `S${i + 1}`,
-            grade: 'R',
-            price: opts.price ?? 1_000,
-            rows: opts.rows ?? 1,
-            seatsPerRow: opts.seatsPerRow ?? 10,
-          })),
-        },
-      ],
+      schedules: Array.from({ length: opts.schedules ?? 1 }, (_, day) => ({
+        startsAt: new Date(now + (7 + day) * 86_400_000).toISOString(),
+        bookingOpenAt: new Date(now + (opts.bookingOpensInMs ?? -60_000)).toISOString(),
+        bookingCloseAt: new Date(now + 6 * 86_400_000).toISOString(),
+        sections: Array.from({ length: opts.sections ?? 1 }, (_, i) => ({
+          name: `S${i + 1}`,
+          grade: 'R',
+          price: opts.price ?? 1_000,
+          rows: opts.rows ?? 1,
+          seatsPerRow: opts.seatsPerRow ?? 10,
+        })),
+      })),
     },
   });
-  return { concertId: data.concertId, scheduleId: data.schedules[0].scheduleId };
+  const scheduleIds: number[] = data.schedules.map((s: { scheduleId: number }) => s.scheduleId);
+  return { concertId: data.concertId, scheduleId: scheduleIds[0]!, scheduleIds };
 }
 
 /** Opens the sale now with the given knobs; a sale that opened by itself already (409) is fine. */

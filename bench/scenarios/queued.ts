@@ -30,16 +30,21 @@ export const queued: Scenario = {
     const seconds = ctx.quick ? 10 : 20;
     const total = rate * seconds;
     // Five requests per fan in the steady run, one every five seconds: under the per-fan pending limit while
-    // decisions keep up. Each fan also makes one warm-up request and three backlog requests, each on a seat of its own.
+    // decisions keep up. Each fan also makes one warm-up request and three backlog requests. Every request asks for
+    // a seat of its own: the steady run on the first schedule, the others on the second (a schedule has at most
+    // 20,000 seats).
     const fanCount = total / 5;
     const setup = await createConcert(ctx.api, ctx.admin, {
-      rows: (total + 4 * fanCount) / 200,
+      schedules: 2,
+      rows: Math.max(total, 4 * fanCount) / 200,
       seatsPerRow: 200,
     });
+    const [steadySchedule, otherSchedule] = setup.scheduleIds as [number, number];
     await openSale(ctx.api, ctx.admin, setup.concertId, { maxActive: 1_000_000 });
     const buyers = await ctx.api.fans(`queued-${ctx.runId}`, fanCount);
     await admitAndClaim(ctx.api, ctx.admin, setup.concertId, buyers);
-    const seats = await seatIds(ctx.api, buyers[0]!, setup);
+    const steadySeats = await seatIds(ctx.api, buyers[0]!, setup);
+    const otherSeats = await seatIds(ctx.api, buyers[0]!, { ...setup, scheduleId: otherSchedule });
     const fans = await startFans({
       url: ctx.url,
       fans: buyers,
@@ -65,17 +70,14 @@ export const queued: Scenario = {
     });
     try {
       check(fans.connected === buyers.length, `${fans.connected} of ${buyers.length} sockets connected`);
-      let nextSeat = 0;
-      /** `amount` requests at `rate`, one seat each (never asked before): their ids with the time each was due. */
-      const submit = async (what: string, amount: number, allowed = [202]) => {
+      /** A request a seat, at `rate`: the accepted requests' ids with the time each was due. */
+      const submit = async (what: string, scheduleId: number, seats: number[], allowed = [202]) => {
         const submitted = new Map<string, number>();
-        const firstSeat = nextSeat;
-        nextSeat += amount;
         const sent = await paced({
           url: ctx.url,
           method: 'POST',
           connections: 250,
-          amount,
+          amount: seats.length,
           rate,
           next: (i) => {
             const fan = buyers[i % buyers.length]!;
@@ -86,7 +88,7 @@ export const queued: Scenario = {
                 'x-queue-token': fan.accessToken!,
                 'content-type': 'application/json',
               },
-              body: JSON.stringify({ scheduleId: setup.scheduleId, seatIds: [seats[firstSeat + i]!] }),
+              body: JSON.stringify({ scheduleId, seatIds: [seats[i]!] }),
             };
           },
           onResponse: (status, body, _i, dueAt) => {
@@ -100,17 +102,21 @@ export const queued: Scenario = {
       // 1. Warm-up: every fan's first booking request costs what later ones do not (its user row is written, its
       //    access token's signature checked). Measured, all 2,000 first requests would arrive within two seconds:
       //    a burst of first sights that no steady 1,000/s has.
-      const warm = await submit('queued warm-up submits', fanCount);
+      const warm = await submit('queued warm-up submits', otherSchedule, otherSeats.slice(0, fanCount));
       await settled();
 
       // 2. Latency at a steady 1,000 requests/s, evenly paced.
-      const steady = await submit('queued submits', total, [202, 429]);
+      const steady = await submit('queued submits', steadySchedule, steadySeats.slice(0, total), [202, 429]);
       await settled();
 
       // 3. Decide rate with a standing backlog, as right after a drop opens: the queue is paused while three
       //    requests per fan (the pending limit) are queued, then resumed; verdicts are timed from the resume.
       await queue.pause();
-      const held = await submit('queued backlog submits', 3 * fanCount);
+      const backlog = await submit(
+        'queued backlog submits',
+        otherSchedule,
+        otherSeats.slice(fanCount, 4 * fanCount),
+      );
       const resumedAt = Date.now();
       await queue.resume();
       await settled();
@@ -125,10 +131,11 @@ export const queued: Scenario = {
         }
         return out;
       };
-      const all = [warm, steady, held].map((phase) => verdicts(phase.submitted));
+      const all = [warm, steady, backlog].map((phase) => verdicts(phase.submitted));
       const completed = all.flat().filter((v) => v.status === 'COMPLETED').length;
-      const seatState = await checkSeats(ctx.db, setup.scheduleId);
-      check(seatState.held === completed, `${seatState.held} seats HELD for ${completed} completed requests`);
+      const seatStates = [await checkSeats(ctx.db, steadySchedule), await checkSeats(ctx.db, otherSchedule)];
+      const heldSeats = seatStates[0]!.held + seatStates[1]!.held;
+      check(heldSeats === completed, `${heldSeats} seats HELD for ${completed} completed requests`);
       const [, steadyVerdicts, backlogVerdicts] = all as [unknown, (typeof all)[0], (typeof all)[0]];
       const p = summarize(steadyVerdicts.map((v) => v.at - v.start));
       const drained = Math.max(...backlogVerdicts.map((v) => v.at)) - resumedAt;
