@@ -7,9 +7,12 @@ import type { TxRun } from '../db/tx.ts';
 import { notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 
-/** Puts a hold's expiry on the durable timer (a BullMQ delayed job); failures are logged, the sweeper covers them. */
+/**
+ * Puts holds' expiries on the durable timer (a BullMQ delayed job each, added together); failures are logged, the
+ * sweeper covers them.
+ */
 export interface ExpiryScheduler {
-  schedule(reservationId: number, expiresAt: Date): Promise<void>;
+  schedule(holds: Array<{ reservationId: number; expiresAt: Date }>): Promise<void>;
 }
 
 export interface SeatChange {

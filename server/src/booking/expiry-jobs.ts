@@ -38,18 +38,23 @@ export function createHoldQueue(config: Readonly<Config>, keys: Keys, logger: Lo
 
   const scheduler: ExpiryScheduler & { queue: Queue; close(): Promise<void> } = {
     queue,
-    async schedule(reservationId, expiresAt) {
+    async schedule(holds) {
+      if (holds.length === 0) return;
       try {
-        await queue.add(
-          'expire',
-          { reservationId },
-          {
-            jobId: holdJobId(reservationId),
-            delay: Math.max(0, expiresAt.getTime() - Date.now()) + SLACK_MS,
-          },
+        // One MULTI for a batch of holds instead of a command each.
+        await queue.addBulk(
+          holds.map(({ reservationId, expiresAt }) => ({
+            name: 'expire',
+            data: { reservationId },
+            opts: {
+              jobId: holdJobId(reservationId),
+              delay: Math.max(0, expiresAt.getTime() - Date.now()) + SLACK_MS,
+            },
+          })),
         );
       } catch (err) {
-        logger.warn({ err, reservationId }, 'could not schedule hold expiry; the sweeper will expire it');
+        const reservationIds = holds.map((h) => h.reservationId);
+        logger.warn({ err, reservationIds }, 'could not schedule hold expiry; the sweeper will expire it');
       }
     },
     async close() {

@@ -195,7 +195,9 @@ async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): P
 
 /** After holds commit: each gets its durable expiry timer, and their seats are announced (one event a schedule). */
 async function afterHolds(ctx: BookingContext, made: Reservation[]): Promise<void> {
-  await Promise.all(made.map((r) => ctx.expiry.schedule(r.reservationId, new Date(r.expiresAt))));
+  await ctx.expiry.schedule(
+    made.map((r) => ({ reservationId: r.reservationId, expiresAt: new Date(r.expiresAt) })),
+  );
   const bySchedule = new Map<number, { concertId: number; seatIds: number[] }>();
   for (const r of made) {
     const entry = bySchedule.get(r.scheduleId) ?? { concertId: r.concertId, seatIds: [] };

@@ -92,7 +92,7 @@ export async function extend(ctx: BookingContext, userId: string, id: number): P
     return loadOne(tx, id);
   });
   // The first expiry job re-delays itself when it finds the hold extended; this one covers a job already gone.
-  await ctx.expiry.schedule(id, new Date(reservation.expiresAt));
+  await ctx.expiry.schedule([{ reservationId: id, expiresAt: new Date(reservation.expiresAt) }]);
   return reservation;
 }
 

@@ -83,7 +83,11 @@ describe('Redis restarts during a drop', () => {
     expect(ready.body.error.details.mysql.ok).toBe(true);
     // MySQL-only reads still work, producers of jobs give up rather than wait, and /metrics still answers.
     expect((await within(5_000, t.call('GET', '/api/v1/concerts'))).status).toBe(200);
-    await within(5_000, t.services.holdQueue.schedule(2_147_483_000, new Date()), 'scheduling a job');
+    await within(
+      5_000,
+      t.services.holdQueue.schedule([{ reservationId: 2_147_483_000, expiresAt: new Date() }]),
+      'scheduling a job',
+    );
     const metrics = await within(5_000, Promise.resolve(t.app.request('/metrics')));
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/frontrow_state_up\{[^}]*\} 0/);
