@@ -190,6 +190,50 @@ describe('GET and DELETE /api/v2/reservations/{requestId}', () => {
   });
 });
 
+describe('a batch, claimed and decided in one script call each', () => {
+  it('answers every request by its own state, in order, and records each decision once', async () => {
+    const svc = idle.services.reservationRequests;
+    const concert = await createConcert(idle);
+    const fans: QueueFan[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const fan = await makeFan(idle, concert.concertId, 'normal');
+      fans.push(fan);
+      ids.push((await submit(idle, fan, concert.scheduleId, [concert.seatIds[i]!])).body.data.requestId);
+    }
+    const queue = svc.queues.queue(concert.concertId);
+    const jobs = await Promise.all(ids.map(async (id) => (await queue.getJob(id))!.data));
+    // 0: cancelled by its fan; 1: decided by an earlier run; 2: expired (its hash gone); 3: waiting.
+    expect((await idle.call('DELETE', path(ids[0]!), { token: fans[0]!.token })).status).toBe(200);
+    const lost = { status: 'FAILED', error: { code: 'SEAT_UNAVAILABLE', message: 'Taken' } } as const;
+    expect(await svc.decide([{ job: jobs[1]!, decision: lost }])).toEqual([lost]);
+    await idle.services.redis.del(idle.services.keys.request(concert.concertId, ids[2]!));
+
+    const mark = idleEvents.events.length;
+    expect(await svc.claim(jobs)).toEqual(['CANCELLED', 'DECIDED', 'GONE', 'CLAIMED']);
+    // The earlier decision is announced again (pushes are at least once); claiming announces nothing else.
+    expect(updates(idleEvents.events.slice(mark))).toEqual([
+      { type: 'reservation.update', userId: fans[1]!.userId, requestId: ids[1], ...lost },
+    ]);
+    expect((await requestState(idle, fans[3]!, ids[3]!)).body.data.status).toBe('PROCESSING');
+
+    // Deciding the whole batch records only the taken request; the earlier decision stands.
+    const limit = { status: 'FAILED', error: { code: 'SEAT_LIMIT_EXCEEDED', message: 'Limit' } } as const;
+    expect(await svc.decide(jobs.map((job) => ({ job, decision: limit })))).toEqual([
+      undefined,
+      lost,
+      undefined,
+      limit,
+    ]);
+    expect((await requestState(idle, fans[1]!, ids[1]!)).body.data.error.code).toBe('SEAT_UNAVAILABLE');
+    expect((await requestState(idle, fans[3]!, ids[3]!)).body.data).toMatchObject({
+      status: 'FAILED',
+      error: limit.error,
+    });
+    expect(await svc.stats(concert.concertId)).toMatchObject({ completed: 0, failed: 2, cancelled: 1 });
+  });
+});
+
 describe('decisions', () => {
   it('completes with the hold, fails with the hold’s error, and cannot be cancelled after', async () => {
     const concert = await createConcert(working);
