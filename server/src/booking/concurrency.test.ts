@@ -92,6 +92,77 @@ describe('concurrent holds', () => {
     expect(await seatViolations(t, concert.scheduleId)).toEqual([]);
   }, 120_000);
 
+  it('8 batches of 25 holds (as the queued worker decides them) racing 200 single holds: no seat twice, no fan over the limit', async () => {
+    const concert = await createConcert(t, { rows: 5, seatsPerRow: 10 });
+    const fans = await Promise.all(Array.from({ length: 60 }, () => createFan(t, [concert.concertId])));
+    const pick = () => fans[Math.floor(Math.random() * fans.length)]!;
+    const batches = Array.from({ length: 8 }, () =>
+      Array.from({ length: 25 }, () => {
+        const fan = pick();
+        return {
+          fan,
+          input: { userId: fan.userId, scheduleId: concert.scheduleId, seatIds: randomPair(concert.seatIds) },
+        };
+      }),
+    );
+    const singles = Array.from({ length: 200 }, () => ({
+      fan: pick(),
+      seatIds: randomPair(concert.seatIds),
+    }));
+
+    // Every batch locks many fans and seats at once, beside single holds locking one fan and two seats. Both take
+    // fans, then seats, each in id order, so they do not wait on each other in a cycle; a deadlock InnoDB still
+    // finds is retried. No batch may fail.
+    const [batchOutcomes, singleResults] = await Promise.all([
+      Promise.all(batches.map((batch) => t.services.booking.holdMany(batch.map((b) => b.input)))),
+      Promise.all(singles.map((a) => holdSeats(t, a.fan, concert, a.seatIds))),
+    ]);
+
+    expect(singleResults.filter((r) => r.status >= 500).map((r) => r.body)).toEqual([]);
+    const wins: Array<{ userId: string; reservationId: number; seatIds: number[] }> = [];
+    const refusals = new Set<string>();
+    for (const [k, outcomes] of batchOutcomes.entries()) {
+      for (const [i, outcome] of outcomes.entries()) {
+        const { userId, seatIds } = batches[k]![i]!.input;
+        if (!outcome.ok) refusals.add(outcome.error.code);
+        else wins.push({ userId, reservationId: outcome.reservation.reservationId, seatIds });
+      }
+    }
+    for (const [i, r] of singleResults.entries()) {
+      if (r.status !== 201) refusals.add(r.body.error.code);
+      else
+        wins.push({
+          userId: singles[i]!.fan.userId,
+          reservationId: r.body.data.reservationId,
+          seatIds: singles[i]!.seatIds,
+        });
+    }
+    expect([...refusals].filter((c) => c !== 'SEAT_UNAVAILABLE' && c !== 'SEAT_LIMIT_EXCEEDED')).toEqual([]);
+    expect(wins.length).toBeGreaterThan(0);
+    const owner = new Map<number, number>();
+    const perFan = new Map<string, number>();
+    for (const w of wins) {
+      for (const seatId of w.seatIds) {
+        expect(owner.has(seatId), `seat ${seatId} held twice`).toBe(false);
+        owner.set(seatId, w.reservationId);
+      }
+      perFan.set(w.userId, (perFan.get(w.userId) ?? 0) + w.seatIds.length);
+    }
+    expect(Math.max(...perFan.values())).toBeLessThanOrEqual(t.config.sale.maxSeatsPerUser);
+
+    // The database agrees: exactly the winners' reservations, each holding its seats.
+    const rows = await selectRows<ReservationRow>(
+      t.services.database.db,
+      sql`SELECT r.id, r.user_id, r.status, rs.seat_id, s.status AS seat_status, s.hold_id
+          FROM reservations r JOIN reservation_seats rs ON rs.reservation_id = r.id JOIN seats s ON s.id = rs.seat_id
+          WHERE r.schedule_id = ${concert.scheduleId}`,
+    );
+    expect(new Set(rows.map((r) => r.id)).size).toBe(wins.length);
+    for (const row of rows)
+      expect(row).toMatchObject({ seat_status: 'HELD', hold_id: owner.get(row.seat_id) });
+    expect(await seatViolations(t, concert.scheduleId)).toEqual([]);
+  }, 120_000);
+
   it('200 fans racing for one seat: exactly one wins', async () => {
     const concert = await createConcert(t, { rows: 1, seatsPerRow: 3 });
     const seat = concert.seatIds[1]!;
