@@ -380,8 +380,9 @@ function planHold(
  * retire the holds past their time on seats being taken over (so their live_seat_id frees up); insert the
  * reservations; take the seats with one conditional UPDATE (AVAILABLE, or HELD past its time by the database
  * clock), each by the reservation its number names; record the live seats (unique: never twice); read the new ids.
- * Seats join their reservation by its unique number through a CASE of literals, which every MySQL compares in the
- * column's collation, so the unique index serves the join.
+ * A seat finds its reservation by the reservation's unique number, in a subquery: the UPDATE is a single-table one
+ * over the seats' primary keys, so it touches (and locks) only the seats this transaction locked already. A join
+ * here let the optimiser scan other seats and wait on their locks: measured, deadlocks with concurrent holds.
  * Every seat was locked and planned free, so the UPDATE and the INSERT must touch exactly the planned seats; any
  * other count is a broken invariant and rolls the batch back rather than sell a seat twice. A reservation number
  * drawn twice fails the INSERT (the caller draws again).
@@ -390,10 +391,13 @@ async function writeHolds(tx: Tx, plans: HoldPlan[]): Promise<Reservation[]> {
   const stale = [...new Set(plans.flatMap((p) => p.stale))];
   const seatIds = plans.flatMap((p) => p.seats.map((s) => s.id));
   const numbers = plans.map((p) => p.row.reservationNumber);
-  const numberOfSeat = sql`CASE s.id ${sql.join(
-    plans.flatMap((p) => p.seats.map((seat) => sql`WHEN ${seat.id} THEN ${p.row.reservationNumber}`)),
-    sql` `,
-  )} END`;
+  const bySeat = (value: (plan: HoldPlan, seat: LockedSeat) => unknown) =>
+    sql`CASE seats.id ${sql.join(
+      plans.flatMap((p) => p.seats.map((seat) => sql`WHEN ${seat.id} THEN ${value(p, seat)}`)),
+      sql` `,
+    )} END`;
+  const reservationOf = (number: string) =>
+    sql`(SELECT id FROM reservations WHERE reservation_number = ${number})`;
   const results = await statements(
     tx,
     ...(stale.length > 0 ? retireLapsedHolds(stale) : []),
@@ -401,13 +405,20 @@ async function writeHolds(tx: Tx, plans: HoldPlan[]): Promise<Reservation[]> {
       .insert(reservations)
       .values(plans.map((p) => p.row))
       .getSQL(),
-    sql`UPDATE seats s JOIN reservations r ON r.reservation_number = ${numberOfSeat}
-        SET s.status = 'HELD', s.hold_id = r.id, s.held_until = r.expires_at
-        WHERE s.id IN (${idList(seatIds)})
-          AND (s.status = 'AVAILABLE' OR (s.status = 'HELD' AND s.held_until <= UTC_TIMESTAMP(3)))`,
-    sql`INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price)
-        SELECT r.id, s.id, s.id, s.price FROM seats s JOIN reservations r ON r.reservation_number = ${numberOfSeat}
-        WHERE s.id IN (${idList(seatIds)})`,
+    sql`UPDATE seats
+        SET status = 'HELD',
+            hold_id = (SELECT r.id FROM reservations r WHERE r.reservation_number = ${bySeat((p) => p.row.reservationNumber)}),
+            held_until = ${bySeat((p) => p.row.expiresAt)}
+        WHERE id IN (${idList(seatIds)})
+          AND (status = 'AVAILABLE' OR (status = 'HELD' AND held_until <= UTC_TIMESTAMP(3)))`,
+    sql`INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price) VALUES ${sql.join(
+      plans.flatMap((p) =>
+        p.seats.map(
+          (seat) => sql`(${reservationOf(p.row.reservationNumber)}, ${seat.id}, ${seat.id}, ${seat.price})`,
+        ),
+      ),
+      sql`, `,
+    )}`,
     sql`SELECT id, reservation_number FROM reservations WHERE reservation_number IN (${sql.join(
       numbers.map((n) => sql`${n}`),
       sql`, `,
