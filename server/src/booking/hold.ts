@@ -396,8 +396,6 @@ async function writeHolds(tx: Tx, plans: HoldPlan[]): Promise<Reservation[]> {
       plans.flatMap((p) => p.seats.map((seat) => sql`WHEN ${seat.id} THEN ${value(p, seat)}`)),
       sql` `,
     )} END`;
-  const reservationOf = (number: string) =>
-    sql`(SELECT id FROM reservations WHERE reservation_number = ${number})`;
   const results = await statements(
     tx,
     ...(stale.length > 0 ? retireLapsedHolds(stale) : []),
@@ -411,14 +409,11 @@ async function writeHolds(tx: Tx, plans: HoldPlan[]): Promise<Reservation[]> {
             held_until = ${bySeat((p) => p.row.expiresAt)}
         WHERE id IN (${idList(seatIds)})
           AND (status = 'AVAILABLE' OR (status = 'HELD' AND held_until <= UTC_TIMESTAMP(3)))`,
-    sql`INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price) VALUES ${sql.join(
-      plans.flatMap((p) =>
-        p.seats.map(
-          (seat) => sql`(${reservationOf(p.row.reservationNumber)}, ${seat.id}, ${seat.id}, ${seat.price})`,
-        ),
-      ),
-      sql`, `,
-    )}`,
+    // A consistent (lock-free) read of seats and reservations under READ COMMITTED, so a join is safe here.
+    sql`INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price)
+        SELECT r.id, seats.id, seats.id, seats.price
+        FROM seats JOIN reservations r ON r.reservation_number = ${bySeat((p) => p.row.reservationNumber)}
+        WHERE seats.id IN (${idList(seatIds)})`,
     sql`SELECT id, reservation_number FROM reservations WHERE reservation_number IN (${sql.join(
       numbers.map((n) => sql`${n}`),
       sql`, `,
