@@ -26,6 +26,16 @@ interface ReservationRow {
   hold_id: number | null;
 }
 
+/** Every reservation seat of a schedule with its reservation and the seat's own state. */
+function reservationSeats(scheduleId: number) {
+  return selectRows<ReservationRow>(
+    t.services.database.db,
+    sql`SELECT r.id, r.user_id, r.status, rs.seat_id, s.status AS seat_status, s.hold_id
+        FROM reservations r JOIN reservation_seats rs ON rs.reservation_id = r.id JOIN seats s ON s.id = rs.seat_id
+        WHERE r.schedule_id = ${scheduleId}`,
+  );
+}
+
 describe('concurrent holds', () => {
   it('1,000 hold attempts from 200 fans over 50 seats in overlapping pairs: no seat held twice', async () => {
     const concert = await createConcert(t, { rows: 5, seatsPerRow: 10 });
@@ -66,12 +76,7 @@ describe('concurrent holds', () => {
     }
 
     // The same, straight from the database: failed attempts left nothing behind.
-    const rows = await selectRows<ReservationRow>(
-      t.services.database.db,
-      sql`SELECT r.id, r.user_id, r.status, rs.seat_id, s.status AS seat_status, s.hold_id
-          FROM reservations r JOIN reservation_seats rs ON rs.reservation_id = r.id JOIN seats s ON s.id = rs.seat_id
-          WHERE r.schedule_id = ${concert.scheduleId}`,
-    );
+    const rows = await reservationSeats(concert.scheduleId);
     expect(new Set(rows.map((r) => r.id)).size).toBe(wins.length);
     for (const row of rows) {
       expect(row.status).toBe('HELD');
@@ -151,12 +156,7 @@ describe('concurrent holds', () => {
     expect(Math.max(...perFan.values())).toBeLessThanOrEqual(t.config.sale.maxSeatsPerUser);
 
     // The database agrees: exactly the winners' reservations, each holding its seats.
-    const rows = await selectRows<ReservationRow>(
-      t.services.database.db,
-      sql`SELECT r.id, r.user_id, r.status, rs.seat_id, s.status AS seat_status, s.hold_id
-          FROM reservations r JOIN reservation_seats rs ON rs.reservation_id = r.id JOIN seats s ON s.id = rs.seat_id
-          WHERE r.schedule_id = ${concert.scheduleId}`,
-    );
+    const rows = await reservationSeats(concert.scheduleId);
     expect(new Set(rows.map((r) => r.id)).size).toBe(wins.length);
     for (const row of rows)
       expect(row).toMatchObject({ seat_status: 'HELD', hold_id: owner.get(row.seat_id) });
