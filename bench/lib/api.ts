@@ -181,6 +181,15 @@ export async function admitAndClaim(api: Api, admin: string, concertId: number, 
   });
 }
 
+/** The headers of a fan's booking request with a JSON body: user token, access token, content type. */
+export function bookingHeaders(fan: BenchFan): Record<string, string> {
+  return {
+    authorization: `Bearer ${fan.token}`,
+    'x-queue-token': fan.accessToken!,
+    'content-type': 'application/json',
+  };
+}
+
 export async function seatIds(api: Api, fan: BenchFan, setup: ConcertSetup): Promise<number[]> {
   const map = await api.expect(
     200,

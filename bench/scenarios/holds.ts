@@ -1,9 +1,17 @@
 import { randomInt } from 'node:crypto';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { admitAndClaim, type BenchFan, createConcert, openSale, seatIds } from '../lib/api.ts';
+import {
+  admitAndClaim,
+  type BenchFan,
+  bookingHeaders,
+  createConcert,
+  openSale,
+  seatIds,
+} from '../lib/api.ts';
 import { checkSeats } from '../lib/checks.ts';
 import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
 import { expectStatuses, load } from '../lib/load.ts';
+import { rawTransactions } from '../lib/raw-sql.ts';
 import { summarize } from '../lib/stats.ts';
 
 /**
@@ -29,11 +37,7 @@ export const holds: Scenario = {
 
     const holdOf = (fan: BenchFan, seatId: number) => ({
       path: '/api/v1/reservations',
-      headers: {
-        authorization: `Bearer ${fan.token}`,
-        'x-queue-token': fan.accessToken!,
-        'content-type': 'application/json',
-      },
+      headers: bookingHeaders(fan),
       body: JSON.stringify({ scheduleId: setup.scheduleId, seatIds: [seatId] }),
     });
     const spec = { url: ctx.url, method: 'POST' as const, connections };
@@ -104,45 +108,29 @@ async function rawBaseline(ctx: Ctx, fans: BenchFan[], count: number, connection
     'SELECT id FROM seats WHERE schedule_id = ? ORDER BY id',
     [setup.scheduleId],
   );
-  const latencies: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  const worker = async () => {
-    const conn = await ctx.db.getConnection();
-    try {
-      for (let i = next++; i < count; i = next++) {
-        const seatId = Number(seatRows[i]!.id);
-        const userId = fans[i % fans.length]!.userId;
-        const start = performance.now();
-        await conn.beginTransaction();
-        await conn.query('SELECT UTC_TIMESTAMP(3) FROM users WHERE id = ? FOR UPDATE', [userId]);
-        const [res] = await conn.query<ResultSetHeader>(
-          `INSERT INTO reservations (reservation_number, user_id, concert_id, schedule_id, total_amount, expires_at, created_at)
-           VALUES (?, ?, ?, ?, 1000, UTC_TIMESTAMP(3) + INTERVAL 5 MINUTE, UTC_TIMESTAMP(3))`,
-          [`RAW-${ctx.runId.slice(-6)}-${i}`, userId, setup.concertId, setup.scheduleId],
-        );
-        const [upd] = await conn.query<ResultSetHeader>(
-          `UPDATE seats SET status = 'HELD', hold_id = ?, held_until = UTC_TIMESTAMP(3) + INTERVAL 5 MINUTE
-           WHERE id = ? AND (status = 'AVAILABLE' OR (status = 'HELD' AND held_until <= UTC_TIMESTAMP(3)))`,
-          [res.insertId, seatId],
-        );
-        if (upd.affectedRows !== 1) throw new Error(`raw hold of seat ${seatId} took nothing`);
-        await conn.query(
-          'INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price) VALUES (?, ?, ?, 1000)',
-          [res.insertId, seatId, seatId],
-        );
-        await conn.commit();
-        latencies.push(performance.now() - start);
-      }
-    } finally {
-      conn.release();
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, worker));
-  const seconds = (performance.now() - t0) / 1000;
+  const result = await rawTransactions(ctx.db, count, connections, async (conn, i) => {
+    const seatId = Number(seatRows[i]!.id);
+    const userId = fans[i % fans.length]!.userId;
+    await conn.query('SELECT UTC_TIMESTAMP(3) FROM users WHERE id = ? FOR UPDATE', [userId]);
+    const [res] = await conn.query<ResultSetHeader>(
+      `INSERT INTO reservations (reservation_number, user_id, concert_id, schedule_id, total_amount, expires_at, created_at)
+       VALUES (?, ?, ?, ?, 1000, UTC_TIMESTAMP(3) + INTERVAL 5 MINUTE, UTC_TIMESTAMP(3))`,
+      [`RAW-${ctx.runId.slice(-6)}-${i}`, userId, setup.concertId, setup.scheduleId],
+    );
+    const [upd] = await conn.query<ResultSetHeader>(
+      `UPDATE seats SET status = 'HELD', hold_id = ?, held_until = UTC_TIMESTAMP(3) + INTERVAL 5 MINUTE
+       WHERE id = ? AND (status = 'AVAILABLE' OR (status = 'HELD' AND held_until <= UTC_TIMESTAMP(3)))`,
+      [res.insertId, seatId],
+    );
+    if (upd.affectedRows !== 1) throw new Error(`raw hold of seat ${seatId} took nothing`);
+    await conn.query(
+      'INSERT INTO reservation_seats (reservation_id, seat_id, live_seat_id, price) VALUES (?, ?, ?, 1000)',
+      [res.insertId, seatId, seatId],
+    );
+  });
   const after = await checkSeats(ctx.db, setup.scheduleId);
   check(after.held === count, `raw baseline held ${after.held} of ${count}`);
-  return { rps: count / seconds, p99: summarize(latencies).p99 };
+  return result;
 }
 
 /** 256 buyers pick random seats they have not seen taken until all 2,000 are held; exactly 2,000 must be. */

@@ -96,35 +96,26 @@ export const http: Scenario = {
         target: `≥ ${min.toLocaleString('en-US')}`,
         ok: (v) => v >= min,
       });
-    const p99 = (metric: string, r: LoadResult, baseline: LoadResult, max?: number): Row =>
-      row({
-        scenario: s,
-        metric,
-        value: r.p99,
-        unit: 'ms',
-        baseline: baseline.p99,
-        ...(max ? { target: `≤ ${max} ms`, ok: (v: number) => v <= max } : {}),
-      });
+    const latency =
+      (p: 'p50' | 'p99') =>
+      (metric: string, r: LoadResult, baseline: LoadResult, max?: number): Row =>
+        row({
+          scenario: s,
+          metric,
+          value: r[p],
+          unit: 'ms',
+          baseline: baseline[p],
+          ...(max ? { target: `≤ ${max} ms`, ok: (v: number) => v <= max } : {}),
+        });
+    const [p50, p99] = [latency('p50'), latency('p99')];
     return [
       rps('enter closed-loop (64 conn)', enterClosed, b.enter, 8_000),
-      row({
-        scenario: s,
-        metric: 'enter closed-loop p50',
-        value: enterClosed.p50,
-        unit: 'ms',
-        baseline: b.enter.p50,
-      }),
+      p50('enter closed-loop p50', enterClosed, b.enter),
       p99('enter closed-loop p99', enterClosed, b.enter),
       rps('enter at 8,000/s offered', enterRate, b.enterRate, 8_000),
       p99('enter at 8,000/s p99', enterRate, b.enterRate, 100),
       rps('status closed-loop (64 conn)', statusClosed, b.status, 12_000),
-      row({
-        scenario: s,
-        metric: 'status closed-loop p50',
-        value: statusClosed.p50,
-        unit: 'ms',
-        baseline: b.status.p50,
-      }),
+      p50('status closed-loop p50', statusClosed, b.status),
       p99('status closed-loop p99', statusClosed, b.status),
       rps('status at 12,000/s offered', statusRate, b.statusRate, 12_000),
       p99('status at 12,000/s p99', statusRate, b.statusRate),

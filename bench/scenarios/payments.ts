@@ -1,9 +1,9 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { BenchFan, ConcertSetup } from '../lib/api.ts';
+import { type BenchFan, bookingHeaders, type ConcertSetup } from '../lib/api.ts';
 import { checkLedger, checkSeats } from '../lib/checks.ts';
 import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
 import { expectStatuses, load } from '../lib/load.ts';
-import { summarize } from '../lib/stats.ts';
+import { rawTransactions } from '../lib/raw-sql.ts';
 
 /**
  * 6. Payments per second on distinct reservations (one per fan: paying ends the fan's booking session), beside
@@ -24,11 +24,6 @@ export const payments: Scenario = {
     for (const r of held) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), Number(r.id)]);
 
     const connections = 48;
-    const headers = (fan: BenchFan) => ({
-      authorization: `Bearer ${fan.token}`,
-      'x-queue-token': fan.accessToken!,
-      'content-type': 'application/json',
-    });
     const charges = await load({
       url: ctx.url,
       method: 'POST',
@@ -36,7 +31,7 @@ export const payments: Scenario = {
       amount: fans.length,
       next: (i) => ({
         path: '/api/v1/points/charge',
-        headers: headers(fans[i]!),
+        headers: bookingHeaders(fans[i]!),
         body: JSON.stringify({ amount: 10_000 }),
       }),
     });
@@ -49,7 +44,7 @@ export const payments: Scenario = {
       amount: fans.length,
       next: (i) => ({
         path: '/api/v1/payments',
-        headers: headers(fans[i]!),
+        headers: bookingHeaders(fans[i]!),
         body: JSON.stringify({ reservationId: byUser.get(fans[i]!.userId)![0] }),
       }),
     });
@@ -85,49 +80,33 @@ export const payments: Scenario = {
 };
 
 /** The payment's core in SQL: conditional debit, ledger row, payment row, reservation PAID, seats SOLD. */
-async function rawPayments(ctx: Ctx, reservationIds: number[], connections: number) {
-  const latencies: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  const worker = async () => {
-    const conn = await ctx.db.getConnection();
-    try {
-      for (let i = next++; i < reservationIds.length; i = next++) {
-        const id = reservationIds[i]!;
-        const start = performance.now();
-        await conn.beginTransaction();
-        const [[r]] = await conn.query<RowDataPacket[]>(
-          `SELECT user_id, total_amount FROM reservations
-           WHERE id = ? AND status = 'HELD' AND expires_at > UTC_TIMESTAMP(3) FOR UPDATE`,
-          [id],
-        );
-        if (!r) throw new Error(`raw payment: reservation ${id} not payable`);
-        const [debit] = await conn.query<ResultSetHeader>(
-          'UPDATE users SET balance = balance - ?, total_used = total_used + ? WHERE id = ? AND balance >= ?',
-          [r.total_amount, r.total_amount, r.user_id, r.total_amount],
-        );
-        if (debit.affectedRows !== 1) throw new Error(`raw payment: ${r.user_id} cannot pay`);
-        await conn.query(
-          `INSERT INTO point_ledger (user_id, type, amount, balance_after, reservation_id)
-           SELECT id, 'PAYMENT', ?, balance, ? FROM users WHERE id = ?`,
-          [-r.total_amount, id, r.user_id],
-        );
-        await conn.query('INSERT INTO payments (reservation_id, user_id, amount) VALUES (?, ?, ?)', [
-          id,
-          r.user_id,
-          r.total_amount,
-        ]);
-        await conn.query(`UPDATE reservations SET status = 'PAID', paid_at = UTC_TIMESTAMP(3) WHERE id = ?`, [
-          id,
-        ]);
-        await conn.query(`UPDATE seats SET status = 'SOLD', held_until = NULL WHERE hold_id = ?`, [id]);
-        await conn.commit();
-        latencies.push(performance.now() - start);
-      }
-    } finally {
-      conn.release();
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, worker));
-  return { rps: reservationIds.length / ((performance.now() - t0) / 1000), p99: summarize(latencies).p99 };
+function rawPayments(ctx: Ctx, reservationIds: number[], connections: number) {
+  return rawTransactions(ctx.db, reservationIds.length, connections, async (conn, i) => {
+    const id = reservationIds[i]!;
+    const [[r]] = await conn.query<RowDataPacket[]>(
+      `SELECT user_id, total_amount FROM reservations
+       WHERE id = ? AND status = 'HELD' AND expires_at > UTC_TIMESTAMP(3) FOR UPDATE`,
+      [id],
+    );
+    if (!r) throw new Error(`raw payment: reservation ${id} not payable`);
+    const [debit] = await conn.query<ResultSetHeader>(
+      'UPDATE users SET balance = balance - ?, total_used = total_used + ? WHERE id = ? AND balance >= ?',
+      [r.total_amount, r.total_amount, r.user_id, r.total_amount],
+    );
+    if (debit.affectedRows !== 1) throw new Error(`raw payment: ${r.user_id} cannot pay`);
+    await conn.query(
+      `INSERT INTO point_ledger (user_id, type, amount, balance_after, reservation_id)
+       SELECT id, 'PAYMENT', ?, balance, ? FROM users WHERE id = ?`,
+      [-r.total_amount, id, r.user_id],
+    );
+    await conn.query('INSERT INTO payments (reservation_id, user_id, amount) VALUES (?, ?, ?)', [
+      id,
+      r.user_id,
+      r.total_amount,
+    ]);
+    await conn.query(`UPDATE reservations SET status = 'PAID', paid_at = UTC_TIMESTAMP(3) WHERE id = ?`, [
+      id,
+    ]);
+    await conn.query(`UPDATE seats SET status = 'SOLD', held_until = NULL WHERE hold_id = ?`, [id]);
+  });
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { createKeys } from '../../server/src/redis/keys.ts';
 import { requestQueueName } from '../../server/src/reservation-requests/queues.ts';
-import { admitAndClaim, createConcert, openSale, seatIds } from '../lib/api.ts';
+import { admitAndClaim, bookingHeaders, createConcert, openSale, seatIds } from '../lib/api.ts';
 import { checkSeats } from '../lib/checks.ts';
 import { check, row, type Scenario } from '../lib/context.ts';
 import { startFans } from '../lib/fans.ts';
@@ -83,11 +83,7 @@ export const queued: Scenario = {
             const fan = buyers[i % buyers.length]!;
             return {
               path: '/api/v2/reservations',
-              headers: {
-                authorization: `Bearer ${fan.token}`,
-                'x-queue-token': fan.accessToken!,
-                'content-type': 'application/json',
-              },
+              headers: bookingHeaders(fan),
               body: JSON.stringify({ scheduleId, seatIds: [seats[i]!] }),
             };
           },
