@@ -230,7 +230,7 @@ describe('POST /api/v1/reservations', () => {
     const c = await createConcert(t, { rows: 1, seatsPerRow: 8 });
     const [a, b, f] = await Promise.all([1, 2, 3].map(() => createFan(t, [c.concertId])));
     const s = c.seatIds;
-    const ask = (fan: Fan, seatIds: number[]) => ({ userId: fan!.userId, scheduleId: c.scheduleId, seatIds });
+    const ask = (fan: Fan, seatIds: number[]) => ({ userId: fan.userId, scheduleId: c.scheduleId, seatIds });
     const outcomes = await t.services.booking.holdMany([
       ask(a!, [s[0]!, s[1]!]),
       ask(b!, [s[1]!, s[2]!]), // s1 went to a just before: refused whole

@@ -30,7 +30,8 @@ export function reservationNumber(at: Date): string {
   return `FR-${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${tail}`;
 }
 
-export const idList = (ids: number[]): SQL =>
+/** A list of bound values for `IN (...)`: numeric ids, user ids, request ids, reservation numbers. */
+export const idList = (ids: ReadonlyArray<number | string>): SQL =>
   sql.join(
     ids.map((id) => sql`${id}`),
     sql`, `,
@@ -38,6 +39,7 @@ export const idList = (ids: number[]): SQL =>
 
 interface LockedSeat {
   id: number;
+  schedule_id: number;
   status: 'AVAILABLE' | 'HELD' | 'SOLD';
   hold_id: number | null;
   lapsed: number | null;
@@ -167,15 +169,18 @@ async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): P
       const seat = read.seats.get(id);
       return seat && seat.schedule_id === input.scheduleId ? [seat] : [];
     });
-    const now = read.users.get(input.userId);
-    const view: HoldRead = [now ? [{ now }] : [], [{ n: read.counts.get(count) ?? 0 }], locked];
+    const view: HoldRead = {
+      now: read.users.get(input.userId),
+      held: read.counts.get(count) ?? 0,
+      seats: locked,
+    };
     try {
       const plan = planHold(ctx, input, schedule, seatIds, view);
       plans.push({ at, plan });
       // What the holds after this one see: its seats taken, its fan's count up.
       for (const seat of locked)
         read.seats.set(seat.id, { ...seat, status: 'HELD', hold_id: null, lapsed: 0 });
-      read.counts.set(count, (read.counts.get(count) ?? 0) + seatIds.length);
+      read.counts.set(count, view.held + seatIds.length);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       outcomes[at] = { ok: false, error: err };
@@ -213,14 +218,21 @@ async function afterHolds(ctx: BookingContext, made: Reservation[]): Promise<voi
   }
 }
 
-/** One hold's view of the reads, as `planHold` takes it: its fan's clock row, its fan's live seat count, its seats. */
-type HoldRead = [Array<{ now: string }>, Array<{ n: number }>, LockedSeat[]];
+/** One hold's view of the reads, as `planHold` takes it. */
+interface HoldRead {
+  /** The database clock, read with the fan's user row; undefined for an unknown fan. */
+  now: string | undefined;
+  /** The fan's live seats for the schedule. */
+  held: number;
+  /** The requested seats that exist in the schedule, locked, in id order. */
+  seats: LockedSeat[];
+}
 
 /** The reads of a batch: clock by fan, live seat count by `user:schedule`, seats by id, earlier runs' reservations. */
 interface BatchRead {
   users: Map<string, string>;
   counts: Map<string, number>;
-  seats: Map<number, LockedSeat & { schedule_id: number }>;
+  seats: Map<number, LockedSeat>;
   /** reservation id → queued request id */
   made: Map<number, string>;
 }
@@ -238,19 +250,14 @@ async function readBatch(tx: Tx, holds: Ready[]): Promise<BatchRead> {
   const scheduleIds = [...new Set(holds.map((h) => h.input.scheduleId))];
   const seatIds = [...new Set(holds.flatMap((h) => h.seatIds))];
   const requestIds = holds.flatMap((h) => (h.input.requestId ? [h.input.requestId] : []));
-  const inList = (values: Array<string | number>) =>
-    sql.join(
-      values.map((v) => sql`${v}`),
-      sql`, `,
-    );
   const reads = [
-    sql`SELECT id, UTC_TIMESTAMP(3) AS now FROM users WHERE id IN (${inList(userIds)}) ORDER BY id FOR UPDATE`,
+    sql`SELECT id, UTC_TIMESTAMP(3) AS now FROM users WHERE id IN (${idList(userIds)}) ORDER BY id FOR UPDATE`,
     ...(requestIds.length > 0
-      ? [sql`SELECT id, request_id FROM reservations WHERE request_id IN (${inList(requestIds)})`]
+      ? [sql`SELECT id, request_id FROM reservations WHERE request_id IN (${idList(requestIds)})`]
       : []),
     sql`SELECT r.user_id, r.schedule_id, CAST(COUNT(*) AS SIGNED) AS n FROM reservations r
         STRAIGHT_JOIN reservation_seats rs ON rs.reservation_id = r.id
-        WHERE r.user_id IN (${inList(userIds)}) AND r.schedule_id IN (${inList(scheduleIds)})
+        WHERE r.user_id IN (${idList(userIds)}) AND r.schedule_id IN (${idList(scheduleIds)})
           AND (r.status = 'PAID' OR (r.status = 'HELD' AND r.expires_at > UTC_TIMESTAMP(3)))
         GROUP BY r.user_id, r.schedule_id`,
     sql`SELECT id, schedule_id, status, hold_id, held_until <= UTC_TIMESTAMP(3) AS lapsed, price, section,
@@ -262,7 +269,7 @@ async function readBatch(tx: Tx, holds: Ready[]): Promise<BatchRead> {
   const made = (requestIds.length > 0 ? results[1] : []) as Array<{ id: number; request_id: string }>;
   const [counts, seats] = results.slice(-2) as [
     Array<{ user_id: string; schedule_id: number; n: number }>,
-    Array<LockedSeat & { schedule_id: number }>,
+    LockedSeat[],
   ];
   return {
     users: new Map(users.map((u) => [u.id, u.now])),
@@ -296,12 +303,11 @@ function planHold(
   input: HoldRequest,
   schedule: ScheduleFacts,
   seatIds: number[],
-  [userRows, countRows, locked]: HoldRead,
+  { now: clock, held, seats: locked }: HoldRead,
 ): HoldPlan {
   const { userId, scheduleId } = input;
-  const user = userRows[0];
-  if (!user) throw new AppError('NOT_FOUND', 'User not found', { userId });
-  const now = dbDate(user.now);
+  if (clock === undefined) throw new AppError('NOT_FOUND', 'User not found', { userId });
+  const now = dbDate(clock);
   // Only the close is checked here. Before bookingOpenAt a hold needs an access token, which the waiting room
   // issues only once the sale is open, so an admin who opens a sale early opens booking with it.
   if (now >= schedule.bookingCloseAt) {
@@ -312,7 +318,6 @@ function planHold(
     });
   }
   const limit = ctx.config.sale.maxSeatsPerUser;
-  const held = Number(countRows[0]?.n ?? 0);
   if (held + seatIds.length > limit) {
     throw new AppError('SEAT_LIMIT_EXCEEDED', `At most ${limit} seats per fan and schedule`, {
       limit,
@@ -414,10 +419,7 @@ async function writeHolds(tx: Tx, plans: HoldPlan[]): Promise<Reservation[]> {
         SELECT r.id, seats.id, seats.id, seats.price
         FROM seats JOIN reservations r ON r.reservation_number = ${bySeat((p) => p.row.reservationNumber)}
         WHERE seats.id IN (${idList(seatIds)})`,
-    sql`SELECT id, reservation_number FROM reservations WHERE reservation_number IN (${sql.join(
-      numbers.map((n) => sql`${n}`),
-      sql`, `,
-    )})`,
+    sql`SELECT id, reservation_number FROM reservations WHERE reservation_number IN (${idList(numbers)})`,
   );
   const [updated, recorded, rows] = results.slice(-3) as [
     ResultSetHeader,
