@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../client-sdk/src/protocol.ts';
+import { httpStatus } from '../src/http/errors.ts';
+import { createTestServer, type TestServer } from './harness.ts';
 
 /**
  * The documents point into the code and at each other; a moved file or a renamed heading must fail here, not
@@ -110,5 +113,40 @@ describe('docs/architecture.md "Where to find things"', () => {
     expect(paths.length).toBeGreaterThanOrEqual(rows.length * 2);
     const missing = paths.filter((p) => !existsSync(join(root, p)));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('docs/api.md', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await createTestServer();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('lists every route of /openapi.json with its method', async () => {
+    const doc = (await t.call('GET', '/openapi.json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(routes.length).toBeGreaterThan(0);
+    const listed = new Set(
+      [...read('docs/api.md').matchAll(/^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)`/gm)].map(
+        (m) => `${m[1]} ${m[2]}`,
+      ),
+    );
+    expect(routes.filter((route) => !listed.has(route))).toEqual([]);
+  });
+
+  it('lists every error code with the HTTP status the server answers', () => {
+    const table = new Map(
+      [...read('docs/api.md').matchAll(/^\| (\d{3}) \| `([A-Z_]+)` \|/gm)].map((m) => [m[2], Number(m[1])]),
+    );
+    expect(Object.fromEntries(ERROR_CODES.map((code) => [code, table.get(code)]))).toEqual(
+      Object.fromEntries(ERROR_CODES.map((code) => [code, httpStatus(code)])),
+    );
   });
 });
