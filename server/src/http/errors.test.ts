@@ -41,20 +41,17 @@ function appThrowing(err: () => unknown) {
 }
 
 describe('error envelope', () => {
-  it.each(ERROR_CODES.map((c) => [c]))(
-    '%s maps to the status of docs/api.md and the envelope',
-    async (code) => {
-      expect(httpStatus(code)).toBe(expected[code]);
-      const app = appThrowing(() => new AppError(code, `because ${code}`, { hint: 1 }));
-      const res = await app.request('/boom');
-      expect(res.status).toBe(expected[code]);
-      expect(await res.json()).toEqual({
-        success: false,
-        error: { code, message: `because ${code}`, details: { hint: 1 } },
-      });
-      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    },
-  );
+  it.each(ERROR_CODES.map((c) => [c]))('%s maps to its status (docs/api.md) and envelope', async (code) => {
+    expect(httpStatus(code)).toBe(expected[code]);
+    const app = appThrowing(() => new AppError(code, `because ${code}`, { hint: 1 }));
+    const res = await app.request('/boom');
+    expect(res.status).toBe(expected[code]);
+    expect(await res.json()).toEqual({
+      success: false,
+      error: { code, message: `because ${code}`, details: { hint: 1 } },
+    });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
 
   it('sets Retry-After on errors that know when to come back', async () => {
     const res = await appThrowing(() => new AppError('RATE_LIMITED', 'slow down', undefined, 2.2)).request(
