@@ -26,7 +26,7 @@ import { queued } from './scenarios/queued.ts';
  * table and writes bench/results/<date>.{json,md} with SVG plots. Everything it made is removed at the end.
  */
 
-// Issue 10's priority order, which is also the run order.
+// The order of priority, which is also the run order.
 const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued];
 
 const args = process.argv.slice(2);

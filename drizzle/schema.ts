@@ -1,5 +1,5 @@
 /**
- * Frontrow's durable data model: money and seats live here (ARCHITECTURE.md "Where state lives").
+ * Frontrow's durable data model: money and seats live here (docs/architecture.md "Where state lives").
  *
  * Invariants enforced by the database itself, so that a bug in application code cannot break them:
  * - a seat is in at most one live (HELD or PAID) reservation: `reservation_seats.live_seat_id` is unique and is

@@ -37,7 +37,7 @@ export const push: Scenario = {
     });
     const fans = await ctx.api.fans(`push-${ctx.runId}`, n);
     // RSS before the entries too: an upper bound, since sockets may reuse heap the enters left free.
-    // Above 10,000 sockets the issue asks for two API processes sharing the load (Redis adapter between them).
+    // Above 10,000 sockets two API processes share the load, as a deployment would (the Redis adapter between them).
     const extra = n > 10_000 ? await ctx.extraServer() : undefined;
     // Sockets live in the API processes; the CPU of a push includes the worker that computes the ticks.
     const pids = [ctx.server.pid, ...(extra ? [extra.proc.pid] : [])];

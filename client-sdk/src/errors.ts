@@ -1,7 +1,7 @@
 import type { ApiErrorBody, ErrorCode } from './protocol.ts';
 
 /**
- * Codes a client can see: every server code of API.md, plus `NETWORK_ERROR` when no answer came back at all
+ * Codes a client can see: every error code of the server, plus `NETWORK_ERROR` when no answer came back at all
  * (offline, DNS, connection refused, a proxy's non-JSON page) and `TIMEOUT` when a wait ran out.
  */
 export type FrontrowErrorCode = ErrorCode | 'NETWORK_ERROR' | 'TIMEOUT';
@@ -20,7 +20,7 @@ export type FrontrowErrorCode = ErrorCode | 'NETWORK_ERROR' | 'TIMEOUT';
  */
 export class FrontrowError extends Error {
   override readonly name = 'FrontrowError';
-  /** One of API.md's codes, or NETWORK_ERROR / TIMEOUT from the client itself. */
+  /** One of the server's error codes, or NETWORK_ERROR / TIMEOUT from the client itself. */
   readonly code: FrontrowErrorCode;
   /** HTTP status; 0 when nothing came back (network) and for socket acks. */
   readonly status: number;

@@ -1,5 +1,5 @@
 /**
- * The wire contract of Frontrow, written once (API.md). The server imports these with `import type`;
+ * The wire contract of Frontrow, written once (docs/api.md describes it). The server imports these with `import type`;
  * the SDK uses them at run time. Change a shape here and both sides fail to compile until they agree.
  */
 

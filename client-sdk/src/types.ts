@@ -1,8 +1,7 @@
 import type { ApiErrorBody, Lane, Reservation } from './protocol.ts';
 
 /*
- * Shapes of API.md that protocol.ts does not carry yet (the queued v2 reservations). They follow API.md's field
- * lists; when protocol.ts gains its own, these become re-exports of those.
+ * Shapes of the queued v2 reservations that protocol.ts does not carry, as docs/api.md lists their fields.
  */
 
 /** POST /api/v2/reservations → 202 */

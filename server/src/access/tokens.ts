@@ -89,7 +89,7 @@ export function createAccessTokens(secret: string, sessions: AccessSessions, now
 }
 export type AccessTokens = ReturnType<typeof createAccessTokens>;
 
-/** `X-Queue-Token`, or its alias `Queue-Token` (API.md). */
+/** `X-Queue-Token`, or its alias `Queue-Token` (docs/api.md). */
 export function accessTokenFrom(header: (name: string) => string | undefined): string | undefined {
   return header('x-queue-token') ?? header('queue-token');
 }

@@ -23,7 +23,7 @@ export interface AdmissionRouteDeps {
   guards: AuthGuards;
 }
 
-/** The organiser's controls of a sale (API.md "Admin"); every route needs role admin. */
+/** The organiser's controls of a sale (docs/api.md "Admission and sales"); every route needs role admin. */
 export function admissionRoutes({ sales, admission, queueView, guards }: AdmissionRouteDeps) {
   const common = { tags: ['admin'], security: [{ bearerAuth: [] }], middleware: guards.admin() };
   const concert = { ...common, request: { params: ConcertParams } };

@@ -1,6 +1,6 @@
 /**
- * An HS256 key imported once. Given raw bytes, jose imports a fresh CryptoKey on every sign and verify, which
- * showed as 7% of the CPU of a status request under load; a CryptoKey made here is reused for the process's life.
+ * An HS256 key imported once. Given raw bytes, jose imports a fresh CryptoKey on every sign and verify, a cost
+ * every request would pay; a CryptoKey made here is reused for the process's life.
  */
 export function importHmacKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey(

@@ -41,7 +41,7 @@ export function createHoldQueue(config: Readonly<Config>, keys: Keys, logger: Lo
     async schedule(holds) {
       if (holds.length === 0) return;
       try {
-        // One MULTI for a batch of holds instead of a command each.
+        // One MULTI for the whole batch: one round trip to Redis, whatever the batch size.
         await queue.addBulk(
           holds.map(({ reservationId, expiresAt }) => ({
             name: 'expire',

@@ -242,8 +242,8 @@ interface BatchRead {
  * clock); under those locks, the reservations of queued requests already made (by another run of their job);
  * count the fans' live seats per schedule; lock the requested seats in id order.
  * STRAIGHT_JOIN: from the fans' reservations (index user, schedule, status) to their seats (primary key). Left to
- * itself, the optimiser sometimes scans every reservation seat of the table instead (measured: 2,560 rows
- * examined and 3-11 ms per hold once a few thousand seats were held).
+ * itself, the optimiser sometimes scans every reservation seat of the table instead, so a hold would slow down
+ * as the sale sells.
  */
 async function readBatch(tx: Tx, holds: Ready[]): Promise<BatchRead> {
   const userIds = [...new Set(holds.map((h) => h.input.userId))].sort();
@@ -387,7 +387,7 @@ function planHold(
  * clock), each by the reservation its number names; record the live seats (unique: never twice); read the new ids.
  * A seat finds its reservation by the reservation's unique number, in a subquery: the UPDATE is a single-table one
  * over the seats' primary keys, so it touches (and locks) only the seats this transaction locked already. A join
- * here let the optimiser scan other seats and wait on their locks: measured, deadlocks with concurrent holds.
+ * here would let the optimiser scan other seats and wait on their locks, deadlocking with concurrent holds.
  * Every seat was locked and planned free, so the UPDATE and the INSERT must touch exactly the planned seats; any
  * other count is a broken invariant and rolls the batch back rather than sell a seat twice. A reservation number
  * drawn twice fails the INSERT (the caller draws again).

@@ -59,7 +59,7 @@ export const ReservationSchema = z
   })
   .openapi('Reservation');
 
-/** Writes that move money or seats accept an Idempotency-Key (API.md conventions). */
+/** Writes that move money or seats accept an Idempotency-Key (docs/api.md "Conventions"). */
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()

@@ -27,7 +27,7 @@ interface Entry {
  * Seat maps of a schedule. A hold past its time reads as AVAILABLE (database clock, no sweeper). During a drop
  * every admitted fan polls the same map, so each process keeps it for at most `ttlMs` (and never past the moment
  * the next hold on it lapses); concurrent readers share one query. Changes made by this process drop the entry at
- * once; another replica's changes show within `ttlMs` (≤ 1 s, as the issue allows).
+ * once; another replica's changes show within `ttlMs`.
  */
 export function createSeatMaps(db: Db, now: () => Date, ttlMs = 500) {
   const cache = new Map<number, Entry>();

@@ -22,8 +22,8 @@ export interface BookingDeps {
 }
 
 /**
- * Booking: seat maps, holds, and their lifecycle. No HTTP here; the REST routes, the expiry worker and (later)
- * the queued-reservation worker all call these functions.
+ * Booking: seat maps, holds, and their lifecycle. No HTTP here; the REST routes, the expiry worker and the
+ * queued-reservation worker all call these functions.
  */
 export function createBooking(deps: BookingDeps) {
   const { db, events, logger } = deps;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The one place that reads the environment. Every variable of API.md "Configuration" is here with its
+ * The one place that reads the environment. Every variable of the README's "Configuration" table is here with its
  * working local default; `loadConfig` fails fast and names every bad variable at once.
  */
 

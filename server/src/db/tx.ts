@@ -46,8 +46,8 @@ export async function selectRows<T>(q: Queryable, query: SQL): Promise<T[]> {
 /**
  * Runs statements in one round trip (the pool allows multiple statements, db/client.ts) and returns one result a
  * statement: rows for a SELECT, a ResultSetHeader for a write. The server runs them in order and stops at the first
- * error, which is thrown. On this kind of machine a round trip to MySQL costs 0.3-0.5 ms, so the hot transactions
- * send their statements in as few trips as their logic allows.
+ * error, which is thrown. A round trip to MySQL costs more than most of these statements do, so the hot
+ * transactions send their statements in as few trips as their logic allows.
  */
 export async function statements(q: Queryable, ...queries: SQL[]): Promise<unknown[]> {
   const [results] = await q.execute(sql.join(queries, sql`;\n`));

@@ -41,7 +41,7 @@ function appThrowing(err: () => unknown) {
 }
 
 describe('error envelope', () => {
-  it.each(ERROR_CODES.map((c) => [c]))('%s maps to the status of API.md and the envelope', async (code) => {
+  it.each(ERROR_CODES.map((c) => [c]))('%s maps to its status (docs/api.md) and envelope', async (code) => {
     expect(httpStatus(code)).toBe(expected[code]);
     const app = appThrowing(() => new AppError(code, `because ${code}`, { hint: 1 }));
     const res = await app.request('/boom');

@@ -29,7 +29,7 @@ export class AppError extends Error {
 
 export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
 
-/** The single mapping from error code to HTTP status (API.md's table). */
+/** The single mapping from error code to HTTP status (docs/api.md's table). */
 export function httpStatus(code: ErrorCode): ErrorStatus {
   switch (code) {
     case 'VALIDATION_ERROR':

@@ -41,7 +41,7 @@ class Replay {
 }
 
 /**
- * Idempotency keys (API.md conventions), per user, in MySQL next to the money they protect.
+ * Idempotency keys (docs/api.md "Conventions"), per user, in MySQL next to the money they protect.
  *
  * The key is claimed by an INSERT *inside the operation's own transaction*, and its response is written there
  * too, before the commit. So:

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { LaneTick } from '../../../client-sdk/src/protocol.ts';
 
-/** The widest gap between marks at rank r: the client's error bound of API.md (max of 10 places and 2%). */
+/** The widest gap between marks at rank r: the client's error bound of docs/api.md (max of 10 places and 2%). */
 export const markSpacing = (rank: number) => Math.max(10, Math.floor(rank * 0.02));
 
 /** Ranks (0-based) at which a lane of `waiting` fans is sampled: the head, then widening steps. */

@@ -46,7 +46,7 @@ const rebuildRoute = createRoute({
   description:
     'Same tickets, lanes and order; admitted fans are not queued again; counters continue after the highest ' +
     'ticket. Idempotent (`unchanged` when nothing is missing). 409 ALREADY_PROCESSING when Redis still holds ' +
-    'part of the room, unless `force`. See README "Recovery".',
+    'part of the room, unless `force`. See docs/operations.md "Recovery".',
   security: [{ bearerAuth: [] }],
   request: {
     params: ConcertParams,

@@ -54,7 +54,7 @@ const CHECK_CHUNK = 1_000;
 const LOG_BACKLOG_LIMIT = 10_000;
 
 /**
- * Recovery of the waiting rooms after Redis lost its data (ARCHITECTURE.md "Where state lives"): MySQL's
+ * Recovery of the waiting rooms after Redis lost its data (docs/architecture.md "Where state lives"): MySQL's
  * queue_entries log, written behind from Redis every second, is the record a concert's queue is rebuilt from.
  */
 export function createRecovery(deps: RecoveryDeps) {
@@ -266,7 +266,7 @@ export function createRecovery(deps: RecoveryDeps) {
         } catch (err) {
           logger.error(
             { err, concertId: id },
-            'automatic rebuild failed; rebuild it by hand (README "Recovery")',
+            'automatic rebuild failed; rebuild it by hand (docs/operations.md "Recovery")',
           );
         }
       }

@@ -1,12 +1,12 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
- * Connections for request paths: a command fails after 1 s instead of hanging a request, and commands issued
+ * Connections for request paths: a command times out instead of hanging a request, and commands issued
  * while disconnected fail at once (503) rather than queueing behind a dead socket. BullMQ gets its own
  * connections (`createBullConnection`), which must block and retry.
  *
  * Auto-pipelining sends the commands that concurrent requests issue in the same event-loop turn as one write:
- * under load a socket write per command was the largest single cost of the queue routes.
+ * under load a socket write per command would be the largest single cost of the queue routes.
  */
 export function createRedis(url: string, extra: RedisOptions = {}): Redis {
   return new Redis(url, {

@@ -5,7 +5,7 @@ import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
 import { AccessTokenGrantSchema, ConcertParams, QueueStatusSchema } from './schemas.ts';
 import type { WaitingRoom } from './service.ts';
 
-/** The fan's routes of a concert's waiting room (API.md "Waiting room"). Thin: the service does the work. */
+/** The fan's routes of a concert's waiting room (docs/api.md "Waiting room"). Thin: the service does the work. */
 export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
   // No `persist`: enter and status must not touch MySQL, so the user row is left to the routes that write it.
   const user = guards.user();

@@ -65,7 +65,7 @@ export function admissionRate(
   return s.intervalMs > 0 ? (s.groupSize * 1000) / s.intervalMs : 0;
 }
 
-/** The QueueStatus of API.md from a snapshot taken at `nowMs`. */
+/** The QueueStatus of docs/api.md from a snapshot taken at `nowMs`. */
 export function toQueueStatus(concertId: number, s: StatusSnapshot, nowMs: number): QueueStatus {
   const known = s.lane !== null && s.status !== 'NOT_IN_QUEUE';
   const out: QueueStatus = {

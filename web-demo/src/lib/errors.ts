@@ -15,7 +15,7 @@ const when = (err: FrontrowError, key: string) => {
 };
 
 /**
- * One plain sentence for every error code of API.md (and the client's own NETWORK_ERROR / TIMEOUT): what
+ * One plain sentence for every error code of the API (and the client's own NETWORK_ERROR / TIMEOUT): what
  * happened and what to do. Exhaustive: a new code fails to compile until it has a message.
  */
 const MESSAGES: Record<FrontrowErrorCode, Explain> = {
