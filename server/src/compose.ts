@@ -17,6 +17,7 @@ import { bookingRoutes } from './booking/routes.ts';
 import { createBooking } from './booking/service.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { createCatalog } from './catalog/service.ts';
+import { compatRoutes, compatTags } from './compat/index.ts';
 import type { Config } from './config/index.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { createSalesStats } from './dashboard/stats.ts';
@@ -259,6 +260,8 @@ export function createApp(services: Services) {
       ['/api/v1/payments', services.rateLimits.limit('booking')],
     ],
     routers: [
+      // First: a few compatibility endpoints share a native path and pass other requests on (COMPAT_ROUTES).
+      ...compatRoutes(services),
       opsRoutes(services),
       authRoutes(services.userTokens),
       catalogRoutes(services.catalog, services.guards),
@@ -300,6 +303,7 @@ export function createApp(services: Services) {
     ],
     // The fan page at / and the organiser dashboard at /admin.html (web-demo/dist).
     extra: webDemoRoutes(),
+    tags: compatTags(services),
   });
 }
 
