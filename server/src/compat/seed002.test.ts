@@ -1,21 +1,52 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../test/harness.ts';
 import { createConcert, eventually, seatViolations } from '../booking/testing.ts';
+import { createRealtime } from '../compose.ts';
 import { moneyViolations } from '../payments/testing.ts';
+import type { Gateway } from '../realtime/gateway.ts';
 import { makeFan, type QueueFan, startWorker } from '../reservation-requests/testing.ts';
 import type { RequestWorker } from '../reservation-requests/worker.ts';
 import { compatServer } from './test-kit.ts';
 
 let t: TestServer;
 let worker: RequestWorker;
+let http: HttpServer;
+let gateway: Gateway;
+const sockets: Socket[] = [];
 beforeAll(async () => {
   t = await compatServer();
   worker = await startWorker(t);
+  http = createServer();
+  gateway = createRealtime(http, t.services);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
 });
 afterAll(async () => {
+  for (const socket of sockets) socket.disconnect();
+  await gateway?.close();
+  await new Promise<void>((resolve) => http.close(() => resolve()));
   await worker?.close();
   await t?.close();
 });
+
+/** The document's socket messages a fan receives, by event name. */
+async function listen(fan: QueueFan) {
+  const socket = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+    transports: ['websocket'],
+    auth: { token: fan.token },
+    forceNew: true,
+  });
+  sockets.push(socket);
+  const seen: Array<{ event: string; message: { type: string; data: Record<string, unknown> } }> = [];
+  socket.onAny((event: string, message) => seen.push({ event, message }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return seen;
+}
 
 const as = (fan: QueueFan) => ({ token: fan.token, headers: { 'X-Queue-Token': fan.access } });
 
@@ -132,5 +163,36 @@ describe('seed 002: the lock and queue ticketing API, walked through the compati
       body: { event_id: concertId, schedule_id: other.scheduleId, seat_ids: [seatIds[1]] },
     });
     expect(wrong.status).toBe(400);
+  });
+
+  it('sends the document’s socket messages: reservation_complete and reservation_failed with {type, data}', async () => {
+    const { concertId, seatIds } = await createConcert(t);
+    const [a, b] = [await makeFan(t, concertId, 'normal'), await makeFan(t, concertId, 'normal')];
+    const [seenA, seenB] = [await listen(a), await listen(b)];
+    const request = (fan: QueueFan) =>
+      t.call('POST', '/v2/reservations', {
+        ...as(fan),
+        body: { event_id: concertId, seat_ids: [seatIds[0]] },
+      });
+    const first = (await request(a)).body.request_id;
+    const second = (await request(b)).body.request_id;
+    const message = (seen: typeof seenA, type: string, requestId: string) =>
+      eventually(async () => seen.find((m) => m.event === type && m.message.data.request_id === requestId));
+
+    const complete = await message(seenA, 'reservation_complete', first);
+    expect(complete.message).toEqual({
+      type: 'reservation_complete',
+      data: {
+        request_id: first,
+        status: 'completed',
+        result: expect.objectContaining({ reservation_id: expect.any(Number) }),
+      },
+    });
+    const failed = await message(seenB, 'reservation_failed', second);
+    expect(failed.message).toMatchObject({
+      type: 'reservation_failed',
+      data: { request_id: second, status: 'failed', code: 'SEAT_UNAVAILABLE', message: expect.any(String) },
+    });
+    expect(seenB.some((m) => m.message?.data?.request_id === first)).toBe(false);
   });
 });

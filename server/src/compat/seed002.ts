@@ -117,22 +117,30 @@ export async function submitQueued(c: AppContext, s: Services, raw: unknown): Pr
   );
 }
 
+type RequestStatusWord = z.infer<typeof RequestView>['status'];
+
+/** The hold a completed request made, in the document's words. */
+export function resultView(result: Reservation | undefined): z.infer<typeof RequestView>['result'] {
+  return result
+    ? {
+        reservation_id: result.reservationId,
+        reservation_number: result.reservationNumber,
+        total_amount: result.totalAmount,
+        expires_at: result.expiresAt,
+      }
+    : null;
+}
+
+export const statusWord = (status: RequestState['status']) => status.toLowerCase() as RequestStatusWord;
+
 function requestView(r: RequestState): z.infer<typeof RequestView> {
-  const result = r.result as Reservation | undefined;
   return {
     request_id: r.requestId,
-    status: r.status.toLowerCase() as z.infer<typeof RequestView>['status'],
+    status: statusWord(r.status),
     event_id: r.concertId,
     schedule_id: r.scheduleId,
     seat_ids: r.seatIds,
-    result: result
-      ? {
-          reservation_id: result.reservationId,
-          reservation_number: result.reservationNumber,
-          total_amount: result.totalAmount,
-          expires_at: result.expiresAt,
-        }
-      : null,
+    result: resultView(r.result),
     error: r.error ? { code: r.error.code, message: r.error.message } : null,
   };
 }
