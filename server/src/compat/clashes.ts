@@ -7,8 +7,15 @@ import type { AppContext, AppEnv } from '../http/context.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { createRouter, IdParam } from '../http/router.ts';
 import { UserIdField } from './seed001.ts';
-import { submitQueued } from './seed002.ts';
-import { isQueueTicket, parseWith, queueTokenOf, requireQueueAccess, requireSelf } from './shared.ts';
+import { holdNow, submitQueued } from './seed002.ts';
+import {
+  isQueueTicket,
+  parseWith,
+  queueTokenOf,
+  requireQueueAccess,
+  requireQueueTicket,
+  requireSelf,
+} from './shared.ts';
 import { paymentView, reservationView, scheduleView } from './views.ts';
 
 /**
@@ -70,7 +77,7 @@ export function clashRoutes(s: Services, enabled: ReadonlySet<CompatDocument>) {
         z.object({ fromDate: z.iso.date().optional(), toDate: z.iso.date().optional() }),
         c.req.query(),
       );
-      await requireQueueAccess(c, s, concertId);
+      requireQueueTicket(c, s, concertId);
       const schedules = await s.catalog.listSchedules(concertId, range);
       return c.json(ok(schedules.map(scheduleView)), 200);
     });
@@ -112,6 +119,13 @@ export function clashRoutes(s: Services, enabled: ReadonlySet<CompatDocument>) {
     });
   }
 
+  if (enabled.has('seed002')) {
+    // The document's bodies are snake_case; Frontrow's are camelCase, so the field names tell them apart.
+    const documentBody: Applies = (_c, body) => 'event_id' in body || 'seat_ids' in body;
+    serve('POST', '/api/v2/reservations', documentBody, (c, raw) => submitQueued(c, s, raw));
+    serve('POST', '/api/v1/reservations', documentBody, (c, raw) => holdNow(c, s, raw));
+  }
+
   if (enabled.has('seed001')) {
     serve('POST', '/api/v1/reservations', hasField('userId'), async (c, raw) => {
       const body = parseWith(ReservationBody, raw);
@@ -139,12 +153,6 @@ export function clashRoutes(s: Services, enabled: ReadonlySet<CompatDocument>) {
     selfThenNative('POST', '/api/v1/points/charge', 'body');
   }
 
-  if (enabled.has('seed002')) {
-    serve('POST', '/api/v2/reservations', hasField('event_id', 'seat_ids'), (c, raw) =>
-      submitQueued(c, s, raw),
-    );
-  }
-
   return router;
 }
 
@@ -159,8 +167,9 @@ export const clashNotes: Record<CompatDocument, string> = {
     '409 SEAT_UNAVAILABLE, 422 SEAT_LIMIT_EXCEEDED); POST /api/v1/payments with paymentMethod BALANCE or userId ' +
     '(402 INSUFFICIENT_POINTS, 409 ALREADY_PAID / RESERVATION_EXPIRED). A userId that is not the caller is 403.',
   seed002:
-    'Also served on a native path: POST /api/v2/reservations with the document’s body (event_id, seat_ids), ' +
-    'as POST /v2/reservations.',
+    'Also served on native paths, for the document’s body (event_id, seat_ids): POST /api/v2/reservations ' +
+    '(as POST /v2/reservations) and POST /api/v1/reservations (the v1 hold, 201 with the reservation in the ' +
+    'document’s snake_case).',
   seed004:
     'Also served on native paths: the schedules, seats and payment routes of seed 001 (a queue ticket from ' +
     'POST /api/v1/queue/token in X-Queue-Token); GET /api/v1/points?userId= and POST /api/v1/points/charge ' +

@@ -23,6 +23,10 @@ const documentPaths: Array<[method: string, path: string]> = [
   ['POST', '/v1/bookings'],
   ['POST', '/api/v1/bookings'],
   ['GET', '/api/v1/bookings'],
+  ['GET', '/api/v1/bookings/1'],
+  ['GET', '/api/v1/bookings/reference/FR-1'],
+  ['POST', '/api/v1/bookings/1/confirm-payment'],
+  ['POST', '/api/v1/bookings/1/cancel'],
 ];
 
 describe('COMPAT_ROUTES', () => {
@@ -116,6 +120,7 @@ describe('COMPAT_ROUTES', () => {
         ['POST', '/api/v1/points/charge', { userId: other.id, amount: 1000 }],
         ['POST', '/v2/reservations', { event_id: concertId, seat_ids: [seatIds[0]], user_id: other.id }],
         ['POST', '/v1/bookings', { reservation_id: 1, user_id: other.id }],
+        ['POST', '/api/v1/reservations', { event_id: concertId, seat_ids: [seatIds[0]], user_id: other.id }],
       ];
       for (const [method, path, body] of cases) {
         const res = await t.call(method, path, { token: fan.token, headers, body });

@@ -44,10 +44,16 @@ describe('seed 001: the queue-token server design, walked through the compatibil
     expect((await issue(a, { userId: a.id })).status).toBe(400);
     const ticketB: string = (await issue(b, { userId: b.id, scheduleId })).body.data.token;
 
-    // 2. Until the fan is admitted, the token opens nothing; another user's token never does.
+    // 2. A waiting token reads schedules but no seats until the fan is admitted; another user's token nothing.
     const early = await t.call('GET', `/api/v1/concerts/${concertId}/schedules`, withTicket(a, ticketA));
-    expect(early.status).toBe(403);
-    expect(early.body.error.code).toBe('NOT_ADMITTED');
+    expect(early.status).toBe(200);
+    const earlySeats = await t.call(
+      'GET',
+      `/api/v1/concerts/${concertId}/schedules/${scheduleId}/seats`,
+      withTicket(a, ticketA),
+    );
+    expect(earlySeats.status).toBe(403);
+    expect(earlySeats.body.error.code).toBe('NOT_ADMITTED');
     expect(await admitAll(t, concertId)).toBe(2);
     const stolen = await t.call('GET', `/api/v1/concerts/${concertId}/schedules`, withTicket(a, ticketB));
     expect(stolen.status).toBe(401);

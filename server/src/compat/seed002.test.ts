@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../test/harness.ts';
-import { createConcert, eventually, seatViolations } from '../booking/testing.ts';
+import { createConcert, eventually, seatStatuses, seatViolations } from '../booking/testing.ts';
 import { createRealtime } from '../compose.ts';
 import { moneyViolations } from '../payments/testing.ts';
 import type { Gateway } from '../realtime/gateway.ts';
@@ -146,6 +146,53 @@ describe('seed 002: the lock and queue ticketing API, walked through the compati
 
     expect(await seatViolations(t, scheduleId)).toEqual([]);
     expect(await moneyViolations(t, [a.userId])).toEqual([]);
+  });
+
+  it('walks v1: holds at once, books, finds the booking by id and reference, confirms and cancels it', async () => {
+    const { concertId, scheduleId, seatIds } = await createConcert(t, { price: 10_000 });
+    const fan = await makeFan(t, concertId, 'normal');
+    const hold = (ids: number[]) =>
+      t.call('POST', '/api/v1/reservations', { ...as(fan), body: { event_id: concertId, seat_ids: ids } });
+    const held = await hold([seatIds[0]!, seatIds[1]!]);
+    expect(held.status).toBe(201);
+    expect(held.body).toEqual({
+      id: expect.any(Number),
+      reservation_number: expect.any(String),
+      event_id: concertId,
+      schedule_id: scheduleId,
+      user_id: fan.userId,
+      seat_ids: [seatIds[0], seatIds[1]],
+      total_amount: 20_000,
+      status: 'HELD',
+      created_at: expect.any(String),
+      expires_at: expect.any(String),
+    });
+    expect((await hold([seatIds[1]!])).status).toBe(409);
+
+    await t.call('POST', '/api/v1/points/charge', { token: fan.token, body: { amount: 20_000 } });
+    const booked = await t.call('POST', '/api/v1/bookings', {
+      ...as(fan),
+      body: { reservation_id: held.body.id },
+    });
+    expect(booked.status).toBe(201);
+    const { id, booking_reference } = booked.body;
+    for (const path of [`/api/v1/bookings/${id}`, `/api/v1/bookings/reference/${booking_reference}`]) {
+      const found = await t.call('GET', path, { token: fan.token });
+      expect([path, found.status, found.body]).toEqual([path, 200, booked.body]);
+    }
+    const stranger = await makeFan(t, concertId, 'normal');
+    expect((await t.call('GET', `/api/v1/bookings/${id}`, { token: stranger.token })).status).toBe(404);
+    const confirmed = await t.call('POST', `/api/v1/bookings/${id}/confirm-payment`, { token: fan.token });
+    expect(confirmed.body).toMatchObject({ id, status: 'CONFIRMED' });
+    const cancelled = await t.call('POST', `/api/v1/bookings/${id}/cancel`, { token: fan.token });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ id, status: 'CANCELLED' });
+    const points = await t.call('GET', '/api/v1/points', { token: fan.token });
+    expect(points.body.data).toMatchObject({ balance: 20_000 });
+    const seats = await seatStatuses(t, scheduleId);
+    expect([seats.get(seatIds[0]!), seats.get(seatIds[1]!)]).toEqual(['AVAILABLE', 'AVAILABLE']);
+    expect(await seatViolations(t, scheduleId)).toEqual([]);
+    expect(await moneyViolations(t, [fan.userId])).toEqual([]);
   });
 
   it('leaves the native v2 body to the native route and refuses a schedule of another event', async () => {

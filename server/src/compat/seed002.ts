@@ -3,8 +3,8 @@ import type { Payment, Reservation } from '../../../client-sdk/src/protocol.ts';
 import type { Services } from '../compose.ts';
 import type { AppContext } from '../http/context.ts';
 import { currentUser } from '../http/context.ts';
-import { AppError } from '../http/errors.ts';
-import { createRouter, errorResponses } from '../http/router.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import { createRouter, errorResponses, IdParam } from '../http/router.ts';
 import type { RequestState } from '../reservation-requests/service.ts';
 import { limited, mapsTo, parseWith, requireQueueAccess, requireSelf, SeatIdsField } from './shared.ts';
 
@@ -83,10 +83,10 @@ const bare = <T extends z.ZodType>(schema: T, description: string) => ({
 });
 
 /**
- * Queues the document's request: the event is the concert; its schedule is the one named, or the only one. Like
- * the native route it needs the booking session of that concert, and the lane is the token's tier.
+ * The schedule of the document's request: the event is the concert; its schedule is the one named, or the only
+ * one. The caller's userId and booking session of that concert are checked, as on the native routes.
  */
-export async function submitQueued(c: AppContext, s: Services, raw: unknown): Promise<Response> {
+async function documentRequest(c: AppContext, s: Services, raw: unknown) {
   const body = parseWith(QueuedBody, raw);
   requireSelf(c, body.user_id);
   const concertId = body.event_id;
@@ -103,19 +103,44 @@ export async function submitQueued(c: AppContext, s: Services, raw: unknown): Pr
     throw new AppError('VALIDATION_ERROR', 'schedule_id is not a schedule of event_id', { scheduleId });
   }
   await requireQueueAccess(c, s, concertId);
-  const user = currentUser(c);
+  return { user: currentUser(c), concertId, scheduleId, seatIds: body.seat_ids };
+}
+
+/** v2: queues the request; a worker decides it in order (the lane is the token's tier, never `priority`). */
+export async function submitQueued(c: AppContext, s: Services, raw: unknown): Promise<Response> {
+  const { user, concertId, scheduleId, seatIds } = await documentRequest(c, s, raw);
   const accepted = await s.reservationRequests.submit({
     userId: user.id,
     lane: user.tier,
     concertId,
     scheduleId,
-    seatIds: body.seat_ids,
+    seatIds,
   });
   return c.json(
     { request_id: accepted.requestId, status: 'pending' as const, position: accepted.position },
     202,
   );
 }
+
+/** v1: holds the seats at once (all or none), as POST /api/v1/reservations does. */
+export async function holdNow(c: AppContext, s: Services, raw: unknown): Promise<Response> {
+  const { user, scheduleId, seatIds } = await documentRequest(c, s, raw);
+  const held = await s.booking.hold({ userId: user.id, scheduleId, seatIds });
+  return c.json(reservationSnake(held), 201);
+}
+
+const reservationSnake = (r: Reservation) => ({
+  id: r.reservationId,
+  reservation_number: r.reservationNumber,
+  event_id: r.concertId,
+  schedule_id: r.scheduleId,
+  user_id: r.userId,
+  seat_ids: r.seats.map((seat) => seat.seatId),
+  total_amount: r.totalAmount,
+  status: r.status,
+  created_at: r.reservedAt,
+  expires_at: r.expiresAt,
+});
 
 type RequestStatusWord = z.infer<typeof RequestView>['status'];
 
@@ -229,6 +254,57 @@ export function seed002Routes(s: Services) {
     responses: { 200: bare(z.array(BookingView), 'Bookings'), ...errorResponses(401) },
   });
 
+  const BookingParam = z.object({
+    id: IdParam.openapi({ param: { name: 'id', in: 'path' } }),
+  });
+  const RefParam = z.object({
+    ref: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ param: { name: 'ref', in: 'path' } }),
+  });
+  const oneBooking = (path: string, method: 'get' | 'post', summary: string, native: string, note?: string) =>
+    createRoute({
+      method,
+      path,
+      tags,
+      security: [{ bearerAuth: [] }],
+      middleware:
+        method === 'get' ? [s.guards.user()] : [s.guards.user({ persist: true }), limited(s, 'booking')],
+      summary,
+      description: mapsTo(native, note),
+      request: { params: path.includes('{ref}') ? RefParam : BookingParam },
+      responses: { 200: bare(BookingView, 'The booking'), ...errorResponses(400, 401, 404, 409) },
+    });
+  const byId = oneBooking('/api/v1/bookings/{id}', 'get', 'One of my bookings', 'GET /api/v1/payments');
+  const byRef = oneBooking(
+    '/api/v1/bookings/reference/{ref}',
+    'get',
+    'One of my bookings by its reference (the reservation number)',
+    'GET /api/v1/payments',
+  );
+  const confirm = oneBooking(
+    '/api/v1/bookings/{id}/confirm-payment',
+    'post',
+    'Confirm the payment of a booking',
+    'POST /api/v1/payments',
+    'a booking is paid when it is made, so this answers the booking as it is (CONFIRMED).',
+  );
+  const cancelBooking = oneBooking(
+    '/api/v1/bookings/{id}/cancel',
+    'post',
+    'Cancel a booking: its points are refunded and its seats freed',
+    'POST /api/v1/reservations/{id}/cancel of its reservation',
+  );
+
+  /** The caller's booking (payment) by id or reference; someone else's is a 404 like the native routes. */
+  const findBooking = async (userId: string, match: (p: Payment) => boolean) => {
+    const found = (await s.payments.payments.list(userId)).find(match);
+    if (!found) throw notFound('Booking');
+    return found;
+  };
+
   const bookHandler = async (c: AppContext, body: z.infer<typeof BookingBody>) => {
     requireSelf(c, body.user_id);
     const userId = currentUser(c).id;
@@ -250,6 +326,26 @@ export function seed002Routes(s: Services) {
     })
     .openapi(book('/v1/bookings'), async (c) => bookHandler(c, c.req.valid('json')))
     .openapi(book('/api/v1/bookings'), async (c) => bookHandler(c, c.req.valid('json')))
+    .openapi(byId, async (c) => {
+      const id = Number(c.req.param('id'));
+      return c.json(bookingView(await findBooking(currentUser(c).id, (p) => p.paymentId === id)), 200);
+    })
+    .openapi(byRef, async (c) => {
+      const ref = c.req.param('ref');
+      const found = await findBooking(currentUser(c).id, (p) => p.reservation.reservationNumber === ref);
+      return c.json(bookingView(found), 200);
+    })
+    .openapi(confirm, async (c) => {
+      const id = Number(c.req.param('id'));
+      return c.json(bookingView(await findBooking(currentUser(c).id, (p) => p.paymentId === id)), 200);
+    })
+    .openapi(cancelBooking, async (c) => {
+      const userId = currentUser(c).id;
+      const id = Number(c.req.param('id'));
+      const booking = await findBooking(userId, (p) => p.paymentId === id);
+      await s.payments.payments.cancel(userId, booking.reservationId);
+      return c.json(bookingView(await findBooking(userId, (p) => p.paymentId === id)), 200);
+    })
     .openapi(bookings, async (c) =>
       c.json((await s.payments.payments.list(currentUser(c).id)).map(bookingView), 200),
     );

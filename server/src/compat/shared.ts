@@ -85,14 +85,23 @@ export async function requireQueueAccess(c: AppContext, s: Services, concertId: 
     return;
   }
   const ticketFor = ticketConcert(s.config.accessTokenSecret, userId, token);
-  if (ticketFor !== concertId) {
-    throw new AppError('WRONG_CONCERT', 'This queue token is for another concert', {
-      tokenConcertId: ticketFor,
-      concertId,
-    });
-  }
+  if (ticketFor !== concertId) throw wrongConcert(ticketFor, concertId);
   await s.waitingRoom.claim(concertId, userId);
 }
+
+/**
+ * The check of a route that is public natively (schedules): a queue ticket of this caller for this concert,
+ * admitted or still waiting, as the documents let a waiting token read schedules.
+ */
+export function requireQueueTicket(c: AppContext, s: Services, concertId: number): void {
+  const token = queueTokenOf(c);
+  if (!isQueueTicket(token)) throw invalidTicket();
+  const ticketFor = ticketConcert(s.config.accessTokenSecret, currentUser(c).id, token);
+  if (ticketFor !== concertId) throw wrongConcert(ticketFor, concertId);
+}
+
+const wrongConcert = (tokenConcertId: number, concertId: number) =>
+  new AppError('WRONG_CONCERT', 'This queue token is for another concert', { tokenConcertId, concertId });
 
 /** The token states of seeds 001 and 004: WAITING in line, ACTIVE once admitted, EXPIRED otherwise. */
 export function tokenState(status: QueueStatus['status']): 'WAITING' | 'ACTIVE' | 'EXPIRED' {
