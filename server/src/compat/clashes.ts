@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { CreateReservationSchema } from '../booking/schemas.ts';
+import { ScheduleQuerySchema } from '../catalog/schemas.ts';
 import type { Services } from '../compose.ts';
 import type { CompatDocument } from '../config/index.ts';
 import type { AppContext, AppEnv } from '../http/context.ts';
@@ -73,10 +74,7 @@ export function clashRoutes(s: Services, enabled: ReadonlySet<CompatDocument>) {
   if (seeds001or004) {
     serve('GET', '/api/v1/concerts/:concertId/schedules', hasTicket, async (c) => {
       const concertId = parseWith(IdParam, c.req.param('concertId'));
-      const range = parseWith(
-        z.object({ fromDate: z.iso.date().optional(), toDate: z.iso.date().optional() }),
-        c.req.query(),
-      );
+      const range = parseWith(ScheduleQuerySchema, c.req.query());
       requireQueueTicket(c, s, concertId);
       const schedules = await s.catalog.listSchedules(concertId, range);
       return c.json(ok(schedules.map(scheduleView)), 200);
