@@ -17,6 +17,8 @@ import { bookingRoutes } from './booking/routes.ts';
 import { createBooking } from './booking/service.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { createCatalog } from './catalog/service.ts';
+import { compatRoutes, compatTags } from './compat/index.ts';
+import { seed002Events } from './compat/seed002-events.ts';
 import type { Config } from './config/index.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { createSalesStats } from './dashboard/stats.ts';
@@ -87,7 +89,12 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     queueTick: (concertId) => waitingRoom.tick(concertId),
   });
   // Every domain event is counted and pushed; a test may add a recorder of its own.
-  const events = fanOut(metrics.sink, socketSink, ...(opts.events ? [opts.events] : []));
+  const events = fanOut(
+    metrics.sink,
+    socketSink,
+    ...seed002Events({ config, redis, keys, logger: opts.logger }),
+    ...(opts.events ? [opts.events] : []),
+  );
   const userTokens = createUserTokens(config.auth);
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
@@ -259,6 +266,8 @@ export function createApp(services: Services) {
       ['/api/v1/payments', services.rateLimits.limit('booking')],
     ],
     routers: [
+      // First: a few compatibility endpoints share a native path and pass other requests on (COMPAT_ROUTES).
+      ...compatRoutes(services),
       opsRoutes(services),
       authRoutes(services.userTokens),
       catalogRoutes(services.catalog, services.guards),
@@ -300,6 +309,7 @@ export function createApp(services: Services) {
     ],
     // The fan page at / and the organiser dashboard at /admin.html (web-demo/dist).
     extra: webDemoRoutes(),
+    tags: compatTags(services),
   });
 }
 

@@ -9,6 +9,10 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
+/** The seed documents whose own endpoints the compatibility layer can serve (server/src/compat/). */
+export const COMPAT_DOCUMENTS = ['seed000', 'seed001', 'seed002', 'seed004'] as const;
+export type CompatDocument = (typeof COMPAT_DOCUMENTS)[number];
+
 const positiveInt = z.coerce.number().int().positive();
 /** Minutes may be fractional so tests and demos can run a 5-minute rule in seconds. */
 const positiveMinutes = z.coerce.number().positive();
@@ -61,6 +65,20 @@ const schema = z
     RATE_LIMIT_BOOKING_PER_USER: z.coerce.number().int().nonnegative().default(60),
     RATE_LIMIT_PER_IP: z.coerce.number().int().nonnegative().default(6_000),
     RATE_LIMIT_SOCKET_EVENTS: z.coerce.number().int().nonnegative().default(30),
+    COMPAT_ROUTES: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.enum(['all', ...COMPAT_DOCUMENTS], { error: `one of all, ${COMPAT_DOCUMENTS.join(', ')}` }),
+        ),
+      )
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
@@ -122,6 +140,8 @@ export interface Config {
   rateLimits: { queuePerUser: number; bookingPerUser: number; perIp: number; socketEvents: number };
   /** Read the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** Seed documents served by the compatibility layer; empty (the default) serves none. */
+  compatRoutes: readonly CompatDocument[];
 }
 
 export class ConfigError extends Error {
@@ -190,6 +210,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       socketEvents: e.RATE_LIMIT_SOCKET_EVENTS,
     },
     trustProxy: e.TRUST_PROXY,
+    compatRoutes: e.COMPAT_ROUTES?.includes('all')
+      ? [...COMPAT_DOCUMENTS]
+      : [...new Set((e.COMPAT_ROUTES ?? []) as CompatDocument[])],
   };
   return deepFreeze(config);
 }

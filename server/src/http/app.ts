@@ -17,13 +17,15 @@ export interface HttpOptions {
   routers: Array<Hono<AppEnv>>;
   /** Raw (non-OpenAPI) routes added after the API, for example the web demo's static files. */
   extra?: (app: Hono<AppEnv>) => void;
+  /** Tags of the OpenAPI document that carry a description. */
+  tags?: Array<{ name: string; description: string }>;
 }
 
 /**
  * The Hono application: request ids, JSON access logs, the error envelope and the OpenAPI document. Feature
  * routes come in from the composition root; this file knows none of them.
  */
-export function createHttpApp({ logger, routers, extra, metrics, guards = [] }: HttpOptions) {
+export function createHttpApp({ logger, routers, extra, metrics, guards = [], tags }: HttpOptions) {
   const app = createRouter();
 
   app.use(
@@ -59,6 +61,7 @@ export function createHttpApp({ logger, routers, extra, metrics, guards = [] }: 
         'Virtual waiting room and ticketing. Every response is an envelope: `{success: true, data}` or ' +
         '`{success: false, error: {code, message, details?}}`. Times are ISO 8601 UTC; money is integer won.',
     },
+    ...(tags?.length ? { tags } : {}),
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'queueToken', {
