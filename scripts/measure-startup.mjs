@@ -5,9 +5,9 @@
 // falls on both alike; an untimed start of each comes first. Usage (after `npm run build`, with MySQL and Redis up):
 //   node scripts/measure-startup.mjs [runs per variant, default 3]
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { descendants, rssKb } from './process-tree.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.argv[2] ?? 3);
@@ -23,26 +23,6 @@ const variants = {
   ],
   'tsx server/src/main.ts': [`${root}node_modules/.bin/tsx`, ['server/src/main.ts']],
 };
-
-function rssKb(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
-}
-
-function tree(pid) {
-  const children = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {}
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]) ?? []));
-  return out;
-}
 
 async function once(name, port, prefix, idleMs = IDLE_MS) {
   const [cmd, args] = variants[name];
@@ -70,7 +50,7 @@ async function once(name, port, prefix, idleMs = IDLE_MS) {
     }
   }
   await sleep(idleMs);
-  const pids = tree(child.pid);
+  const pids = [child.pid, ...descendants(child.pid).map((p) => p.pid)];
   // The server is the deepest node process: tsx's own process is its parent.
   const serverRss = rssKb(pids.at(-1));
   const treeRss = pids.reduce((sum, p) => sum + rssKb(p), 0);

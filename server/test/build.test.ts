@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { descendants } from '../../scripts/process-tree.mjs';
 import { dropDatabase } from '../src/db/client.ts';
 import { freePort } from '../src/recovery/testing.ts';
 import { eventually } from './harness.ts';
@@ -14,38 +15,6 @@ import { eventually } from './harness.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const databaseUrl = `${inject('mysqlServerUrl')}/frontrow_build_${randomBytes(4).toString('hex')}`;
 afterAll(() => dropDatabase(databaseUrl));
-
-/** Every process below `pid`, with its command line (Linux /proc). */
-function descendants(pid: number): Array<{ pid: number; cmdline: string }> {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Field 4 of /proc/<pid>/stat is the parent; the command name before it may hold spaces, so split after ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const out: Array<{ pid: number; cmdline: string }> = [];
-  const walk = (p: number) => {
-    for (const child of parents.get(p) ?? []) {
-      try {
-        out.push({
-          pid: child,
-          cmdline: readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').join(' '),
-        });
-      } catch {
-        continue;
-      }
-      walk(child);
-    }
-  };
-  walk(pid);
-  return out;
-}
 
 const alive = (pid: number) => {
   try {
@@ -136,5 +105,5 @@ describe('npm start', () => {
       await eventually(async () => (alive(serverPid) ? undefined : true), 20_000, 'the server to stop');
     }
     expect(output).toContain('stopped');
-  });
+  }, 300_000);
 });
