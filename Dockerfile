@@ -10,6 +10,9 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # ---- manifests: the lockfile and every workspace's package.json, so dependency layers are reused until one changes
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
 COPY server/package.json server/
 COPY client-sdk/package.json client-sdk/
@@ -18,9 +21,6 @@ COPY web-demo/package.json web-demo/
 
 # ---- build: every dependency (esbuild, vite, typescript), then `npm run build` -------------------------------
 FROM manifests AS build
-ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false \
-    NPM_CONFIG_AUDIT=false
 RUN --mount=type=cache,target=/root/.npm npm ci
 COPY tsconfig.json ./
 COPY scripts/ scripts/
@@ -28,16 +28,12 @@ COPY drizzle/ drizzle/
 COPY client-sdk/ client-sdk/
 COPY server/ server/
 COPY web-demo/ web-demo/
-RUN npm run build \
- # The runtime reads only the Lua scripts from the server's sources (the bundle resolves them from the package
- # root); everything else there is compiled into dist/server.
- && find server/src -type f ! -name '*.lua' -delete
+# The runtime reads only the Lua scripts from the server's sources (the bundle finds them from the package root);
+# everything else there is compiled into dist/server.
+RUN npm run build && find server/src -type f ! -name '*.lua' -delete
 
 # ---- prod-deps: production dependencies only; no lifecycle scripts (no build tools are installed here) ---------
 FROM manifests AS prod-deps
-ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false \
-    NPM_CONFIG_AUDIT=false
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
 
 # ---- runtime ---------------------------------------------------------------------------------------------------
@@ -49,7 +45,6 @@ ENV NODE_ENV=production \
 # Owned by root and only readable by the app user: the process never writes to its own code.
 COPY --from=prod-deps /app/package.json ./
 COPY --from=prod-deps /app/node_modules node_modules/
-COPY --from=prod-deps /app/server/package.json server/
 COPY --from=build /app/dist dist/
 COPY --from=build /app/server/src server/src/
 COPY --from=build /app/drizzle/migrations drizzle/migrations/
