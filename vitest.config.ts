@@ -7,6 +7,7 @@ export default defineConfig({
       'client-sdk/**/*.test.ts',
       'web-demo/**/*.test.ts',
       'bench/lib/*.test.ts',
+      'scripts/*.test.ts',
     ],
     globalSetup: ['server/test/global-setup.ts'],
     pool: 'forks',

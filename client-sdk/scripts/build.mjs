@@ -2,7 +2,7 @@
 // a self-contained browser bundle (IIFE global `Frontrow`, and ESM) with socket.io-client inside, and the .d.ts
 // files from tsc. Run with `npm run build -w @frontrow/client`.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,4 +68,8 @@ for (const target of ['esm', 'cjs']) {
   cpSync(types, join(dist, target), { recursive: true });
 }
 rmSync(types, { recursive: true });
+
+// npm packs a LICENSE file from the package's own folder; the project's one lives at the repository root.
+const license = join(root, '../LICENSE');
+if (existsSync(license)) cpSync(license, join(root, 'LICENSE'));
 console.log(`built ${pkg.name} into ${dist}`);

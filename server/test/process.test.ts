@@ -5,8 +5,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { dropDatabase } from '../src/db/client.ts';
 
 /**
- * `npm start` end to end, as a real process: it migrates a database it creates itself, seeds the demo concert,
- * serves, and stops cleanly on SIGTERM.
+ * The server from its sources (tsx, as `npm run dev` runs it), as a real process: it migrates a database it
+ * creates itself, seeds the demo concert, serves, and stops cleanly on SIGTERM.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));

@@ -5,13 +5,17 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from '../logging/logger.ts';
 import { type AppEnv, requestLogger } from './context.ts';
 import { AppError, asDependencyError } from './errors.ts';
+import { documentRateLimits } from './openapi.ts';
 import { createRouter } from './router.ts';
 
 export interface HttpOptions {
   logger: Logger;
   /** Counts requests by route pattern and status (ops/metrics.ts). */
   metrics?: MiddlewareHandler<AppEnv>;
-  /** Middleware for path patterns, run before the feature routers (rate limits). */
+  /**
+   * Rate limits for path patterns, run before the feature routers. The OpenAPI document gives every operation
+   * they cover a 429 answer with Retry-After.
+   */
   guards?: Array<[path: string, handler: MiddlewareHandler<AppEnv>]>;
   /** Feature routers, mounted at the root in order. */
   routers: Array<Hono<AppEnv>>;
@@ -52,7 +56,7 @@ export function createHttpApp({ logger, routers, extra, metrics, guards = [], ta
   for (const [path, handler] of guards) app.use(path, handler);
   for (const router of routers) app.route('/', router);
 
-  app.doc31('/openapi.json', {
+  const documentConfig = {
     openapi: '3.1.0',
     info: {
       title: 'Frontrow API',
@@ -62,7 +66,11 @@ export function createHttpApp({ logger, routers, extra, metrics, guards = [], ta
         '`{success: false, error: {code, message, details?}}`. Times are ISO 8601 UTC; money is integer won.',
     },
     ...(tags?.length ? { tags } : {}),
-  });
+  };
+  const rateLimited = guards.map(([path]) => path);
+  app.get('/openapi.json', (c) =>
+    c.json(documentRateLimits(app.getOpenAPI31Document(documentConfig), rateLimited)),
+  );
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'queueToken', {
     type: 'apiKey',
@@ -85,8 +93,9 @@ export function createHttpApp({ logger, routers, extra, metrics, guards = [], ta
     if (appError.status >= 500 && appError.code !== 'DEPENDENCY_UNAVAILABLE') {
       (c.get('baseLogger') ? requestLogger(c) : logger).error({ err, path: c.req.path }, 'unhandled error');
     }
-    if (appError.retryAfter !== undefined)
-      c.header('Retry-After', String(Math.max(1, Math.ceil(appError.retryAfter))));
+    // Every 429 says when to come back (the OpenAPI document promises it); 503s only when they know.
+    const retryAfter = appError.retryAfter ?? (appError.status === 429 ? 1 : undefined);
+    if (retryAfter !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
     return c.json({ success: false, error: appError.toBody() }, appError.status);
   });
 

@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { ERROR_CODES } from '../../../client-sdk/src/protocol.ts';
 import type { AppEnv } from './context.ts';
 import { AppError } from './errors.ts';
 
@@ -32,7 +33,7 @@ export const ErrorSchema = z
   .object({
     success: z.literal(false),
     error: z.object({
-      code: z.string().openapi({ example: 'VALIDATION_ERROR' }),
+      code: z.enum(ERROR_CODES).openapi({ example: 'VALIDATION_ERROR' }),
       message: z.string(),
       details: z.record(z.string(), z.unknown()).optional(),
     }),

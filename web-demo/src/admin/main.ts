@@ -1,11 +1,5 @@
 import '../style.css';
-import type {
-  AdminQueueView,
-  Concert,
-  CreateConcertRequest,
-  SaleState,
-  SalesStats,
-} from '../../../client-sdk/src/index.ts';
+import type { AdminQueueView, Concert, CreateConcertRequest, SaleState, SalesStats } from '@frontrow/client';
 import { busy, byId, h, notify } from '../lib/dom.ts';
 import { explain } from '../lib/errors.ts';
 import { count, time, won } from '../lib/format.ts';

@@ -10,7 +10,7 @@ import {
   type SaleState,
   type Schedule,
   type Seat,
-} from '../../../client-sdk/src/index.ts';
+} from '@frontrow/client';
 import { busy, byId, clearNotice, h, notify, showStep } from '../lib/dom.ts';
 import { explain } from '../lib/errors.ts';
 import { countdown, dateTime, duration, secondsUntil, won } from '../lib/format.ts';

@@ -1,4 +1,4 @@
-import type { Seat, SeatStatus } from '../../../client-sdk/src/index.ts';
+import type { Seat, SeatStatus } from '@frontrow/client';
 import { h } from '../lib/dom.ts';
 import { won } from '../lib/format.ts';
 

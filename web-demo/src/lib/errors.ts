@@ -1,4 +1,4 @@
-import { FrontrowError, type FrontrowErrorCode } from '../../../client-sdk/src/index.ts';
+import { FrontrowError, type FrontrowErrorCode } from '@frontrow/client';
 import { time, won } from './format.ts';
 
 type Explain = (err: FrontrowError) => string;

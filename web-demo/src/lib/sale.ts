@@ -1,4 +1,4 @@
-import type { SaleState } from '../../../client-sdk/src/index.ts';
+import type { SaleState } from '@frontrow/client';
 
 const LABELS: Record<SaleState, string> = {
   SCHEDULED: 'Coming soon',

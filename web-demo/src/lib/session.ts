@@ -1,4 +1,4 @@
-import { createFrontrow, type Frontrow, type Tier } from '../../../client-sdk/src/index.ts';
+import { createFrontrow, type Frontrow, type Tier } from '@frontrow/client';
 
 /** The demo's identity: a dev token for a made-up user, kept in sessionStorage so a reload keeps the place. */
 export interface DemoUser {
