@@ -76,7 +76,8 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const metrics = createMetrics();
   // Holds, expiries, payments and refunds are counted as the services return (ops/business-metrics.ts).
   const business = createBusinessMetrics(metrics.registry);
-  const rateLimits = createRateLimits(redis, keys.prefix, config);
+  const userTokens = createUserTokens(config.auth);
+  const rateLimits = createRateLimits(redis, keys.prefix, config, userTokens);
   // Domain events become socket packets through the Redis emitter, from an API replica or a worker alike. The
   // status and tick sources are read only when an event arrives, after everything below is built.
   const socketSink = createSocketSink({
@@ -88,7 +89,6 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   });
   // Every domain event is counted and pushed; a test may add a recorder of its own.
   const events = fanOut(metrics.sink, socketSink, ...(opts.events ? [opts.events] : []));
-  const userTokens = createUserTokens(config.auth);
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
   const catalog = createCatalog(database.db, now);

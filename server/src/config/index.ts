@@ -57,6 +57,7 @@ const schema = z
     MAX_CHARGE: positiveInt.default(1_000_000),
     MAX_BALANCE: positiveInt.default(10_000_000),
     TRUST_PROXY: bool.default(false),
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
     RATE_LIMIT_QUEUE_PER_USER: z.coerce.number().int().nonnegative().default(120),
     RATE_LIMIT_BOOKING_PER_USER: z.coerce.number().int().nonnegative().default(60),
     RATE_LIMIT_PER_IP: z.coerce.number().int().nonnegative().default(6_000),
@@ -122,6 +123,8 @@ export interface Config {
   rateLimits: { queuePerUser: number; bookingPerUser: number; perIp: number; socketEvents: number };
   /** Read the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** How many trusted proxies append to X-Forwarded-For: the client is that many entries from the right. */
+  trustProxyHops: number;
 }
 
 export class ConfigError extends Error {
@@ -190,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       socketEvents: e.RATE_LIMIT_SOCKET_EVENTS,
     },
     trustProxy: e.TRUST_PROXY,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
   };
   return deepFreeze(config);
 }
