@@ -249,6 +249,7 @@ export type Services = Awaited<ReturnType<typeof createServices>>;
 export function createApp(services: Services) {
   return createHttpApp({
     logger: services.logger,
+    maxBodyBytes: services.config.maxBodyBytes,
     metrics: services.metrics.httpMiddleware,
     guards: [
       ['/api/v1/concerts/:concertId/queue', services.rateLimits.limit('queue')],
@@ -307,6 +308,7 @@ export function createApp(services: Services) {
 export function createOpsApp(services: Services) {
   return createHttpApp({
     logger: services.logger,
+    maxBodyBytes: services.config.maxBodyBytes,
     metrics: services.metrics.httpMiddleware,
     routers: [opsRoutes(services)],
   });

@@ -58,6 +58,7 @@ const schema = z
     MAX_CHARGE: positiveInt.default(1_000_000),
     MAX_BALANCE: positiveInt.default(10_000_000),
     TRUST_PROXY: bool.default(false),
+    MAX_BODY_BYTES: positiveInt.default(64 * 1024),
     TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
     RATE_LIMIT_QUEUE_PER_USER: z.coerce.number().int().nonnegative().default(120),
     RATE_LIMIT_BOOKING_PER_USER: z.coerce.number().int().nonnegative().default(60),
@@ -169,6 +170,8 @@ export interface Config {
   rateLimits: { queuePerUser: number; bookingPerUser: number; perIp: number; socketEvents: number };
   /** Read the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** Largest request body accepted on any route (413 PAYLOAD_TOO_LARGE beyond, before any parsing). */
+  maxBodyBytes: number;
   /** How many trusted proxies append to X-Forwarded-For: the client is that many entries from the right. */
   trustProxyHops: number;
 }
@@ -240,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     trustProxy: e.TRUST_PROXY,
     trustProxyHops: e.TRUST_PROXY_HOPS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
   };
   return deepFreeze(config);
 }
