@@ -214,7 +214,7 @@ export interface Payment {
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
-  checks: Record<'redis' | 'mysql', { ok: boolean; latencyMs: number; error?: string }>;
+  checks: Record<'redis' | 'mysql', { ok: boolean; latencyMs: number }>;
 }
 
 export type QueueState = 'WAITING' | 'READY' | 'ENTERED' | 'EXPIRED' | 'NOT_IN_QUEUE' | 'BOOKING_CLOSED';

@@ -58,6 +58,7 @@ const schema = z
     MAX_CHARGE: positiveInt.default(1_000_000),
     MAX_BALANCE: positiveInt.default(10_000_000),
     TRUST_PROXY: bool.default(false),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     MAX_BODY_BYTES: positiveInt.default(64 * 1024),
     TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
     RATE_LIMIT_QUEUE_PER_USER: z.coerce.number().int().nonnegative().default(120),
@@ -170,6 +171,8 @@ export interface Config {
   rateLimits: { queuePerUser: number; bookingPerUser: number; perIp: number; socketEvents: number };
   /** Read the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** When set, GET /metrics wants it as a bearer token. */
+  metricsToken: string | undefined;
   /** Largest request body accepted on any route (413 PAYLOAD_TOO_LARGE beyond, before any parsing). */
   maxBodyBytes: number;
   /** How many trusted proxies append to X-Forwarded-For: the client is that many entries from the right. */
@@ -244,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    metricsToken: e.METRICS_TOKEN,
   };
   return deepFreeze(config);
 }
