@@ -292,11 +292,13 @@ export function createApp(services: Services) {
         findConcert: (id) => services.catalog.findConcert(id),
       }),
       recoveryRoutes(services.recovery, services.guards),
-      // The BullMQ dashboard at /admin/queues (admin token as a header, or ?token= from a browser).
+      // The BullMQ dashboard at /admin/queues (admin token as a header, or a one-time code from a browser).
       queuesDashboardRoutes({
         queues: services.jobQueues,
         guards: services.guards,
-        userTokens: services.userTokens,
+        redis: services.redis,
+        keys: services.keys,
+        config: services.config,
       }),
     ],
     // The fan page at / and the organiser dashboard at /admin.html (web-demo/dist).
