@@ -5,6 +5,7 @@
 
 export const ERROR_CODES = [
   'VALIDATION_ERROR',
+  'PAYLOAD_TOO_LARGE',
   'UNAUTHENTICATED',
   'INVALID_TOKEN',
   'TOKEN_EXPIRED',
@@ -214,7 +215,7 @@ export interface Payment {
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
-  checks: Record<'redis' | 'mysql', { ok: boolean; latencyMs: number; error?: string }>;
+  checks: Record<'redis' | 'mysql', { ok: boolean; latencyMs: number }>;
 }
 
 export type QueueState = 'WAITING' | 'READY' | 'ENTERED' | 'EXPIRED' | 'NOT_IN_QUEUE' | 'BOOKING_CLOSED';

@@ -78,7 +78,8 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const metrics = createMetrics();
   // Holds, expiries, payments and refunds are counted as the services return (ops/business-metrics.ts).
   const business = createBusinessMetrics(metrics.registry);
-  const rateLimits = createRateLimits(redis, keys.prefix, config);
+  const userTokens = createUserTokens(config.auth);
+  const rateLimits = createRateLimits(redis, keys.prefix, config, userTokens);
   // Domain events become socket packets through the Redis emitter, from an API replica or a worker alike. The
   // status and tick sources are read only when an event arrives, after everything below is built.
   const socketSink = createSocketSink({
@@ -95,7 +96,6 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     ...seed002Events({ config, redis, keys, logger: opts.logger }),
     ...(opts.events ? [opts.events] : []),
   );
-  const userTokens = createUserTokens(config.auth);
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
   const catalog = createCatalog(database.db, now);
@@ -256,6 +256,7 @@ export type Services = Awaited<ReturnType<typeof createServices>>;
 export function createApp(services: Services) {
   return createHttpApp({
     logger: services.logger,
+    maxBodyBytes: services.config.maxBodyBytes,
     metrics: services.metrics.httpMiddleware,
     guards: [
       ['/api/v1/concerts/:concertId/queue', services.rateLimits.limit('queue')],
@@ -300,11 +301,13 @@ export function createApp(services: Services) {
         findConcert: (id) => services.catalog.findConcert(id),
       }),
       recoveryRoutes(services.recovery, services.guards),
-      // The BullMQ dashboard at /admin/queues (admin token as a header, or ?token= from a browser).
+      // The BullMQ dashboard at /admin/queues (admin token as a header, or a one-time code from a browser).
       queuesDashboardRoutes({
         queues: services.jobQueues,
         guards: services.guards,
-        userTokens: services.userTokens,
+        redis: services.redis,
+        keys: services.keys,
+        config: services.config,
       }),
     ],
     // The fan page at / and the organiser dashboard at /admin.html (web-demo/dist).
@@ -317,6 +320,7 @@ export function createApp(services: Services) {
 export function createOpsApp(services: Services) {
   return createHttpApp({
     logger: services.logger,
+    maxBodyBytes: services.config.maxBodyBytes,
     metrics: services.metrics.httpMiddleware,
     routers: [opsRoutes(services)],
   });

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import type { Config } from './config/index.ts';
+import { redactUrl } from './config/redact.ts';
 
 /**
  * Before anything else, `npm start` checks that Redis and MySQL answer and, where one does not, says exactly how
@@ -21,7 +22,7 @@ export async function preflight(config: Readonly<Config>): Promise<string[]> {
   } catch (err) {
     problems.push(
       [
-        `Redis does not answer at ${config.redisUrl} (${(err as Error).message}).`,
+        `Redis does not answer at ${redactUrl(config.redisUrl)} (${(err as Error).message}).`,
         '  Debian/Ubuntu: sudo apt-get install -y redis-server && sudo redis-server --daemonize yes',
         '  Docker:        docker compose up -d redis',
         '  Or point REDIS_URL at a running Redis 7.',

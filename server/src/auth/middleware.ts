@@ -11,10 +11,30 @@ export interface AuthGuards {
   admin(): MiddlewareHandler<AppEnv>;
 }
 
+/**
+ * Longest Authorization header looked at. Identity-provider tokens stay well under it; anything longer is refused
+ * before a single character is scanned, so the work per request has a fixed ceiling.
+ */
+export const MAX_AUTHORIZATION_CHARS = 8192;
+
+const isBlank = (code: number) => code === 0x20 || code === 0x09;
+
+/**
+ * `Bearer <token>` read in one left-to-right pass (RFC 6750: the scheme is case-insensitive, then blanks, then
+ * one token, optionally followed by blanks). It runs before any authentication, so it uses no regular
+ * expression: a backtracking pattern over runs of blanks was quadratic in the header length.
+ */
 export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
+  if (!header || header.length > MAX_AUTHORIZATION_CHARS) return undefined;
+  if (header.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  let i = 6;
+  if (i >= header.length || !isBlank(header.charCodeAt(i))) return undefined;
+  while (i < header.length && isBlank(header.charCodeAt(i))) i++;
+  const start = i;
+  while (i < header.length && header.charCodeAt(i) > 0x20 && header.charCodeAt(i) < 0x7f) i++;
+  const end = i;
+  while (i < header.length && isBlank(header.charCodeAt(i))) i++;
+  return end > start && i === header.length ? header.slice(start, end) : undefined;
 }
 
 export function createAuthGuards(tokens: UserTokens, directory: UserDirectory): AuthGuards {

@@ -5,6 +5,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../../drizzle/schema.ts';
 import { concertInput, createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
+import { createAccessTokens } from '../access/tokens.ts';
 import { loadConfig } from '../config/index.ts';
 import { createUserTokens } from './user-tokens.ts';
 
@@ -90,6 +91,34 @@ describe('user tokens (HS256 secret)', () => {
   ];
   it.each(refused)('refuses %s', async (_name, make, code) => {
     await expect(tokens.verify(await make())).rejects.toMatchObject({ code });
+  });
+
+  it('never takes an access token for a user token, even when both are signed with one secret', async () => {
+    const live = { isLive: async () => true } as unknown as Parameters<typeof createAccessTokens>[1];
+    const access = createAccessTokens(SECRET, live, () => new Date());
+    const accessToken = await access.sign({
+      userId: 'fan-a',
+      concertId: 1,
+      jti: 'j1',
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    await expect(tokens.verify(accessToken)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    // And the other way round: a user token (typ JWT) is no access token.
+    const userToken = await hs256(
+      { sub: 'fan-a', concertId: 1, jti: 'j1', aud: 'frontrow-booking', exp: inAnHour() },
+      { typ: 'JWT' },
+    ).sign(secretKey);
+    await expect(access.verify(userToken)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    // A header typ spelled as a media type is the same typ (RFC 7515 section 4.1.9).
+    const spelled = await hs256({ sub: 'x', exp: inAnHour() }, { typ: 'application/Frontrow-Access' }).sign(
+      secretKey,
+    );
+    await expect(tokens.verify(spelled)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+  });
+
+  it('refuses a token longer than any Authorization header it could have come in', async () => {
+    const long = await hs256({ sub: 'x', exp: inAnHour(), pad: 'p'.repeat(9_000) }).sign(secretKey);
+    await expect(tokens.verify(long)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
   });
 
   it('checks issuer and audience when configured', async () => {

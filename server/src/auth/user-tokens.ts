@@ -1,8 +1,19 @@
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyResult,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import type { Role, Tier } from '../../../client-sdk/src/protocol.ts';
+import { ACCESS_TOKEN_TYP } from '../access/tokens.ts';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../http/errors.ts';
 import { importHmacKey } from './hmac-key.ts';
+import { MAX_AUTHORIZATION_CHARS } from './middleware.ts';
 import { verifiedTokens } from './verified-tokens.ts';
 
 export interface AuthUser {
@@ -43,14 +54,14 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
     ...(auth.audience ? { audience: auth.audience } : {}),
   };
 
-  async function verifyPayload(token: string): Promise<JWTPayload> {
+  async function verifyToken(token: string): Promise<JWTVerifyResult> {
     // A token names its algorithm; route it to the one key source allowed to verify that algorithm.
     const alg = headerAlg(token);
     if (alg === 'HS256' && secret) {
-      return (await jwtVerify(token, await secret, { ...options, algorithms: ['HS256'] })).payload;
+      return jwtVerify(token, await secret, { ...options, algorithms: ['HS256'] });
     }
     if (alg && ASYMMETRIC_ALGS.includes(alg) && jwks) {
-      return (await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGS })).payload;
+      return jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGS });
     }
     throw new AppError('INVALID_TOKEN', `Token algorithm ${alg ?? '(none)'} is not accepted`);
   }
@@ -62,13 +73,17 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
     async verify(token) {
       const hit = verified.get(token, Date.now());
       if (hit) return hit;
+      if (token.length > MAX_AUTHORIZATION_CHARS) throw new AppError('INVALID_TOKEN', 'Token is too long');
       let payload: JWTPayload;
+      let protectedHeader: JWTHeaderParameters;
       try {
-        payload = await verifyPayload(token);
+        ({ payload, protectedHeader } = await verifyToken(token));
       } catch (err) {
         throw toAuthError(err);
       }
-      if (payload.typ === 'frontrow-access') {
+      // The typ that separates the two token kinds lives in the signed header; an operator who reuses one secret
+      // for both must still not be able to book with a user token or log in with an access token.
+      if (isAccessTyp(protectedHeader.typ) || isAccessTyp(payload.typ)) {
         throw new AppError('INVALID_TOKEN', 'An access token is not a user token');
       }
       const user = claimsToUser(payload);
@@ -95,6 +110,13 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
     };
   }
   return tokens;
+}
+
+/** RFC 7515 4.1.9: typ compares case-insensitively, and `application/` may be left out. */
+function isAccessTyp(typ: unknown): boolean {
+  if (typeof typ !== 'string') return false;
+  const lower = typ.toLowerCase();
+  return (lower.startsWith('application/') ? lower.slice(12) : lower) === ACCESS_TOKEN_TYP;
 }
 
 function headerAlg(token: string): string | undefined {

@@ -1,5 +1,32 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './index.ts';
+import { redactUrl } from './redact.ts';
+
+/** Every problem loadConfig reports for `env`, or [] when it loads. */
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+}
+
+const goodProduction = {
+  NODE_ENV: 'production',
+  AUTH_JWT_SECRET: 'user-secret-9f2c4a7e1b3d5f6a8c0e2b4d6f8a1c3e',
+  ACCESS_TOKEN_SECRET: 'access-secret-1a3c5e7b9d2f4a6c8e0b1d3f5a7c9e2b',
+};
+
+/** The `${NAME:-default}` fallbacks docker-compose.yml publishes. */
+function composeDefaults(): Record<string, string> {
+  const text = readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8');
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/\$\{([A-Z_]+):-([^}]+)\}/g)) out[m[1]!] = m[2]!;
+  return out;
+}
 
 describe('config', () => {
   it('gives every variable a working local default', () => {
@@ -67,6 +94,77 @@ describe('config', () => {
     });
     expect(config.auth.devTokens).toBe(false);
     expect(config.demoData).toBe(false);
+  });
+
+  it('refuses production with self-issued tokens, published or shared secrets, or an open JWKS', () => {
+    expect(problems(goodProduction)).toEqual([]);
+    const refused: Array<[Record<string, string>, string]> = [
+      [{ DEV_TOKENS: 'true' }, 'DEV_TOKENS'],
+      [{ AUTH_JWT_SECRET: goodProduction.ACCESS_TOKEN_SECRET }, 'ACCESS_TOKEN_SECRET'],
+      [{ AUTH_JWT_SECRET: 'frontrow-development-user-token-secret-change-me' }, 'AUTH_JWT_SECRET'],
+      [{ ACCESS_TOKEN_SECRET: 'frontrow-development-access-token-secret-change-me' }, 'ACCESS_TOKEN_SECRET'],
+      [{ AUTH_JWT_SECRET: 'é'.repeat(15) }, 'AUTH_JWT_SECRET'],
+      [{ AUTH_JWKS_URL: 'https://idp.example/jwks.json', AUTH_AUDIENCE: 'frontrow' }, 'AUTH_ISSUER'],
+      [
+        { AUTH_JWKS_URL: 'https://idp.example/jwks.json', AUTH_ISSUER: 'https://idp.example' },
+        'AUTH_AUDIENCE',
+      ],
+    ];
+    for (const [env, name] of refused) {
+      const found = problems({ ...goodProduction, ...env });
+      expect(
+        found.some((p) => p.startsWith(`${name}:`)),
+        `${name} in ${found.join('; ')}`,
+      ).toBe(true);
+    }
+    // The same settings stay allowed outside production (local development, the compose demo).
+    expect(problems({ DEV_TOKENS: 'true', AUTH_JWT_SECRET: goodProduction.AUTH_JWT_SECRET })).toEqual([]);
+  });
+
+  it('refuses every secret docker-compose.yml publishes as a default, in production', () => {
+    const defaults = composeDefaults();
+    for (const name of ['AUTH_JWT_SECRET', 'ACCESS_TOKEN_SECRET']) {
+      expect(defaults[name], name).toBeDefined();
+      const found = problems({ ...goodProduction, [name]: defaults[name]! });
+      expect(
+        found.some((p) => p.startsWith(`${name}:`)),
+        found.join('; '),
+      ).toBe(true);
+      expect(found.join('\n')).not.toContain(defaults[name]);
+    }
+    // The demo itself (compose's development mode with those defaults) still starts.
+    const demo = {
+      NODE_ENV: defaults.NODE_ENV!,
+      AUTH_JWT_SECRET: defaults.AUTH_JWT_SECRET!,
+      ACCESS_TOKEN_SECRET: defaults.ACCESS_TOKEN_SECRET!,
+    };
+    expect(demo.NODE_ENV).toBe('development');
+    expect(problems(demo)).toEqual([]);
+    const password = defaults.MYSQL_ROOT_PASSWORD!;
+    const found = problems({ ...goodProduction, DATABASE_URL: `mysql://root:${password}@db:3306/frontrow` });
+    expect(
+      found.some((p) => p.startsWith('DATABASE_URL:')),
+      found.join('; '),
+    ).toBe(true);
+    expect(found.join('\n')).not.toContain(password);
+  });
+
+  it('never prints the password of a URL it refuses', () => {
+    const found = problems({
+      DATABASE_URL: 'postgres://app:hunter2-secret@db/x',
+      REDIS_URL: 'http://:pw-77@r',
+    });
+    expect(found).toHaveLength(2);
+    expect(found.join('\n')).not.toMatch(/hunter2|pw-77/);
+    expect(found.join('\n')).toContain('app:***@db');
+  });
+
+  it('redacts the credentials of any URL, parsable or not', () => {
+    expect(redactUrl('mysql://root:s3cret@db:3306/frontrow')).toBe('mysql://root:***@db:3306/frontrow');
+    expect(redactUrl('redis://:s3cret@cache:6379')).toBe('redis://:***@cache:6379');
+    expect(redactUrl('rediss://user@cache:6379')).toBe('rediss://user@cache:6379');
+    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(redactUrl('mysql://root:pa ss@[broken/db')).toBe('mysql://***@[broken/db');
   });
 
   it('is frozen', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactUrl } from './redact.ts';
 
 /**
  * The one place that reads the environment. Every variable of the README's "Configuration" table is here with its
@@ -61,6 +62,9 @@ const schema = z
     MAX_CHARGE: positiveInt.default(1_000_000),
     MAX_BALANCE: positiveInt.default(10_000_000),
     TRUST_PROXY: bool.default(false),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    MAX_BODY_BYTES: positiveInt.default(64 * 1024),
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
     RATE_LIMIT_QUEUE_PER_USER: z.coerce.number().int().nonnegative().default(120),
     RATE_LIMIT_BOOKING_PER_USER: z.coerce.number().int().nonnegative().default(60),
     RATE_LIMIT_PER_IP: z.coerce.number().int().nonnegative().default(6_000),
@@ -94,11 +98,56 @@ const schema = z
     if (env.MAX_CHARGE > env.MAX_BALANCE) {
       ctx.addIssue({ code: 'custom', path: ['MAX_CHARGE'], message: 'must not exceed MAX_BALANCE' });
     }
-  });
+  })
+  .superRefine(productionGuards);
+
+/**
+ * Production never runs on anything an outsider can know or mint: no self-issued tokens, no secret that is
+ * published (this file's development fallbacks, docker-compose.yml's demo defaults), no one secret for both
+ * token kinds, and an identity provider's tokens pinned to their issuer and audience.
+ */
+function productionGuards(env: z.infer<typeof schema>, ctx: z.RefinementCtx): void {
+  if (env.NODE_ENV !== 'production') return;
+  const refuse = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
+  if (env.DEV_TOKENS) refuse('DEV_TOKENS', 'must be off in production: it lets anyone mint an admin token');
+  for (const name of ['AUTH_JWT_SECRET', 'ACCESS_TOKEN_SECRET'] as const) {
+    const secret = env[name];
+    if (secret && Buffer.byteLength(secret) < 32) refuse(name, 'must be at least 32 bytes');
+    else if (secret && isPublished(secret)) refuse(name, 'is a published default; generate a random secret');
+  }
+  if (env.AUTH_JWT_SECRET && env.AUTH_JWT_SECRET === env.ACCESS_TOKEN_SECRET) {
+    refuse('ACCESS_TOKEN_SECRET', 'must differ from AUTH_JWT_SECRET');
+  }
+  if (env.AUTH_JWKS_URL) {
+    if (!env.AUTH_ISSUER) refuse('AUTH_ISSUER', 'required with AUTH_JWKS_URL in production');
+    if (!env.AUTH_AUDIENCE) refuse('AUTH_AUDIENCE', 'required with AUTH_JWKS_URL in production');
+  }
+  for (const name of ['DATABASE_URL', 'REDIS_URL'] as const) {
+    if (isPublished(urlPassword(env[name]))) refuse(name, 'its password is a published default');
+  }
+}
 
 /** Development-only fallbacks: stable so tokens survive a restart, refused in production by the schema. */
 const DEV_USER_SECRET = 'frontrow-development-user-token-secret-change-me';
 const DEV_ACCESS_SECRET = 'frontrow-development-access-token-secret-change-me';
+
+/**
+ * Secrets anyone can read in this repository. docker-compose.yml's demo defaults all say CHANGE-ME, so a value
+ * that still does is refused too, whatever its exact spelling.
+ */
+const PUBLISHED_SECRETS = new Set([DEV_USER_SECRET, DEV_ACCESS_SECRET]);
+
+function isPublished(secret: string | undefined): boolean {
+  return !!secret && (PUBLISHED_SECRETS.has(secret) || secret.toLowerCase().includes('change-me'));
+}
+
+function urlPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -142,6 +191,12 @@ export interface Config {
   trustProxy: boolean;
   /** Seed documents served by the compatibility layer; empty (the default) serves none. */
   compatRoutes: readonly CompatDocument[];
+  /** When set, GET /metrics wants it as a bearer token. */
+  metricsToken: string | undefined;
+  /** Largest request body accepted on any route (413 PAYLOAD_TOO_LARGE beyond, before any parsing). */
+  maxBodyBytes: number;
+  /** How many trusted proxies append to X-Forwarded-For: the client is that many entries from the right. */
+  trustProxyHops: number;
 }
 
 export class ConfigError extends Error {
@@ -213,6 +268,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     compatRoutes: e.COMPAT_ROUTES?.includes('all')
       ? [...COMPAT_DOCUMENTS]
       : [...new Set((e.COMPAT_ROUTES ?? []) as CompatDocument[])],
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    metricsToken: e.METRICS_TOKEN,
   };
   return deepFreeze(config);
 }
@@ -221,7 +279,8 @@ function show(env: Record<string, string | undefined>, path: PropertyKey[]): str
   const name = String(path[0] ?? '');
   const value = env[name];
   if (value === undefined || value === '') return 'nothing';
-  return /SECRET|PASSWORD/.test(name) ? '<hidden>' : JSON.stringify(value);
+  if (/SECRET|PASSWORD|TOKEN/.test(name)) return '<hidden>';
+  return JSON.stringify(value.includes('://') ? redactUrl(value) : value);
 }
 
 function deepFreeze<T extends object>(o: T): Readonly<T> {

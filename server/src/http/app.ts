@@ -1,5 +1,6 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Hono, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Logger } from '../logging/logger.ts';
@@ -10,6 +11,8 @@ import { createRouter } from './router.ts';
 
 export interface HttpOptions {
   logger: Logger;
+  /** Largest request body of any route, in bytes (64 KB when not given). */
+  maxBodyBytes?: number;
   /** Counts requests by route pattern and status (ops/metrics.ts). */
   metrics?: MiddlewareHandler<AppEnv>;
   /**
@@ -29,7 +32,15 @@ export interface HttpOptions {
  * The Hono application: request ids, JSON access logs, the error envelope and the OpenAPI document. Feature
  * routes come in from the composition root; this file knows none of them.
  */
-export function createHttpApp({ logger, routers, extra, metrics, guards = [], tags }: HttpOptions) {
+export function createHttpApp({
+  logger,
+  routers,
+  extra,
+  metrics,
+  guards = [],
+  maxBodyBytes = 64 * 1024,
+  tags,
+}: HttpOptions) {
   const app = createRouter();
 
   app.use(
@@ -53,6 +64,21 @@ export function createHttpApp({ logger, routers, extra, metrics, guards = [], ta
     else requestLogger(c).debug(line, 'request');
   });
 
+  // Every route, known or not, before any guard or parser: a declared Content-Length over the limit is refused
+  // unread, a chunked body is counted as it streams in and cut off at the limit. @hono/node-server then drains
+  // what is left for a bounded time and closes the connection; closing at once instead would reset it with the
+  // client's data unread, and the client would lose the 413.
+  app.use(
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => {
+        const error = new AppError('PAYLOAD_TOO_LARGE', `Request body over ${maxBodyBytes} bytes`, {
+          maxBytes: maxBodyBytes,
+        });
+        return c.json({ success: false, error: error.toBody() }, 413);
+      },
+    }),
+  );
   for (const [path, handler] of guards) app.use(path, handler);
   for (const router of routers) app.route('/', router);
 

@@ -7,6 +7,7 @@ import { createRouter } from './router.ts';
 
 const expected: Record<string, number> = {
   VALIDATION_ERROR: 400,
+  PAYLOAD_TOO_LARGE: 413,
   UNAUTHENTICATED: 401,
   INVALID_TOKEN: 401,
   TOKEN_EXPIRED: 401,

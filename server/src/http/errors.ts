@@ -27,7 +27,7 @@ export class AppError extends Error {
   }
 }
 
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
 
 /** The single mapping from error code to HTTP status (docs/api.md's table). */
 export function httpStatus(code: ErrorCode): ErrorStatus {
@@ -56,6 +56,8 @@ export function httpStatus(code: ErrorCode): ErrorStatus {
     case 'ALREADY_CANCELLED':
     case 'ALREADY_IN_QUEUE':
       return 409;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
     case 'SEAT_LIMIT_EXCEEDED':
     case 'CHARGE_LIMIT_EXCEEDED':
     case 'IDEMPOTENCY_KEY_REUSED':

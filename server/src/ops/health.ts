@@ -4,7 +4,13 @@ import type { Database } from '../db/client.ts';
 
 type Check = HealthReport['checks']['redis'];
 
-async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<Check> {
+/** A check, and why it failed: the reason is for the service's own log, never for the response. */
+interface Probed {
+  check: Check;
+  reason?: string;
+}
+
+async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<Probed> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -14,30 +20,35 @@ async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
-    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+    return { check: { ok: true, latencyMs: Math.round(performance.now() - started) } };
   } catch (err) {
     return {
-      ok: false,
-      latencyMs: Math.round(performance.now() - started),
-      error: err instanceof Error ? err.message : String(err),
+      check: { ok: false, latencyMs: Math.round(performance.now() - started) },
+      reason: err instanceof Error ? err.message : String(err),
     };
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** Readiness: both backing services answer a trivial command within a short deadline. */
+/**
+ * Readiness: both backing services answer a trivial command within a short deadline. The report names each
+ * dependency with ok or failed; driver messages (addresses, user names) go to `reasons` for the log only.
+ */
 export async function checkReadiness(
   redis: Redis,
   database: Database,
   timeoutMs = 1_500,
-): Promise<HealthReport> {
-  const [redisCheck, mysqlCheck] = await Promise.all([
+): Promise<{ report: HealthReport; reasons: Partial<Record<'redis' | 'mysql', string>> }> {
+  const [r, m] = await Promise.all([
     timed(() => redis.ping(), timeoutMs),
     timed(() => database.pool.query('SELECT 1'), timeoutMs),
   ]);
   return {
-    status: redisCheck.ok && mysqlCheck.ok ? 'ok' : 'degraded',
-    checks: { redis: redisCheck, mysql: mysqlCheck },
+    report: {
+      status: r.check.ok && m.check.ok ? 'ok' : 'degraded',
+      checks: { redis: r.check, mysql: m.check },
+    },
+    reasons: { ...(r.reason ? { redis: r.reason } : {}), ...(m.reason ? { mysql: m.reason } : {}) },
   };
 }

@@ -39,6 +39,9 @@ describe('health and readiness', () => {
     expect(body.error.message).toContain('mysql');
     expect(body.error.details.mysql.ok).toBe(false);
     expect(body.error.details.redis.ok).toBe(true);
+    // Names and ok/failed only: a driver's message tells an outsider about the network behind the service.
+    expect(body.error.details.mysql).toEqual({ ok: false, latencyMs: expect.any(Number) });
+    expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|connect/);
     await deadDb.close();
   });
 
@@ -75,6 +78,22 @@ describe('health and readiness', () => {
 });
 
 describe('metrics', () => {
+  it('want the bearer METRICS_TOKEN when one is set', async () => {
+    const token = 'metrics-token-0123456789abcdef';
+    const guarded = await createTestServer({ METRICS_TOKEN: token });
+    try {
+      const none = await guarded.call('GET', '/metrics');
+      expect([none.status, none.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
+      const wrong = await guarded.call('GET', '/metrics', { token: `${token}x` });
+      expect([wrong.status, wrong.body.error.code]).toEqual([401, 'INVALID_TOKEN']);
+      const right = await guarded.app.request('/metrics', { headers: { authorization: `Bearer ${token}` } });
+      expect(right.status).toBe(200);
+      expect(await right.text()).toContain('frontrow_http_requests_total');
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('count requests by route pattern and status, never by raw id', async () => {
     await t.call('GET', '/api/v1/concerts/424242');
     await t.call('GET', '/api/v1/concerts/abc');

@@ -2,6 +2,8 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { bearerToken } from '../auth/middleware.ts';
+import type { UserTokens } from '../auth/user-tokens.ts';
 import type { Config } from '../config/index.ts';
 import type { AppContext, AppEnv } from '../http/context.ts';
 import { AppError, asDependencyError } from '../http/errors.ts';
@@ -12,8 +14,17 @@ export type LimitClass = 'queue' | 'booking';
  * Per-user and per-IP request limits in Redis, so every replica counts together. A key that has run out is then
  * refused from memory until its window ends, so a flooding client costs Redis nothing and never slows the
  * others. Limits are per minute and come from the configuration; 0 turns one off.
+ *
+ * A request counts against its client address first. Only a token that verified counts against its user, so
+ * nobody can spend a victim's budget with forged tokens naming the victim; unverified requests meet the address
+ * limit and the route's guard refuses them.
  */
-export function createRateLimits(redis: Redis, prefix: string, config: Readonly<Config>) {
+export function createRateLimits(
+  redis: Redis,
+  prefix: string,
+  config: Readonly<Config>,
+  userTokens: Pick<UserTokens, 'verify'>,
+) {
   const make = (name: string, points: number) =>
     points > 0
       ? new RateLimiterRedis({
@@ -49,14 +60,25 @@ export function createRateLimits(redis: Redis, prefix: string, config: Readonly<
     }
   }
 
+  /** The verified user behind the request, or undefined: refusing a bad token is the route guard's job. */
+  async function verifiedUser(authorization: string | undefined): Promise<string | undefined> {
+    const token = bearerToken(authorization);
+    if (!token) return undefined;
+    try {
+      return (await userTokens.verify(token)).id;
+    } catch {
+      return undefined;
+    }
+  }
+
   return {
-    /** Middleware for one class of routes: the caller's user (from its bearer token) and its address. */
+    /** Middleware for one class of routes: the caller's address, then its verified user. */
     limit(kind: LimitClass): MiddlewareHandler<AppEnv> {
       const userLimiter = perUser[kind];
       // Work only for the limits that are on: a disabled limit costs a request nothing.
       return async (c, next) => {
-        if (perIp) await consume(perIp, clientAddress(c, config.trustProxy), 'from this address');
-        const user = userLimiter && unverifiedSubject(c.req.header('authorization'));
+        if (perIp) await consume(perIp, clientAddress(c, config), 'from this address');
+        const user = userLimiter && (await verifiedUser(c.req.header('authorization')));
         if (user) await consume(userLimiter, `${kind}:${user}`, 'from this user');
         await next();
       };
@@ -65,24 +87,24 @@ export function createRateLimits(redis: Redis, prefix: string, config: Readonly<
 }
 export type RateLimits = ReturnType<typeof createRateLimits>;
 
+/** Longest address taken from a forwarded header; anything longer is not an address and is ignored. */
+const MAX_ADDRESS_CHARS = 64;
+
 /**
- * The token's subject, read without verifying it: good enough to bucket requests before the auth guard runs (a
- * forger who spreads requests over invented subjects still meets the per-IP limit, and the guard refuses them).
+ * The value a chain of `hops` trusted proxies vouches for in a comma-separated forwarded header: each proxy
+ * appends what it saw, so the entry `hops` from the right is the one the outermost trusted proxy wrote. Entries
+ * further left are whatever the client sent and are never read.
  */
-export function unverifiedSubject(authorization: string | undefined): string | undefined {
-  const payload = authorization?.match(/^Bearer\s+[^.]+\.([^.]+)\./i)?.[1];
-  if (!payload) return undefined;
-  try {
-    const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
-    return typeof sub === 'string' && sub.length <= 64 ? sub : undefined;
-  } catch {
-    return undefined;
-  }
+export function forwardedEntry(header: string | undefined, hops: number): string | undefined {
+  if (!header) return undefined;
+  const entries = header.split(',');
+  const entry = entries[Math.max(0, entries.length - hops)]?.trim();
+  return entry && entry.length <= MAX_ADDRESS_CHARS ? entry : undefined;
 }
 
-export function clientAddress(c: AppContext, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+export function clientAddress(c: AppContext, proxy: Pick<Config, 'trustProxy' | 'trustProxyHops'>): string {
+  if (proxy.trustProxy) {
+    const forwarded = forwardedEntry(c.req.header('x-forwarded-for'), proxy.trustProxyHops);
     if (forwarded) return forwarded;
   }
   try {

@@ -77,6 +77,12 @@ export function createKeys(prefix: string) {
     requestConcerts: `${prefix}:request-concerts`,
     /** ZSET workerId → last heartbeat (ms): processes running reservation-request workers. */
     requestWorkers: `${prefix}:request-workers`,
+
+    // The job dashboard's browser sign-in (server/src/ops/queues-dashboard.ts).
+    /** STRING (PX 60 s) admin user JSON: a one-time code, taken with GETDEL. */
+    dashboardCode: (code: string) => `${prefix}:queues-dashboard:code:${code}`,
+    /** STRING (PX) admin user JSON: a dashboard session behind the HttpOnly cookie. */
+    dashboardSession: (id: string) => `${prefix}:queues-dashboard:session:${id}`,
   };
   return {
     ...keys,

@@ -20,6 +20,7 @@ const when = (err: FrontrowError, key: string) => {
  */
 const MESSAGES: Record<FrontrowErrorCode, Explain> = {
   VALIDATION_ERROR: (e) => `That request was not valid: ${e.message.replace(/^Invalid request: /, '')}.`,
+  PAYLOAD_TOO_LARGE: () => 'That request was too large to send. Shorten it and try again.',
   UNAUTHENTICATED: () => 'You are not signed in (or your booking pass is missing). Sign in and try again.',
   INVALID_TOKEN: () => 'Your sign-in or booking pass is no longer valid. Sign in again or rejoin the queue.',
   TOKEN_EXPIRED: () => 'Your booking session has ended. Join the queue again to get a new one.',
