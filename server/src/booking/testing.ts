@@ -36,9 +36,13 @@ export interface Fan {
 }
 
 /** A fan with a user token (its user row created) and booking sessions for the given concerts. */
-export async function createFan(t: TestServer, concertIds: number[], opts: { role?: 'admin' } = {}) {
-  const userId = uniqueId('fan');
-  const token = await t.token({ id: userId, ...opts });
+export async function createFan(
+  t: TestServer,
+  concertIds: number[],
+  opts: { role?: 'admin'; userId?: string } = {},
+) {
+  const userId = opts.userId ?? uniqueId('fan');
+  const token = await t.token({ id: userId, ...(opts.role ? { role: opts.role } : {}) });
   await t.services.users.ensure({ id: userId, name: userId, tier: 'normal', role: opts.role ?? 'user' });
   const access = new Map<number, string>();
   for (const concertId of concertIds) access.set(concertId, await grantAccess(t, userId, concertId));
