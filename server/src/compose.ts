@@ -145,6 +145,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     logger: opts.logger,
     now,
     syncMode: opts.salesSync ?? 'all',
+    requests: reservationRequests,
   });
   const admission = createAdmission({ redis, keys, saleCache, events, sale: config.sale, now });
   // Rebuilding a concert's waiting room from MySQL's queue-entry log after Redis lost it (recovery/).

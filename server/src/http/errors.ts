@@ -51,6 +51,7 @@ export function httpStatus(code: ErrorCode): ErrorStatus {
     case 'RESERVATION_EXPIRED':
     case 'QUEUE_NOT_OPEN':
     case 'BOOKING_CLOSED':
+    case 'SESSION_ENDED':
     case 'ALREADY_PROCESSING':
     case 'ALREADY_EXTENDED':
     case 'ALREADY_CANCELLED':

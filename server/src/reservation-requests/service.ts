@@ -57,6 +57,25 @@ export interface ReservationRequestsDeps {
 const RATE_TTL_MS = 120_000;
 
 /**
+ * What claim.lua says of a request. CLOSED and ENDED are still PENDING: the sale closed, or the booking session
+ * the request was submitted in ended, before a worker took it, so it is to be decided FAILED without a hold.
+ */
+const CLAIM_REPLIES = ['CLAIMED', 'DECIDED', 'CANCELLED', 'GONE', 'CLOSED', 'ENDED'] as const;
+export type ClaimReply = (typeof CLAIM_REPLIES)[number];
+
+/** The decision of a request its sale (CLOSED) or its fan's booking session (ENDED) outlived: no seat for it. */
+export function refusal(claim: 'CLOSED' | 'ENDED'): Decision {
+  const error =
+    claim === 'CLOSED'
+      ? new AppError('BOOKING_CLOSED', 'The sale of this concert closed before the request was decided')
+      : new AppError('SESSION_ENDED', 'The booking session ended before the request was decided');
+  return { status: 'FAILED', error: error.toBody() };
+}
+
+/** Jobs read from a closed sale's queue per round. */
+const CLOSE_PAGE = 256;
+
+/**
  * Queued (v2) reservation requests: a fan's request waits in its concert's BullMQ queue, VIP lane first, and a
  * worker decides it with booking's one hold (worker.ts). Each request has a status hash in Redis; every change of
  * it is a Lua script (submit, claim, cancel, decide) and is announced as a `reservation.update` event. No HTTP here.
@@ -145,7 +164,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     return state;
   }
 
-  return {
+  const service = {
     queues,
     concertOf: deps.concertOf,
 
@@ -159,6 +178,8 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       concertId: number;
       scheduleId: number;
       seatIds: number[];
+      /** The booking session (access token id) it is submitted in: the request is decided only while it lives. */
+      jti: string;
     }): Promise<RequestAccepted> {
       const { userId, lane, concertId, scheduleId, seatIds } = input;
       const requestId = randomUUID();
@@ -175,6 +196,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
         submittedAt,
         ttl,
         maxPending,
+        input.jti,
       );
       const [code, rest] = replyParts(reply);
       if (code === 'RATE_LIMITED') {
@@ -260,11 +282,13 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
      * together with the verdict, at the cost of a second message per request on every hop (measured: the API spent
      * about 5% of its CPU on it at 1,000 requests/s). GET shows it, and cancel answers 409 from then on.
      */
-    async claim(jobs: RequestJobData[]): Promise<Array<'CLAIMED' | 'DECIDED' | 'CANCELLED' | 'GONE'>> {
+    async claim(jobs: RequestJobData[]): Promise<ClaimReply[]> {
       if (jobs.length === 0) return [];
       const concertId = sameConcert(jobs);
       const replies = await redis.frRequestClaim(
-        2 * jobs.length,
+        2 + 2 * jobs.length,
+        keys.sale(concertId),
+        keys.sessionIds(concertId),
         ...jobs.flatMap((job) => [
           keys.request(concertId, job.requestId),
           keys.requestPending(concertId, job.userId),
@@ -278,10 +302,10 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
         if (code === 'DECIDED') {
           const decision = storedDecision(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
           announce(job.userId, job.requestId, decision.status, decision);
-        } else if (code !== 'CLAIMED' && code !== 'CANCELLED' && code !== 'GONE') {
+        } else if (!CLAIM_REPLIES.includes(code as ClaimReply)) {
           throw new Error(`unexpected reply ${code} from the claim script`);
         }
-        return code;
+        return code as ClaimReply;
       });
     },
 
@@ -323,10 +347,40 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       });
     },
 
+    /**
+     * The sale of `concertId` closed: every request still waiting in its queue is decided FAILED (BOOKING_CLOSED)
+     * now and leaves the queue, instead of waiting for a worker. Safe beside running workers: once the sale is
+     * CLOSED, claim.lua takes no PENDING request, so none decided here is being held meanwhile; a request a worker
+     * took before the close (PROCESSING) is left to it. Idempotent. Returns how many it failed.
+     */
+    async failClosed(concertId: number): Promise<number> {
+      const queue = queues.queue(concertId);
+      let failed = 0;
+      // Jobs of PROCESSING requests stay queued (a stalled re-run); the next page starts after them.
+      let kept = 0;
+      for (;;) {
+        const jobs = (await queue.getJobs(['wait', 'prioritized'], kept, kept + CLOSE_PAGE - 1, true))
+          .filter((job) => job?.data)
+          .map((job) => job.data);
+        if (jobs.length === 0) return failed;
+        const claims = await service.claim(jobs);
+        const closed = jobs.filter((_, i) => claims[i] === 'CLOSED');
+        await service.decide(closed.map((job) => ({ job, decision: refusal('CLOSED') })));
+        failed += closed.length;
+        kept += claims.filter((c) => c === 'CLAIMED').length;
+        await Promise.all(
+          jobs.flatMap((job, i) =>
+            claims[i] === 'CLAIMED' ? [] : [queue.remove(job.requestId).catch(() => 0)],
+          ),
+        );
+      }
+    },
+
     stats: stats.stats,
     health: stats.health,
 
     close: () => queues.close(),
   };
+  return service;
 }
 export type ReservationRequests = ReturnType<typeof createReservationRequests>;

@@ -15,8 +15,9 @@
   ARGV[7] nowMs       from the injectable clock
   ARGV[8] ttlMs       how long a request, and later its result, is kept
   ARGV[9] maxPending  per fan and concert
+  ARGV[10] jti        the booking session the request was submitted in (claim.lua takes it only while it lives)
 
-  Request HASH fields: userId, concertId, scheduleId, seatIds (JSON), lane,
+  Request HASH fields: userId, concertId, scheduleId, seatIds (JSON), lane, jti,
     status (PENDING | PROCESSING | COMPLETED | FAILED | CANCELLED), submittedAt, startedAt, decidedAt (ms),
     result (the Reservation, JSON), error (the ApiErrorBody, JSON).
 
@@ -32,7 +33,7 @@ if pending >= maxPending then return {'RATE_LIMITED', pending} end
 if rcall('EXISTS', KEYS[1]) == 1 then return {'DUPLICATE'} end
 
 rcall('HSET', KEYS[1], 'userId', ARGV[2], 'concertId', ARGV[3], 'scheduleId', ARGV[4], 'seatIds', ARGV[5],
-  'lane', ARGV[6], 'status', 'PENDING', 'submittedAt', now)
+  'lane', ARGV[6], 'jti', ARGV[10], 'status', 'PENDING', 'submittedAt', now)
 rcall('PEXPIRE', KEYS[1], ttl)
 rcall('ZADD', KEYS[2], now, ARGV[1])
 rcall('PEXPIRE', KEYS[2], ttl)

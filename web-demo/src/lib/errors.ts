@@ -40,6 +40,7 @@ const MESSAGES: Record<FrontrowErrorCode, Explain> = {
   QUEUE_NOT_OPEN: (e) =>
     `The waiting room is not open yet${when(e, 'opensAt') ? `: it opens at ${when(e, 'opensAt')}` : ''}. Try again then.`,
   BOOKING_CLOSED: () => 'The sale for this concert is closed.',
+  SESSION_ENDED: () => 'Your booking session ended before the request was decided. Join the queue again.',
   ALREADY_PROCESSING: () => 'That request is already being processed.',
   ALREADY_EXTENDED: () => 'A hold can be extended only once.',
   ALREADY_CANCELLED: () => 'This was already cancelled.',
