@@ -56,6 +56,7 @@ const schema = z
     MAX_QUEUE_SIZE: positiveInt.default(100_000),
     MAX_CHARGE: positiveInt.default(1_000_000),
     MAX_BALANCE: positiveInt.default(10_000_000),
+    REFUND_UNTIL_HOURS_BEFORE_SHOW: z.coerce.number().nonnegative().default(24),
     TRUST_PROXY: bool.default(false),
     RATE_LIMIT_QUEUE_PER_USER: z.coerce.number().int().nonnegative().default(120),
     RATE_LIMIT_BOOKING_PER_USER: z.coerce.number().int().nonnegative().default(60),
@@ -118,6 +119,8 @@ export interface Config {
     maxQueueSize: number;
   };
   points: { maxCharge: number; maxBalance: number };
+  /** A paid reservation is refundable until this long before its schedule starts (0: until the start). */
+  refundUntilHoursBeforeShow: number;
   /** Requests per minute (sockets: events per 10 s); 0 turns a limit off. */
   rateLimits: { queuePerUser: number; bookingPerUser: number; perIp: number; socketEvents: number };
   /** Read the client address from X-Forwarded-For (only behind a proxy that sets it). */
@@ -183,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxQueueSize: e.MAX_QUEUE_SIZE,
     },
     points: { maxCharge: e.MAX_CHARGE, maxBalance: e.MAX_BALANCE },
+    refundUntilHoursBeforeShow: e.REFUND_UNTIL_HOURS_BEFORE_SHOW,
     rateLimits: {
       queuePerUser: e.RATE_LIMIT_QUEUE_PER_USER,
       bookingPerUser: e.RATE_LIMIT_BOOKING_PER_USER,

@@ -55,6 +55,7 @@ export function httpStatus(code: ErrorCode): ErrorStatus {
     case 'ALREADY_PROCESSING':
     case 'ALREADY_EXTENDED':
     case 'ALREADY_CANCELLED':
+    case 'REFUND_WINDOW_CLOSED':
       return 409;
     case 'SEAT_LIMIT_EXCEEDED':
     case 'CHARGE_LIMIT_EXCEEDED':

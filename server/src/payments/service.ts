@@ -22,6 +22,7 @@ export function createPayments(deps: PaymentsFeatureDeps) {
       booking: deps.booking,
       logger: deps.logger,
       maxBalance: deps.config.points.maxBalance,
+      refundUntilMs: Math.round(deps.config.refundUntilHoursBeforeShow * 3_600_000),
       endSession: (concertId, userId) => deps.accessSessions.end(concertId, userId),
     }),
     idempotency: createIdempotency(db),

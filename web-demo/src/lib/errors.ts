@@ -44,6 +44,7 @@ const MESSAGES: Record<FrontrowErrorCode, Explain> = {
   ALREADY_PROCESSING: () => 'That request is already being processed.',
   ALREADY_EXTENDED: () => 'A hold can be extended only once.',
   ALREADY_CANCELLED: () => 'This was already cancelled.',
+  REFUND_WINDOW_CLOSED: () => 'It is too close to the show to refund this ticket.',
   SEAT_LIMIT_EXCEEDED: (e) =>
     `That is more seats than one fan may hold or buy for a show${e.details?.limit ? ` (${e.details.limit})` : ''}.`,
   CHARGE_LIMIT_EXCEEDED: () => 'That charge is above the limit per charge or the maximum balance.',
