@@ -17,7 +17,17 @@ export async function createConcert(
   t: TestServer,
   opts: { rows?: number; seatsPerRow?: number; price?: number } = {},
 ): Promise<TestConcert> {
-  const input = concertInput({ rows: opts.rows ?? 2, seatsPerRow: opts.seatsPerRow ?? 5, price: opts.price });
+  return createConcertFrom(
+    t,
+    concertInput({ rows: opts.rows ?? 2, seatsPerRow: opts.seatsPerRow ?? 5, price: opts.price }),
+  );
+}
+
+/** A concert made from a `concertInput` a test has adjusted (times of its show, say). */
+export async function createConcertFrom(
+  t: TestServer,
+  input: ReturnType<typeof concertInput>,
+): Promise<TestConcert> {
   const created = await t.services.catalog.createConcert(input);
   const scheduleId = created.schedules[0]!.scheduleId;
   const rows = await t.services.database.db

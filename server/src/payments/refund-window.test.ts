@@ -1,8 +1,6 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seats } from '../../../drizzle/schema.ts';
 import { concertInput, createTestServer, type TestServer } from '../../test/harness.ts';
-import { createFan, holdSeats, type TestConcert } from '../booking/testing.ts';
+import { createConcertFrom, createFan, holdSeats, type TestConcert } from '../booking/testing.ts';
 import { balanceOf, charge, ledgerRows, moneyViolations, pay } from './testing.ts';
 
 /** A paid ticket is refundable until REFUND_UNTIL_HOURS_BEFORE_SHOW (24 h by default) before its show. */
@@ -19,14 +17,7 @@ async function showIn(hoursAway: number): Promise<TestConcert> {
   const schedule = input.schedules[0]!;
   schedule.startsAt = new Date(now + hoursAway * 3_600_000).toISOString();
   schedule.bookingCloseAt = new Date(now + (hoursAway / 2) * 3_600_000).toISOString();
-  const created = await t.services.catalog.createConcert(input);
-  const scheduleId = created.schedules[0]!.scheduleId;
-  const rows = await t.services.database.db
-    .select({ id: seats.id })
-    .from(seats)
-    .where(eq(seats.scheduleId, scheduleId))
-    .orderBy(seats.id);
-  return { concertId: created.concertId, scheduleId, seatIds: rows.map((r) => r.id) };
+  return createConcertFrom(t, input);
 }
 
 async function paidTicket(concert: TestConcert) {
