@@ -111,7 +111,10 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
       booking,
       config,
       logger: opts.logger,
-      accessSessions: { end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID') },
+      accessSessions: {
+        end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID'),
+        get: (concertId, userId) => accessSessions.get(concertId, userId),
+      },
     }),
   );
   // Queued (v2) reservations: per-concert BullMQ priority queues, decided by the worker role with booking's hold.
@@ -377,9 +380,13 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
       logger: services.logger,
       queue: services.holdQueue,
       expire: services.booking.expire,
+      // Also the repairs of crash windows: a request recorded but never queued, a payment whose session end
+      // did not run.
       sweep: async () => ({
         ...(await services.booking.sweep()),
         idempotencyKeysPurged: await services.payments.idempotency.purgeExpired(),
+        requestsRequeued: await services.reservationRequests.requeueStranded(),
+        paidSessionsEnded: await services.payments.endPaidSessions(),
       }),
     }),
   );

@@ -127,6 +127,29 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     registered.set(concertId, at);
   }
 
+  /** Adds the request's job (its id is the request id, so adding it twice is one job) and its concert index. */
+  async function enqueue(data: RequestJobData): Promise<void> {
+    // The index outlives the hash, whose TTL restarts when the request is taken and when it is decided: a request
+    // is taken within `ttl` of its submit (or never) and decided within seconds after, and its result is kept
+    // `ttl` from then, so 2 × ttl and a minute from now is long enough.
+    await redis.set(keys.requestConcert(data.requestId), String(data.concertId), 'PX', 2 * ttl + 60_000);
+    const queue = await queues.ready(data.concertId);
+    await queue.add('decide', data, { jobId: data.requestId, priority: LANE_PRIORITY[data.lane] });
+  }
+
+  /** The job of a request, rebuilt from its hash (the sweeper's repair of a submit that died). */
+  function jobOf(requestId: string, h: Record<string, string>): RequestJobData {
+    return {
+      requestId,
+      userId: h.userId ?? '',
+      concertId: Number(h.concertId),
+      scheduleId: Number(h.scheduleId),
+      seatIds: JSON.parse(h.seatIds ?? '[]') as number[],
+      lane: h.lane === 'vip' ? 'vip' : 'normal',
+      submittedAt: Number(h.submittedAt),
+    };
+  }
+
   /** The concert of a batch: one queue, one concert, so one Redis Cluster slot for its scripts. */
   function sameConcert(jobs: RequestJobData[]): number {
     const concertId = jobs[0]!.concertId;
@@ -184,9 +207,13 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       const { userId, lane, concertId, scheduleId, seatIds } = input;
       const requestId = randomUUID();
       const submittedAt = nowMs();
+      // Registered before the request exists, so the sweeper finds the concert of a submit that dies after the
+      // script (requeueStranded).
+      await register(concertId, submittedAt);
       const reply = await redis.frRequestSubmit(
         keys.request(concertId, requestId),
         keys.requestPending(concertId, userId),
+        keys.requestUnqueued(concertId),
         requestId,
         userId,
         concertId,
@@ -211,30 +238,27 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
 
       const data: RequestJobData = { requestId, userId, concertId, scheduleId, seatIds, lane, submittedAt };
       try {
-        await Promise.all([
-          // The index outlives the hash, whose TTL restarts when the request is taken and when it is decided: a
-          // request is taken within `ttl` of its submit (or never) and decided within seconds after, and its result
-          // is kept `ttl` from then, so 2 × ttl and a minute from the submit is long enough.
-          redis.set(keys.requestConcert(requestId), String(concertId), 'PX', 2 * ttl + 60_000),
-          register(concertId, submittedAt),
-        ]);
-        const queue = await queues.ready(concertId);
-        await queue.add('decide', data, { jobId: requestId, priority: LANE_PRIORITY[lane] });
+        await enqueue(data);
       } catch (err) {
         // Not queued: forget the request so it does not count against the fan. A job that was added after all
         // finds no hash and is skipped.
         await Promise.allSettled([
           redis.del(keys.request(concertId, requestId)),
           redis.zrem(keys.requestPending(concertId, userId), requestId),
+          redis.zrem(keys.requestUnqueued(concertId), requestId),
           redis.del(keys.requestConcert(requestId)),
         ]);
         throw err;
       }
-      // The request is queued whatever happens next: a failed count must not turn the 202 into an error.
-      const position = await stats.position(concertId, lane).catch((err) => {
-        logger.warn({ err, requestId }, 'counting the position of a request failed');
-        return 0;
-      });
+      // The request is queued whatever happens next: a failed count must not turn the 202 into an error, and a
+      // failed ZREM leaves the sweeper a no-op (the job exists).
+      const [position] = await Promise.all([
+        stats.position(concertId, lane).catch((err) => {
+          logger.warn({ err, requestId }, 'counting the position of a request failed');
+          return 0;
+        }),
+        redis.zrem(keys.requestUnqueued(concertId), requestId).catch(() => 0),
+      ]);
       return { requestId, status: 'PENDING', lane, position };
     },
 
@@ -374,6 +398,32 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
           ),
         );
       }
+    },
+
+    /**
+     * Sweeper (worker role): queues the requests whose submit recorded them but died before adding their BullMQ
+     * job, so they are decided now rather than sit PENDING until they expire. Requests younger than `graceMs` are
+     * left to the submit still running. Idempotent: a request whose job exists, or that is no longer PENDING, only
+     * leaves the list. Returns how many jobs it added.
+     */
+    async requeueStranded(graceMs = 5_000): Promise<number> {
+      const now = nowMs();
+      const concertIds = await redis.zrangebyscore(keys.requestConcerts, now - ttl, '+inf');
+      let added = 0;
+      for (const concertId of concertIds.map(Number)) {
+        const unqueued = keys.requestUnqueued(concertId);
+        const ids = await redis.zrangebyscore(unqueued, '-inf', now - graceMs, 'LIMIT', 0, 1_000);
+        for (const requestId of ids) {
+          const h = await redis.hgetall(keys.request(concertId, requestId));
+          if (h.status === 'PENDING' && !(await queues.queue(concertId).getJob(requestId))) {
+            await enqueue(jobOf(requestId, h));
+            added++;
+            logger.warn({ requestId, concertId }, 'queued a request whose submit did not');
+          }
+          await redis.zrem(unqueued, requestId);
+        }
+      }
+      return added;
     },
 
     stats: stats.stats,
