@@ -335,6 +335,8 @@ export function createRealtime(httpServer: HttpServer, services: Services) {
       return { scheduleId, concertId, seats: map.seats };
     },
     eventLimiter: createSocketEventLimiter(services.config.rateLimits.socketEvents),
+    connectionLimits: services.config.socketLimits,
+    trustProxy: services.config.trustProxy,
     now: services.now,
   });
   const gauge = services.metrics.socketsConnected;

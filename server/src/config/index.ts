@@ -62,6 +62,8 @@ const schema = z
     RATE_LIMIT_BOOKING_PER_USER: z.coerce.number().int().nonnegative().default(60),
     RATE_LIMIT_PER_IP: z.coerce.number().int().nonnegative().default(6_000),
     RATE_LIMIT_SOCKET_EVENTS: z.coerce.number().int().nonnegative().default(30),
+    SOCKET_MAX_PER_USER: z.coerce.number().int().nonnegative().default(5),
+    SOCKET_MAX_PER_ADDRESS: z.coerce.number().int().nonnegative().default(200),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
@@ -125,6 +127,8 @@ export interface Config {
   rateLimits: { queuePerUser: number; bookingPerUser: number; perIp: number; socketEvents: number };
   /** Read the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** Open sockets per user and per client address on one process; 0 turns a cap off. */
+  socketLimits: { perUser: number; perAddress: number };
 }
 
 export class ConfigError extends Error {
@@ -194,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       socketEvents: e.RATE_LIMIT_SOCKET_EVENTS,
     },
     trustProxy: e.TRUST_PROXY,
+    socketLimits: { perUser: e.SOCKET_MAX_PER_USER, perAddress: e.SOCKET_MAX_PER_ADDRESS },
   };
   return deepFreeze(config);
 }
