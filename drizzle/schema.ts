@@ -14,6 +14,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   datetime,
   index,
   int,
@@ -29,6 +30,17 @@ const id = (name = 'id') => bigint(name, { mode: 'number', unsigned: true }).aut
 const ref = (name: string) => bigint(name, { mode: 'number', unsigned: true });
 const money = (name: string) => bigint(name, { mode: 'number' });
 const time = (name: string) => datetime(name, { mode: 'date', fsp: 3 });
+/**
+ * Identifiers compare byte for byte, as Redis and TypeScript compare them: under a case- and accent-insensitive
+ * collation `Alice`, `alice` and `Alicé` would be one fan in MySQL (one balance, one seat limit, each other's
+ * reservations) and three everywhere else. `utf8mb4_bin` for a token's `sub` (any Unicode); `ascii_bin` where
+ * the server bounds the alphabet (UUIDs, printable-ASCII Idempotency-Keys). Both collations pad with spaces, so
+ * a subject may not end in a space (auth/user-tokens.ts refuses it).
+ */
+const exactId = (name: string, length: number, charset: 'utf8mb4' | 'ascii' = 'utf8mb4') =>
+  customType<{ data: string; driverData: string }>({
+    dataType: () => `varchar(${length}) CHARACTER SET ${charset} COLLATE ${charset}_bin`,
+  })(name);
 const createdAt = () => time('created_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`);
 
 export const TIERS = ['vip', 'normal'] as const;
@@ -43,7 +55,7 @@ export const users = mysqlTable(
   'users',
   {
     /** The identity provider's `sub`. */
-    id: varchar('id', { length: 64 }).primaryKey(),
+    id: exactId('id', 64).primaryKey(),
     name: varchar('name', { length: 100 }).notNull(),
     tier: mysqlEnum('tier', TIERS).notNull().default('normal'),
     role: mysqlEnum('role', ROLES).notNull().default('user'),
@@ -117,7 +129,7 @@ export const reservations = mysqlTable(
   {
     id: id(),
     reservationNumber: varchar('reservation_number', { length: 24 }).notNull(),
-    userId: varchar('user_id', { length: 64 })
+    userId: exactId('user_id', 64)
       .notNull()
       .references(() => users.id),
     concertId: ref('concert_id')
@@ -131,7 +143,7 @@ export const reservations = mysqlTable(
     expiresAt: time('expires_at').notNull(),
     extended: boolean('extended').notNull().default(false),
     /** A queued (v2) request decided into this reservation: makes a retried job idempotent. */
-    requestId: varchar('request_id', { length: 64 }),
+    requestId: exactId('request_id', 64, 'ascii'),
     reservedAt: createdAt(),
     paidAt: time('paid_at'),
     closedAt: time('closed_at'),
@@ -170,7 +182,7 @@ export const payments = mysqlTable(
     reservationId: ref('reservation_id')
       .notNull()
       .references(() => reservations.id),
-    userId: varchar('user_id', { length: 64 })
+    userId: exactId('user_id', 64)
       .notNull()
       .references(() => users.id),
     amount: money('amount').notNull(),
@@ -186,7 +198,7 @@ export const pointLedger = mysqlTable(
   'point_ledger',
   {
     id: id(),
-    userId: varchar('user_id', { length: 64 })
+    userId: exactId('user_id', 64)
       .notNull()
       .references(() => users.id),
     type: mysqlEnum('type', LEDGER_TYPES).notNull(),
@@ -205,8 +217,8 @@ export const pointLedger = mysqlTable(
 export const idempotencyKeys = mysqlTable(
   'idempotency_keys',
   {
-    userId: varchar('user_id', { length: 64 }).notNull(),
-    key: varchar('idem_key', { length: 128 }).notNull(),
+    userId: exactId('user_id', 64).notNull(),
+    key: exactId('idem_key', 128, 'ascii').notNull(),
     /** sha256 of method, route and body: the same key with another request is refused. */
     requestHash: varchar('request_hash', { length: 64 }).notNull(),
     state: mysqlEnum('state', ['IN_PROGRESS', 'DONE']).notNull().default('IN_PROGRESS'),
@@ -226,7 +238,7 @@ export const queueEntries = mysqlTable(
     concertId: ref('concert_id')
       .notNull()
       .references(() => concerts.id),
-    userId: varchar('user_id', { length: 64 }).notNull(),
+    userId: exactId('user_id', 64).notNull(),
     ticket: bigint('ticket', { mode: 'number' }).notNull(),
     lane: mysqlEnum('lane', LANES).notNull(),
     enteredAt: time('entered_at').notNull(),

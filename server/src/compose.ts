@@ -118,7 +118,10 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
       booking,
       config,
       logger: opts.logger,
-      accessSessions: { end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID') },
+      accessSessions: {
+        end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID'),
+        get: (concertId, userId) => accessSessions.get(concertId, userId),
+      },
     }),
   );
   // Queued (v2) reservations: per-concert BullMQ priority queues, decided by the worker role with booking's hold.
@@ -152,6 +155,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     logger: opts.logger,
     now,
     syncMode: opts.salesSync ?? 'all',
+    requests: reservationRequests,
   });
   const admission = createAdmission({ redis, keys, saleCache, events, sale: config.sale, now });
   // Rebuilding a concert's waiting room from MySQL's queue-entry log after Redis lost it (recovery/).
@@ -345,6 +349,8 @@ export function createRealtime(httpServer: HttpServer, services: Services) {
       return { scheduleId, concertId, seats: map.seats };
     },
     eventLimiter: createSocketEventLimiter(services.config.rateLimits.socketEvents),
+    connectionLimits: services.config.socketLimits,
+    trustProxy: services.config.trustProxy,
     now: services.now,
   });
   const gauge = services.metrics.socketsConnected;
@@ -390,9 +396,13 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
       logger: services.logger,
       queue: services.holdQueue,
       expire: services.booking.expire,
+      // Also the repairs of crash windows: a request recorded but never queued, a payment whose session end
+      // did not run.
       sweep: async () => ({
         ...(await services.booking.sweep()),
         idempotencyKeysPurged: await services.payments.idempotency.purgeExpired(),
+        requestsRequeued: await services.reservationRequests.requeueStranded(),
+        paidSessionsEnded: await services.payments.endPaidSessions(),
       }),
     }),
   );

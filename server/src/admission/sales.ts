@@ -34,6 +34,8 @@ export interface SalesDeps {
    * prefixes share one database and must not open each other's sales).
    */
   syncMode: 'all' | 'registered';
+  /** The queued reservation requests: closing a sale fails those still waiting (reservation-requests). */
+  requests: { failClosed(concertId: number): Promise<number> };
 }
 
 /** A state move refused by a script, as the API's error. */
@@ -221,8 +223,10 @@ export function createSales(deps: SalesDeps) {
       await jobs.stopAdmission(concertId);
       await cancelTimers(concertId, ['queue-open', 'sale-open', 'sale-close']);
       await mirror(concertId);
+      // On every close, not only the first: a retried close finishes what a failed one left.
+      const requestsFailed = await deps.requests.failClosed(concertId);
       if (previous !== 'CLOSED') {
-        logger.info({ concertId, from: previous, waiting, active }, 'sale closed');
+        logger.info({ concertId, from: previous, waiting, active, requestsFailed }, 'sale closed');
         events.publish({ type: 'sale.state', concertId, state: 'CLOSED' });
         events.publish({ type: 'queue.moved', concertId });
       }

@@ -130,10 +130,17 @@ function headerAlg(token: string): string | undefined {
   }
 }
 
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 export function claimsToUser(payload: JWTPayload): AuthUser {
   const sub = payload.sub;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 64) {
     throw new AppError('INVALID_TOKEN', 'Token subject must be a string of 1 to 64 characters');
+  }
+  // The identifier columns compare bytes but pad with spaces (drizzle/schema.ts `exactId`), so `alice ` would be
+  // `alice` in MySQL and another fan in Redis; a lone surrogate cannot be stored as utf8mb4 at all.
+  if (sub.endsWith(' ') || LONE_SURROGATE.test(sub)) {
+    throw new AppError('INVALID_TOKEN', 'Token subject must not end in a space or hold a lone surrogate');
   }
   const name = typeof payload.name === 'string' && payload.name.length > 0 ? payload.name.slice(0, 100) : sub;
   const user: AuthUser = {

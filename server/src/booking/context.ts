@@ -40,12 +40,26 @@ export interface ScheduleFacts {
   bookingCloseAt: Date;
 }
 
-/** Schedules never move between concerts and have no edit API, so their facts are memoised per process. */
-export function scheduleDirectory(db: Db, max = 10_000) {
+/**
+ * Schedules never move between concerts and have no edit API, so their facts are memoised per process. An unknown
+ * id is remembered as unknown for `unknownTtlMs`, so a flood of made-up schedule ids (seat maps, holds,
+ * seats:watch) costs MySQL one query per id and interval rather than one per request; a schedule created meanwhile
+ * under an id looked up just before reads as unknown for at most that long.
+ */
+export function scheduleDirectory(
+  db: Db,
+  opts: { max?: number; unknownTtlMs?: number; now?: () => number } = {},
+) {
+  const max = opts.max ?? 10_000;
+  const unknownTtlMs = opts.unknownTtlMs ?? 5_000;
+  const now = opts.now ?? Date.now;
   const memo = new Map<number, ScheduleFacts>();
+  /** Unknown schedule id → until when it is answered 404 without a query. */
+  const unknown = new Map<number, number>();
   return async function scheduleOf(scheduleId: number): Promise<ScheduleFacts> {
     const hit = memo.get(scheduleId);
     if (hit) return hit;
+    if ((unknown.get(scheduleId) ?? 0) > now()) throw notFound('Schedule', { scheduleId });
     const [row] = await db
       .select({
         scheduleId: schedules.id,
@@ -55,7 +69,12 @@ export function scheduleDirectory(db: Db, max = 10_000) {
       })
       .from(schedules)
       .where(eq(schedules.id, scheduleId));
-    if (!row) throw notFound('Schedule', { scheduleId });
+    if (!row) {
+      if (unknown.size >= max) unknown.clear();
+      unknown.set(scheduleId, now() + unknownTtlMs);
+      throw notFound('Schedule', { scheduleId });
+    }
+    unknown.delete(scheduleId);
     if (memo.size >= max) memo.clear();
     memo.set(scheduleId, row);
     return row;

@@ -111,7 +111,8 @@ export function bookingRoutes(deps: BookingRouteDeps) {
     tags: booking,
     summary: 'Cancel a hold (CANCELLED) or a paid reservation (REFUNDED)',
     description:
-      'Needs only the user token: the booking session ends when a reservation is paid, and a refund comes later.',
+      'Needs only the user token: the booking session ends when a reservation is paid, and a refund comes later. ' +
+      '409 REFUND_WINDOW_CLOSED for a paid reservation from REFUND_UNTIL_HOURS_BEFORE_SHOW before its show on.',
     security: userOnly,
     middleware: [guards.user({ persist: true })],
     request: { params: ReservationParams, headers: IdempotencyHeaders },

@@ -17,7 +17,17 @@ export async function createConcert(
   t: TestServer,
   opts: { rows?: number; seatsPerRow?: number; price?: number } = {},
 ): Promise<TestConcert> {
-  const input = concertInput({ rows: opts.rows ?? 2, seatsPerRow: opts.seatsPerRow ?? 5, price: opts.price });
+  return createConcertFrom(
+    t,
+    concertInput({ rows: opts.rows ?? 2, seatsPerRow: opts.seatsPerRow ?? 5, price: opts.price }),
+  );
+}
+
+/** A concert made from a `concertInput` a test has adjusted (times of its show, say). */
+export async function createConcertFrom(
+  t: TestServer,
+  input: ReturnType<typeof concertInput>,
+): Promise<TestConcert> {
   const created = await t.services.catalog.createConcert(input);
   const scheduleId = created.schedules[0]!.scheduleId;
   const rows = await t.services.database.db
@@ -36,9 +46,13 @@ export interface Fan {
 }
 
 /** A fan with a user token (its user row created) and booking sessions for the given concerts. */
-export async function createFan(t: TestServer, concertIds: number[], opts: { role?: 'admin' } = {}) {
-  const userId = uniqueId('fan');
-  const token = await t.token({ id: userId, ...opts });
+export async function createFan(
+  t: TestServer,
+  concertIds: number[],
+  opts: { role?: 'admin'; userId?: string } = {},
+) {
+  const userId = opts.userId ?? uniqueId('fan');
+  const token = await t.token({ id: userId, ...(opts.role ? { role: opts.role } : {}) });
   await t.services.users.ensure({ id: userId, name: userId, tier: 'normal', role: opts.role ?? 'user' });
   const access = new Map<number, string>();
   for (const concertId of concertIds) access.set(concertId, await grantAccess(t, userId, concertId));

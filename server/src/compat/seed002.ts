@@ -102,19 +102,20 @@ async function documentRequest(c: AppContext, s: Services, raw: unknown) {
   } else if ((await s.booking.scheduleOf(scheduleId)).concertId !== concertId) {
     throw new AppError('VALIDATION_ERROR', 'schedule_id is not a schedule of event_id', { scheduleId });
   }
-  await requireQueueAccess(c, s, concertId);
-  return { user: currentUser(c), concertId, scheduleId, seatIds: body.seat_ids };
+  const access = await requireQueueAccess(c, s, concertId);
+  return { user: currentUser(c), concertId, scheduleId, seatIds: body.seat_ids, jti: access.jti };
 }
 
 /** v2: queues the request; a worker decides it in order (the lane is the token's tier, never `priority`). */
 export async function submitQueued(c: AppContext, s: Services, raw: unknown): Promise<Response> {
-  const { user, concertId, scheduleId, seatIds } = await documentRequest(c, s, raw);
+  const { user, concertId, scheduleId, seatIds, jti } = await documentRequest(c, s, raw);
   const accepted = await s.reservationRequests.submit({
     userId: user.id,
     lane: user.tier,
     concertId,
     scheduleId,
     seatIds,
+    jti,
   });
   return c.json(
     { request_id: accepted.requestId, status: 'pending' as const, position: accepted.position },

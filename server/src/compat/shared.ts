@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
-import { accessTokenFrom } from '../access/tokens.ts';
+import { type AccessGrant, accessTokenFrom } from '../access/tokens.ts';
 import { CreateReservationSchema } from '../booking/schemas.ts';
 import type { Services } from '../compose.ts';
 import type { AppContext, AppEnv } from '../http/context.ts';
@@ -77,16 +77,18 @@ export const queueTokenOf = (c: AppContext) => accessTokenFrom((name) => c.req.h
  * token verifies as there; a queue ticket claims the fan's session the way POST .../queue/access-token does
  * (READY → ENTERED, or the same session again), so only an admitted fan gets past (403 NOT_ADMITTED).
  */
-export async function requireQueueAccess(c: AppContext, s: Services, concertId: number): Promise<void> {
+export async function requireQueueAccess(
+  c: AppContext,
+  s: Services,
+  concertId: number,
+): Promise<AccessGrant> {
   const userId = currentUser(c).id;
   const token = queueTokenOf(c);
-  if (!isQueueTicket(token)) {
-    await s.accessTokens.verify(token, { userId, concertId });
-    return;
-  }
+  if (!isQueueTicket(token)) return s.accessTokens.verify(token, { userId, concertId });
   const ticketFor = ticketConcert(s.config.accessTokenSecret, userId, token);
   if (ticketFor !== concertId) throw wrongConcert(ticketFor, concertId);
-  await s.waitingRoom.claim(concertId, userId);
+  const claimed = await s.waitingRoom.claim(concertId, userId);
+  return s.accessTokens.verify(claimed.accessToken, { userId, concertId });
 }
 
 /**

@@ -61,6 +61,7 @@ const schema = z
     MAX_QUEUE_SIZE: positiveInt.default(100_000),
     MAX_CHARGE: positiveInt.default(1_000_000),
     MAX_BALANCE: positiveInt.default(10_000_000),
+    REFUND_UNTIL_HOURS_BEFORE_SHOW: z.coerce.number().nonnegative().default(24),
     TRUST_PROXY: bool.default(false),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     MAX_BODY_BYTES: positiveInt.default(64 * 1024),
@@ -83,6 +84,8 @@ const schema = z
         ),
       )
       .optional(),
+    SOCKET_MAX_PER_USER: z.coerce.number().int().nonnegative().default(5),
+    SOCKET_MAX_PER_ADDRESS: z.coerce.number().int().nonnegative().default(200),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
@@ -185,6 +188,8 @@ export interface Config {
     maxQueueSize: number;
   };
   points: { maxCharge: number; maxBalance: number };
+  /** A paid reservation is refundable until this long before its schedule starts (0: until the start). */
+  refundUntilHoursBeforeShow: number;
   /** Requests per minute (sockets: events per 10 s); 0 turns a limit off. */
   rateLimits: { queuePerUser: number; bookingPerUser: number; perIp: number; socketEvents: number };
   /** Read the client address from X-Forwarded-For (only behind a proxy that sets it). */
@@ -197,6 +202,8 @@ export interface Config {
   maxBodyBytes: number;
   /** How many trusted proxies append to X-Forwarded-For: the client is that many entries from the right. */
   trustProxyHops: number;
+  /** Open sockets per user and per client address on one process; 0 turns a cap off. */
+  socketLimits: { perUser: number; perAddress: number };
 }
 
 export class ConfigError extends Error {
@@ -258,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxQueueSize: e.MAX_QUEUE_SIZE,
     },
     points: { maxCharge: e.MAX_CHARGE, maxBalance: e.MAX_BALANCE },
+    refundUntilHoursBeforeShow: e.REFUND_UNTIL_HOURS_BEFORE_SHOW,
     rateLimits: {
       queuePerUser: e.RATE_LIMIT_QUEUE_PER_USER,
       bookingPerUser: e.RATE_LIMIT_BOOKING_PER_USER,
@@ -271,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxyHops: e.TRUST_PROXY_HOPS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     metricsToken: e.METRICS_TOKEN,
+    socketLimits: { perUser: e.SOCKET_MAX_PER_USER, perAddress: e.SOCKET_MAX_PER_ADDRESS },
   };
   return deepFreeze(config);
 }

@@ -51,10 +51,12 @@ export function httpStatus(code: ErrorCode): ErrorStatus {
     case 'RESERVATION_EXPIRED':
     case 'QUEUE_NOT_OPEN':
     case 'BOOKING_CLOSED':
+    case 'SESSION_ENDED':
     case 'ALREADY_PROCESSING':
     case 'ALREADY_EXTENDED':
     case 'ALREADY_CANCELLED':
     case 'ALREADY_IN_QUEUE':
+    case 'REFUND_WINDOW_CLOSED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;

@@ -22,6 +22,8 @@ export interface PaymentsDeps {
   booking: Booking;
   logger: Logger;
   maxBalance: number;
+  /** A paid reservation is refundable until this long before its schedule starts (REFUND_UNTIL_HOURS_BEFORE_SHOW). */
+  refundUntilMs: number;
   /** Ends the fan's booking session (and so frees its admission slot) once it has paid. */
   endSession(concertId: number, userId: string): Promise<unknown>;
 }
@@ -142,6 +144,25 @@ export function createPaymentService(deps: PaymentsDeps) {
   }
 
   /**
+   * 409 REFUND_WINDOW_CLOSED from `refundUntilMs` before the show on, by the database clock: a ticket cannot be
+   * handed back for its points once the seat can no longer be sold to someone else, least of all after the show.
+   */
+  async function assertRefundable(tx: Tx, r: LockedReservation): Promise<void> {
+    const [schedule] = await selectRows<{ starts_at: Date; open: number }>(
+      tx,
+      sql`SELECT starts_at, starts_at > UTC_TIMESTAMP(3) + INTERVAL ${deps.refundUntilMs * 1000} MICROSECOND AS open
+          FROM schedules WHERE id = ${r.schedule_id}`,
+    );
+    if (schedule && Number(schedule.open) === 1) return;
+    throw new AppError('REFUND_WINDOW_CLOSED', 'This reservation can no longer be refunded', {
+      reservationId: r.id,
+      refundableUntil: schedule
+        ? new Date(new Date(schedule.starts_at).getTime() - deps.refundUntilMs).toISOString()
+        : null,
+    });
+  }
+
+  /**
    * Cancels a PAID reservation, in one transaction: REFUNDED, the points back with a REFUND ledger row (the
    * ledger's unique (reservation, type) makes a second refund impossible), the payment REFUNDED, and the seats
    * AVAILABLE again. A refund that would lift the balance above MAX_BALANCE is refused (422), like a charge.
@@ -159,6 +180,7 @@ export function createPaymentService(deps: PaymentsDeps) {
         });
       }
       if (r.status !== 'PAID') throw new Error(`reservation ${id} went from PAID to ${r.status}`);
+      await assertRefundable(tx, r);
       const [payment] = await tx.select().from(payments).where(eq(payments.reservationId, id)).for('update');
       if (payment?.status !== 'COMPLETED') throw new Error(`reservation ${id} is PAID without a payment`);
       const entry = await credit(tx, userId, 'REFUND', payment.amount, deps.maxBalance, id);

@@ -47,7 +47,10 @@ function statusOf(concert: number, userId: string): QueueStatus {
   };
 }
 
-async function startNode(): Promise<void> {
+/** Schedule lookups the gateway asked for (MySQL in production). */
+let scheduleLookups = 0;
+
+async function startNode(overrides: Partial<GatewayDeps> = {}): Promise<void> {
   const http = createServer();
   const deps: GatewayDeps = {
     logger: t.services.logger,
@@ -57,6 +60,7 @@ async function startNode(): Promise<void> {
     accessTokens: t.services.accessTokens,
     queueStatus: async (concert, user) => statusOf(concert, user.id),
     concertOfSchedule: async (schedule) => {
+      scheduleLookups++;
       if (schedule !== scheduleId) throw new AppError('NOT_FOUND', 'Schedule not found');
       return concertId;
     },
@@ -78,6 +82,7 @@ async function startNode(): Promise<void> {
         })),
       };
     },
+    ...overrides,
   };
   const gateway = createGateway(http, deps);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -114,6 +119,8 @@ function emitAck<T>(socket: Client, event: keyof ClientToServerEvents, payload: 
 beforeAll(async () => {
   t = await createTestServer();
   for (let i = 0; i < 3; i++) await startNode();
+  // Node 3: tight connection caps.
+  await startNode({ connectionLimits: { perUser: 2, perAddress: 3 } });
   const admin = await t.token({ role: 'admin' });
   const created = await t.call('POST', '/api/v1/admin/concerts', { token: admin, body: concertInput() });
   concertId = created.body.data.concertId;
@@ -162,7 +169,55 @@ describe('handshake', () => {
   });
 });
 
+describe('connection caps', () => {
+  it('refuse a user’s or an address’s socket past the cap with a RATE_LIMITED connect_error, and free it on disconnect', async () => {
+    const alice = await t.token({});
+    const first = client(3, alice);
+    await connected(first);
+    await connected(client(3, alice));
+    const third = client(3, alice);
+    const error = await new Promise<Error & { data?: unknown }>((resolve) =>
+      third.once('connect_error', resolve),
+    );
+    expect(error.message).toBe('RATE_LIMITED');
+    expect(error.data).toMatchObject({ code: 'RATE_LIMITED', details: { limit: 2, per: 'user' } });
+    // Another replica counts its own sockets.
+    await connected(client(0, alice));
+
+    // Same address, another user: the third socket from 127.0.0.1 fits, the fourth does not.
+    await connected(client(3, await t.token({})));
+    const crowd = client(3, await t.token({}));
+    const byAddress = await new Promise<Error & { data?: unknown }>((resolve) =>
+      crowd.once('connect_error', resolve),
+    );
+    expect(byAddress.data).toMatchObject({ code: 'RATE_LIMITED', details: { limit: 3, per: 'address' } });
+
+    const open = () => nodes[3]!.gateway.io.of('/').sockets.size;
+    const before = open();
+    first.disconnect();
+    await waitFor(() => open() === before - 1);
+    const again = client(3, alice);
+    await connected(again);
+    expect(again.connected).toBe(true);
+  });
+});
+
 describe('events', () => {
+  it('seats:watch checks the access token before it looks the schedule up', async () => {
+    const socket = client(0, await t.token({}));
+    await connected(socket);
+    const before = scheduleLookups;
+    for (const scheduleId of [123_456_789, 123_456_790, 123_456_791]) {
+      expect(
+        await emitAck(socket, 'seats:watch', { scheduleId, accessToken: 'made.up.token' }),
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_TOKEN' },
+      });
+    }
+    expect(scheduleLookups).toBe(before);
+  });
+
   it('acks queue:watch with the status and answers malformed payloads with an error ack', async () => {
     const userId = uniqueId();
     const socket = client(0, await t.token({ id: userId }));

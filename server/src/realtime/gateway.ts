@@ -10,11 +10,13 @@ import type {
   SeatSnapshot,
   ServerToClientEvents,
 } from '../../../client-sdk/src/protocol.ts';
+import { requireConcert } from '../access/middleware.ts';
 import type { AccessTokens } from '../access/tokens.ts';
 import type { AuthUser, UserTokens } from '../auth/user-tokens.ts';
 import { AppError, toAck } from '../http/errors.ts';
 import { validationError } from '../http/router.ts';
 import type { Logger } from '../logging/logger.ts';
+import { type ConnectionLimits, createConnectionLimits, handshakeAddress } from './connection-limits.ts';
 import { rooms } from './rooms.ts';
 
 export interface GatewayDeps {
@@ -28,6 +30,10 @@ export interface GatewayDeps {
   seatSnapshot(scheduleId: number): Promise<SeatSnapshot>;
   /** The concert a schedule belongs to (NOT_FOUND for an unknown schedule). */
   concertOfSchedule(scheduleId: number): Promise<number>;
+  /** Sockets per user and per client address on this process (connection-limits.ts); absent = no caps. */
+  connectionLimits?: ConnectionLimits;
+  /** Read the client address from X-Forwarded-For (TRUST_PROXY). */
+  trustProxy?: boolean;
   /** Throws RATE_LIMITED when one socket sends too many events (ops/rate-limit.ts). */
   eventLimiter?: (socketId: string) => Promise<void>;
   now?: () => Date;
@@ -73,12 +79,20 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
     adapter: createAdapter(pub, sub, { key: deps.channel }),
   });
 
+  const connections = createConnectionLimits(deps.connectionLimits ?? { perUser: 0, perAddress: 0 });
+
   io.use(async (socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     try {
       if (typeof token !== 'string' || token.length === 0)
         throw new AppError('UNAUTHENTICATED', 'token required');
       const user = await deps.userTokens.verify(token);
+      const { headers, address } = socket.handshake;
+      const release = connections.acquire(
+        user.id,
+        handshakeAddress(headers, address, deps.trustProxy ?? false),
+      );
+      socket.once('disconnect', release);
       socket.data.user = user;
       if (user.expiresAt) {
         const ms = Math.min(user.expiresAt.getTime() - now().getTime(), MAX_TIMER_MS);
@@ -87,6 +101,12 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
       }
       next();
     } catch (err) {
+      // The client's connect_error: its message is the code; its data the error body (a cap names its limit).
+      if (err instanceof AppError && err.code === 'RATE_LIMITED') {
+        const error = new Error(err.code) as Error & { data?: unknown };
+        error.data = err.toBody();
+        return next(error);
+      }
       const code =
         err instanceof AppError && err.code === 'TOKEN_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED';
       const error = new Error(code) as Error & { data?: unknown };
@@ -109,8 +129,9 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
       return { concertId };
     });
     on(socket, 'seats:watch', schemas.seatsWatch, async ({ scheduleId, accessToken }) => {
-      const concertId = await deps.concertOfSchedule(scheduleId);
-      await deps.accessTokens.verify(accessToken, { concertId, userId: user.id });
+      // The token first (a signature, then one Redis read): made-up tokens and schedule ids never reach MySQL.
+      const grant = await deps.accessTokens.verify(accessToken, { userId: user.id });
+      requireConcert(grant, await deps.concertOfSchedule(scheduleId));
       // Join before reading: a change made while the snapshot is read arrives as seats:changed afterwards,
       // never falls between the two.
       await socket.join(rooms.schedule(scheduleId));

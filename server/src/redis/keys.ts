@@ -71,6 +71,11 @@ export function createKeys(prefix: string) {
     requestStats: (concertId: number) => `${c(concertId)}:request-stats`,
     /** HASH `n`, `waitMs` of the decisions made in one second (expires): throughput and wait of the last minute. */
     requestRate: (concertId: number, second: number) => `${c(concertId)}:request-rate:${second}`,
+    /**
+     * ZSET requestId → submittedAtMs: requests recorded by a submit whose BullMQ job is not known to be added yet.
+     * A submit that died in between leaves its request here, and the sweeper queues it (requeueStranded).
+     */
+    requestUnqueued: (concertId: number) => `${c(concertId)}:request-unqueued`,
     /** STRING concertId: which concert a request id belongs to (the REST paths name only the request). */
     requestConcert: (requestId: string) => `${prefix}:request-concert:${requestId}`,
     /** ZSET concertId → last submit (ms): the concerts whose request queue needs a worker. Never used by a script. */

@@ -108,9 +108,16 @@ export function reservationRequestRoutes(deps: RequestRouteDeps) {
     .openapi(submit, async (c) => {
       const body = c.req.valid('json');
       const concertId = await requests.concertOf(body.scheduleId);
-      requireConcert(currentAccess(c), concertId);
+      const access = currentAccess(c);
+      requireConcert(access, concertId);
       const user = currentUser(c);
-      const accepted = await requests.submit({ userId: user.id, lane: user.tier, concertId, ...body });
+      const accepted = await requests.submit({
+        userId: user.id,
+        lane: user.tier,
+        concertId,
+        ...body,
+        jti: access.jti,
+      });
       return c.json(ok(accepted), 202);
     })
     .openapi(get, async (c) =>

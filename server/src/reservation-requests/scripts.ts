@@ -15,7 +15,7 @@ declare module 'ioredis' {
 /** The request lifecycle scripts; each names its keys and replies in its contract header. */
 export function defineRequestScripts(redis: Redis): void {
   const here = (f: string) => new URL(f, import.meta.url);
-  defineLua(redis, 'frRequestSubmit', here('./submit.lua'), 2);
+  defineLua(redis, 'frRequestSubmit', here('./submit.lua'), 3);
   // A batch's scripts take as many keys as it has requests: the key count is their first argument.
   defineLua(redis, 'frRequestClaim', here('./claim.lua'));
   defineLua(redis, 'frRequestCancel', here('./cancel.lua'), 3);

@@ -57,6 +57,25 @@ export interface ReservationRequestsDeps {
 const RATE_TTL_MS = 120_000;
 
 /**
+ * What claim.lua says of a request. CLOSED and ENDED are still PENDING: the sale closed, or the booking session
+ * the request was submitted in ended, before a worker took it, so it is to be decided FAILED without a hold.
+ */
+const CLAIM_REPLIES = ['CLAIMED', 'DECIDED', 'CANCELLED', 'GONE', 'CLOSED', 'ENDED'] as const;
+export type ClaimReply = (typeof CLAIM_REPLIES)[number];
+
+/** The decision of a request its sale (CLOSED) or its fan's booking session (ENDED) outlived: no seat for it. */
+export function refusal(claim: 'CLOSED' | 'ENDED'): Decision {
+  const error =
+    claim === 'CLOSED'
+      ? new AppError('BOOKING_CLOSED', 'The sale of this concert closed before the request was decided')
+      : new AppError('SESSION_ENDED', 'The booking session ended before the request was decided');
+  return { status: 'FAILED', error: error.toBody() };
+}
+
+/** Jobs read from a closed sale's queue per round. */
+const CLOSE_PAGE = 256;
+
+/**
  * Queued (v2) reservation requests: a fan's request waits in its concert's BullMQ queue, VIP lane first, and a
  * worker decides it with booking's one hold (worker.ts). Each request has a status hash in Redis; every change of
  * it is a Lua script (submit, claim, cancel, decide) and is announced as a `reservation.update` event. No HTTP here.
@@ -108,6 +127,29 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     registered.set(concertId, at);
   }
 
+  /** Adds the request's job (its id is the request id, so adding it twice is one job) and its concert index. */
+  async function enqueue(data: RequestJobData): Promise<void> {
+    // The index outlives the hash, whose TTL restarts when the request is taken and when it is decided: a request
+    // is taken within `ttl` of its submit (or never) and decided within seconds after, and its result is kept
+    // `ttl` from then, so 2 × ttl and a minute from now is long enough.
+    await redis.set(keys.requestConcert(data.requestId), String(data.concertId), 'PX', 2 * ttl + 60_000);
+    const queue = await queues.ready(data.concertId);
+    await queue.add('decide', data, { jobId: data.requestId, priority: LANE_PRIORITY[data.lane] });
+  }
+
+  /** The job of a request, rebuilt from its hash (the sweeper's repair of a submit that died). */
+  function jobOf(requestId: string, h: Record<string, string>): RequestJobData {
+    return {
+      requestId,
+      userId: h.userId ?? '',
+      concertId: Number(h.concertId),
+      scheduleId: Number(h.scheduleId),
+      seatIds: JSON.parse(h.seatIds ?? '[]') as number[],
+      lane: h.lane === 'vip' ? 'vip' : 'normal',
+      submittedAt: Number(h.submittedAt),
+    };
+  }
+
   /** The concert of a batch: one queue, one concert, so one Redis Cluster slot for its scripts. */
   function sameConcert(jobs: RequestJobData[]): number {
     const concertId = jobs[0]!.concertId;
@@ -145,7 +187,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     return state;
   }
 
-  return {
+  const service = {
     queues,
     concertOf: deps.concertOf,
 
@@ -159,13 +201,19 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       concertId: number;
       scheduleId: number;
       seatIds: number[];
+      /** The booking session (access token id) it is submitted in: the request is decided only while it lives. */
+      jti: string;
     }): Promise<RequestAccepted> {
       const { userId, lane, concertId, scheduleId, seatIds } = input;
       const requestId = randomUUID();
       const submittedAt = nowMs();
+      // Registered before the request exists, so the sweeper finds the concert of a submit that dies after the
+      // script (requeueStranded).
+      await register(concertId, submittedAt);
       const reply = await redis.frRequestSubmit(
         keys.request(concertId, requestId),
         keys.requestPending(concertId, userId),
+        keys.requestUnqueued(concertId),
         requestId,
         userId,
         concertId,
@@ -175,6 +223,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
         submittedAt,
         ttl,
         maxPending,
+        input.jti,
       );
       const [code, rest] = replyParts(reply);
       if (code === 'RATE_LIMITED') {
@@ -189,30 +238,27 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
 
       const data: RequestJobData = { requestId, userId, concertId, scheduleId, seatIds, lane, submittedAt };
       try {
-        await Promise.all([
-          // The index outlives the hash, whose TTL restarts when the request is taken and when it is decided: a
-          // request is taken within `ttl` of its submit (or never) and decided within seconds after, and its result
-          // is kept `ttl` from then, so 2 × ttl and a minute from the submit is long enough.
-          redis.set(keys.requestConcert(requestId), String(concertId), 'PX', 2 * ttl + 60_000),
-          register(concertId, submittedAt),
-        ]);
-        const queue = await queues.ready(concertId);
-        await queue.add('decide', data, { jobId: requestId, priority: LANE_PRIORITY[lane] });
+        await enqueue(data);
       } catch (err) {
         // Not queued: forget the request so it does not count against the fan. A job that was added after all
         // finds no hash and is skipped.
         await Promise.allSettled([
           redis.del(keys.request(concertId, requestId)),
           redis.zrem(keys.requestPending(concertId, userId), requestId),
+          redis.zrem(keys.requestUnqueued(concertId), requestId),
           redis.del(keys.requestConcert(requestId)),
         ]);
         throw err;
       }
-      // The request is queued whatever happens next: a failed count must not turn the 202 into an error.
-      const position = await stats.position(concertId, lane).catch((err) => {
-        logger.warn({ err, requestId }, 'counting the position of a request failed');
-        return 0;
-      });
+      // The request is queued whatever happens next: a failed count must not turn the 202 into an error, and a
+      // failed ZREM leaves the sweeper a no-op (the job exists).
+      const [position] = await Promise.all([
+        stats.position(concertId, lane).catch((err) => {
+          logger.warn({ err, requestId }, 'counting the position of a request failed');
+          return 0;
+        }),
+        redis.zrem(keys.requestUnqueued(concertId), requestId).catch(() => 0),
+      ]);
       return { requestId, status: 'PENDING', lane, position };
     },
 
@@ -260,11 +306,13 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
      * together with the verdict, at the cost of a second message per request on every hop. GET shows it, and
      * cancel answers 409 from then on.
      */
-    async claim(jobs: RequestJobData[]): Promise<Array<'CLAIMED' | 'DECIDED' | 'CANCELLED' | 'GONE'>> {
+    async claim(jobs: RequestJobData[]): Promise<ClaimReply[]> {
       if (jobs.length === 0) return [];
       const concertId = sameConcert(jobs);
       const replies = await redis.frRequestClaim(
-        2 * jobs.length,
+        2 + 2 * jobs.length,
+        keys.sale(concertId),
+        keys.sessionIds(concertId),
         ...jobs.flatMap((job) => [
           keys.request(concertId, job.requestId),
           keys.requestPending(concertId, job.userId),
@@ -278,10 +326,10 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
         if (code === 'DECIDED') {
           const decision = storedDecision(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
           announce(job.userId, job.requestId, decision.status, decision);
-        } else if (code !== 'CLAIMED' && code !== 'CANCELLED' && code !== 'GONE') {
+        } else if (!CLAIM_REPLIES.includes(code as ClaimReply)) {
           throw new Error(`unexpected reply ${code} from the claim script`);
         }
-        return code;
+        return code as ClaimReply;
       });
     },
 
@@ -323,10 +371,66 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       });
     },
 
+    /**
+     * The sale of `concertId` closed: every request still waiting in its queue is decided FAILED (BOOKING_CLOSED)
+     * now and leaves the queue, instead of waiting for a worker. Safe beside running workers: once the sale is
+     * CLOSED, claim.lua takes no PENDING request, so none decided here is being held meanwhile; a request a worker
+     * took before the close (PROCESSING) is left to it. Idempotent. Returns how many it failed.
+     */
+    async failClosed(concertId: number): Promise<number> {
+      const queue = queues.queue(concertId);
+      let failed = 0;
+      // Jobs of PROCESSING requests stay queued (a stalled re-run); the next page starts after them.
+      let kept = 0;
+      for (;;) {
+        const jobs = (await queue.getJobs(['wait', 'prioritized'], kept, kept + CLOSE_PAGE - 1, true))
+          .filter((job) => job?.data)
+          .map((job) => job.data);
+        if (jobs.length === 0) return failed;
+        const claims = await service.claim(jobs);
+        const closed = jobs.filter((_, i) => claims[i] === 'CLOSED');
+        await service.decide(closed.map((job) => ({ job, decision: refusal('CLOSED') })));
+        failed += closed.length;
+        kept += claims.filter((c) => c === 'CLAIMED').length;
+        await Promise.all(
+          jobs.flatMap((job, i) =>
+            claims[i] === 'CLAIMED' ? [] : [queue.remove(job.requestId).catch(() => 0)],
+          ),
+        );
+      }
+    },
+
+    /**
+     * Sweeper (worker role): queues the requests whose submit recorded them but died before adding their BullMQ
+     * job, so they are decided now rather than sit PENDING until they expire. Requests younger than `graceMs` are
+     * left to the submit still running. Idempotent: a request whose job exists, or that is no longer PENDING, only
+     * leaves the list. Returns how many jobs it added.
+     */
+    async requeueStranded(graceMs = 5_000): Promise<number> {
+      const now = nowMs();
+      const concertIds = await redis.zrangebyscore(keys.requestConcerts, now - ttl, '+inf');
+      let added = 0;
+      for (const concertId of concertIds.map(Number)) {
+        const unqueued = keys.requestUnqueued(concertId);
+        const ids = await redis.zrangebyscore(unqueued, '-inf', now - graceMs, 'LIMIT', 0, 1_000);
+        for (const requestId of ids) {
+          const h = await redis.hgetall(keys.request(concertId, requestId));
+          if (h.status === 'PENDING' && !(await queues.queue(concertId).getJob(requestId))) {
+            await enqueue(jobOf(requestId, h));
+            added++;
+            logger.warn({ requestId, concertId }, 'queued a request whose submit did not');
+          }
+          await redis.zrem(unqueued, requestId);
+        }
+      }
+      return added;
+    },
+
     stats: stats.stats,
     health: stats.health,
 
     close: () => queues.close(),
   };
+  return service;
 }
 export type ReservationRequests = ReturnType<typeof createReservationRequests>;

@@ -8,7 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import { createBullConnection } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { type RequestJob, type RequestJobData, requestQueueName } from './queues.ts';
-import type { Decision, ReservationRequests } from './service.ts';
+import { type Decision, type ReservationRequests, refusal } from './service.ts';
 
 export interface RequestWorkerDeps {
   config: Readonly<Config>;
@@ -107,6 +107,10 @@ export async function startRequestWorker(deps: RequestWorkerDeps) {
     const batch = await retrying(() => batchOf(job));
     const claims = await retrying(() => requests.claim(batch));
     const claimed = batch.filter((_, i) => claims[i] === 'CLAIMED');
+    const refused = batch.flatMap((data, i) => {
+      const claim = claims[i];
+      return claim === 'CLOSED' || claim === 'ENDED' ? [{ job: data, decision: refusal(claim) }] : [];
+    });
     const outcomes =
       claimed.length === 0
         ? []
@@ -122,8 +126,8 @@ export async function startRequestWorker(deps: RequestWorkerDeps) {
           );
     alive();
     const stored = await retrying(() =>
-      requests.decide(
-        claimed.map((job, i) => {
+      requests.decide([
+        ...claimed.map((job, i) => {
           const outcome = outcomes[i]!;
           // A business outcome (SEAT_UNAVAILABLE, SEAT_LIMIT_EXCEEDED, BOOKING_CLOSED, NOT_FOUND) is final.
           const decision: Decision = outcome.ok
@@ -131,11 +135,17 @@ export async function startRequestWorker(deps: RequestWorkerDeps) {
             : { status: 'FAILED', error: outcome.error.toBody() };
           return { job, decision };
         }),
-      ),
+        ...refused,
+      ]),
     );
     const queue = requests.queues.queue(job.data.concertId);
     await Promise.all(batch.slice(1).map((data) => queue.remove(data.requestId).catch(() => 0)));
-    const head = claims[0] === 'CLAIMED' ? (stored[0]?.status ?? 'GONE') : claims[0];
+    const head =
+      claims[0] === 'CLAIMED'
+        ? (stored[0]?.status ?? 'GONE')
+        : claims[0] === 'CLOSED' || claims[0] === 'ENDED'
+          ? 'FAILED'
+          : claims[0];
     return { outcome: head, batch: batch.length };
   }
 

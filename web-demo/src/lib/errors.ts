@@ -41,10 +41,12 @@ const MESSAGES: Record<FrontrowErrorCode, Explain> = {
   QUEUE_NOT_OPEN: (e) =>
     `The waiting room is not open yet${when(e, 'opensAt') ? `: it opens at ${when(e, 'opensAt')}` : ''}. Try again then.`,
   BOOKING_CLOSED: () => 'The sale for this concert is closed.',
+  SESSION_ENDED: () => 'Your booking session ended before the request was decided. Join the queue again.',
   ALREADY_PROCESSING: () => 'That request is already being processed.',
   ALREADY_EXTENDED: () => 'A hold can be extended only once.',
   ALREADY_CANCELLED: () => 'This was already cancelled.',
   ALREADY_IN_QUEUE: () => 'You are already in this waiting room.',
+  REFUND_WINDOW_CLOSED: () => 'It is too close to the show to refund this ticket.',
   SEAT_LIMIT_EXCEEDED: (e) =>
     `That is more seats than one fan may hold or buy for a show${e.details?.limit ? ` (${e.details.limit})` : ''}.`,
   CHARGE_LIMIT_EXCEEDED: () => 'That charge is above the limit per charge or the maximum balance.',
