@@ -1,5 +1,4 @@
 import type { Server as HttpServer } from 'node:http';
-import type { Redis } from 'ioredis';
 import { createAccessSessions } from './access/sessions.ts';
 import { createAccessTokens } from './access/tokens.ts';
 import { createAdmission } from './admission/admit.ts';
@@ -38,7 +37,7 @@ import { createGateway } from './realtime/gateway.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
 import { createRecovery } from './recovery/service.ts';
 import { startRecoveryWatch } from './recovery/watch.ts';
-import { connectRedis, createRedis } from './redis/client.ts';
+import { connectRedis, createRedisConnections, type RedisClient } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
 import { reservationRequestRoutes } from './reservation-requests/routes.ts';
 import { createReservationRequests } from './reservation-requests/service.ts';
@@ -67,7 +66,9 @@ export interface ServiceOptions {
  */
 export async function createServices(config: Readonly<Config>, opts: ServiceOptions) {
   const database: Database = createDatabase(config.databaseUrl, { timeoutMs: config.mysqlTimeoutMs });
-  const redis: Redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs });
+  // Every Redis connection of the process comes from here (standalone, Sentinel or Cluster, TLS, passwords).
+  const connections = createRedisConnections(config.redis);
+  const redis: RedisClient = connections.open('request', { commandTimeoutMs: config.redisCommandTimeoutMs });
   redis.on('error', (err) => opts.logger.debug({ err: err.message }, 'redis connection error'));
   await connectRedis(redis);
 
@@ -94,7 +95,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const catalog = createCatalog(database.db, now);
   const accessSessions = createAccessSessions(redis, keys, now);
   const accessTokens = createAccessTokens(config.accessTokenSecret, accessSessions, now);
-  const holdQueue = createHoldQueue(config, keys, opts.logger);
+  const holdQueue = createHoldQueue(connections, keys, opts.logger);
   const booking = business.booking(
     createBooking({
       db: database.db,
@@ -117,7 +118,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   // Queued (v2) reservations: per-concert BullMQ priority queues, decided by the worker role with booking's hold.
   const reservationRequests = createReservationRequests({
     redis,
-    redisUrl: config.redisUrl,
+    connections,
     keys,
     logger: opts.logger,
     events,
@@ -134,7 +135,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     // After Redis lost its data, the ticket counters come back from MySQL before anyone can enter again.
     beforeFill: (concertId) => recovery.guardCounters(concertId),
   });
-  const saleJobs = createSaleJobs(config.redisUrl, keys);
+  const saleJobs = createSaleJobs(connections, keys);
   const sales = createSales({
     redis,
     keys,
@@ -205,6 +206,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     config,
     logger: opts.logger,
     database,
+    connections,
     redis,
     keys,
     events,
@@ -319,7 +321,7 @@ export function createOpsApp(services: Services) {
 export function createRealtime(httpServer: HttpServer, services: Services) {
   const gateway = createGateway(httpServer, {
     logger: services.logger,
-    redisUrl: services.config.redisUrl,
+    connections: services.connections,
     channel: services.keys.socketChannel,
     userTokens: services.userTokens,
     accessTokens: services.accessTokens,
@@ -371,7 +373,7 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
   );
   parts.push(
     await startHoldWorker({
-      config: services.config,
+      connections: services.connections,
       keys: services.keys,
       logger: services.logger,
       queue: services.holdQueue,
@@ -384,7 +386,7 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
   );
   parts.push(
     await createAdmissionWorker({
-      config: services.config,
+      connections: services.connections,
       redis: services.redis,
       keys: services.keys,
       logger: services.logger,
@@ -396,7 +398,7 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
   );
   parts.push(
     await startRequestWorker({
-      config: services.config,
+      connections: services.connections,
       redis: services.redis,
       keys: services.keys,
       logger: services.logger,

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import type { Config } from './config/index.ts';
+import { createRedisConnections } from './redis/client.ts';
 
 /**
  * Before anything else, `npm start` checks that Redis and MySQL answer and, where one does not, says exactly how
@@ -8,12 +8,8 @@ import type { Config } from './config/index.ts';
  */
 export async function preflight(config: Readonly<Config>): Promise<string[]> {
   const problems: string[] = [];
-  const redis = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
+  const connections = createRedisConnections(config.redis);
+  const redis = connections.open('probe');
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -21,10 +17,10 @@ export async function preflight(config: Readonly<Config>): Promise<string[]> {
   } catch (err) {
     problems.push(
       [
-        `Redis does not answer at ${config.redisUrl} (${(err as Error).message}).`,
+        `Redis does not answer at ${connections.describe()} (${(err as Error).message}).`,
         '  Debian/Ubuntu: sudo apt-get install -y redis-server && sudo redis-server --daemonize yes',
         '  Docker:        docker compose up -d redis',
-        '  Or point REDIS_URL at a running Redis 7.',
+        '  Or point REDIS_URL (or REDIS_SENTINELS, REDIS_CLUSTER_NODES) at a running Redis 7.',
       ].join('\n'),
     );
   } finally {

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { HealthReport } from '../../../client-sdk/src/protocol.ts';
 import type { Database } from '../db/client.ts';
+import type { RedisClient } from '../redis/client.ts';
 
 type Check = HealthReport['checks']['redis'];
 
@@ -28,7 +28,7 @@ async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<
 
 /** Readiness: both backing services answer a trivial command within a short deadline. */
 export async function checkReadiness(
-  redis: Redis,
+  redis: RedisClient,
   database: Database,
   timeoutMs = 1_500,
 ): Promise<HealthReport> {

@@ -1,10 +1,10 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config/index.ts';
 import type { AppContext, AppEnv } from '../http/context.ts';
 import { AppError, asDependencyError } from '../http/errors.ts';
+import type { RedisClient } from '../redis/client.ts';
 
 export type LimitClass = 'queue' | 'booking';
 
@@ -13,7 +13,7 @@ export type LimitClass = 'queue' | 'booking';
  * refused from memory until its window ends, so a flooding client costs Redis nothing and never slows the
  * others. Limits are per minute and come from the configuration; 0 turns one off.
  */
-export function createRateLimits(redis: Redis, prefix: string, config: Readonly<Config>) {
+export function createRateLimits(redis: RedisClient, prefix: string, config: Readonly<Config>) {
   const make = (name: string, points: number) =>
     points > 0
       ? new RateLimiterRedis({

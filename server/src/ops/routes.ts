@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Redis } from 'ioredis';
 import type { Database } from '../db/client.ts';
 import { ok } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
+import type { RedisClient } from '../redis/client.ts';
 import { checkReadiness } from './health.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -28,7 +28,7 @@ const readyRoute = createRoute({
   responses: { 200: jsonResponse(Ready, 'Ready'), ...errorResponses(503) },
 });
 
-export function opsRoutes(deps: { redis: Redis; database: Database; metrics?: Metrics }) {
+export function opsRoutes(deps: { redis: RedisClient; database: Database; metrics?: Metrics }) {
   const router = createRouter();
   const { metrics } = deps;
   if (metrics) {

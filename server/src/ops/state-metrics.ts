@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 export interface StateGaugeDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   now: () => Date;
   /** The BullMQ queues whose depths are exported, listed at every scrape (per-concert queues come and go). */

@@ -1,13 +1,13 @@
 import { Emitter } from '@socket.io/redis-emitter';
-import type { Redis } from 'ioredis';
 import type { QueueStatus, QueueTick, ReservationUpdate } from '../../../client-sdk/src/protocol.ts';
 import type { DomainEvent, EventSink } from '../events/index.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { rooms } from './rooms.ts';
 
 export interface SocketSinkDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   logger: Logger;
   /** The fan's current status, pushed as `queue:status` on admission and expiry. */

@@ -51,7 +51,7 @@ async function startNode(): Promise<void> {
   const http = createServer();
   const deps: GatewayDeps = {
     logger: t.services.logger,
-    redisUrl: t.config.redisUrl,
+    connections: t.services.connections,
     channel: t.services.keys.socketChannel,
     userTokens: t.services.userTokens,
     accessTokens: t.services.accessTokens,

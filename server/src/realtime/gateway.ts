@@ -1,6 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type {
@@ -15,11 +14,12 @@ import type { AuthUser, UserTokens } from '../auth/user-tokens.ts';
 import { AppError, toAck } from '../http/errors.ts';
 import { validationError } from '../http/router.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { RedisConnections } from '../redis/client.ts';
 import { rooms } from './rooms.ts';
 
 export interface GatewayDeps {
   logger: Logger;
-  redisUrl: string;
+  connections: RedisConnections;
   /** Pub/Sub channel prefix; workers' emitters must use the same one. */
   channel: string;
   userTokens: UserTokens;
@@ -57,8 +57,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  */
 export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
   const now = deps.now ?? (() => new Date());
-  const pub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
-  const sub = pub.duplicate();
+  const pub = deps.connections.open('pubsub');
+  const sub = deps.connections.open('pubsub');
   for (const client of [pub, sub])
     client.on('error', (err) => deps.logger.debug({ err: err.message }, 'adapter redis'));
 

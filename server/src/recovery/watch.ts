@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Recovery } from './service.ts';
 
 export interface RecoveryWatchDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   logger: Logger;
   recovery: Pick<Recovery, 'rebuildLost'>;
