@@ -16,6 +16,10 @@
        or {'DECIDED', status, result, error}  decided by an earlier run whose job did not finish: nothing to do
        or {'CANCELLED'}  cancelled while PENDING
        or {'GONE'}       no such request (expired, or its submit failed)
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local now, ttl = ARGV[1], tonumber(ARGV[2])
