@@ -82,6 +82,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   // status and tick sources are read only when an event arrives, after everything below is built.
   const socketSink = createSocketSink({
     redis,
+    connections,
     keys,
     logger: opts.logger,
     queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
@@ -237,7 +238,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     simulator,
     async close() {
       simulator.stop();
-      socketSink.close();
+      await socketSink.close();
       await saleJobs.close().catch(() => undefined);
       await holdQueue.close().catch(() => undefined);
       await reservationRequests.close().catch(() => undefined);

@@ -1,5 +1,4 @@
 import type { Server as HttpServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type {
@@ -15,6 +14,7 @@ import { AppError, toAck } from '../http/errors.ts';
 import { validationError } from '../http/router.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisConnections } from '../redis/client.ts';
+import { createFanOutAdapter } from './fan-out.ts';
 import { rooms } from './rooms.ts';
 
 export interface GatewayDeps {
@@ -57,10 +57,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  */
 export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
   const now = deps.now ?? (() => new Date());
-  const pub = deps.connections.open('pubsub');
-  const sub = deps.connections.open('pubsub');
-  for (const client of [pub, sub])
-    client.on('error', (err) => deps.logger.debug({ err: err.message }, 'adapter redis'));
+  // The classic Redis adapter, or on a Redis Cluster the sharded one (fan-out.ts).
+  const fanOut = createFanOutAdapter(deps.connections, deps.channel, deps.logger);
 
   const io: FanServer = new Server(httpServer, {
     path: '/socket.io',
@@ -70,7 +68,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
     pingInterval: 20_000,
     pingTimeout: 20_000,
     maxHttpBufferSize: 16 * 1024,
-    adapter: createAdapter(pub, sub, { key: deps.channel }),
+    adapter: fanOut.adapter,
   });
 
   io.use(async (socket, next) => {
@@ -80,6 +78,10 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
         throw new AppError('UNAUTHENTICATED', 'token required');
       const user = await deps.userTokens.verify(token);
       socket.data.user = user;
+      // The fan's own room is in place before the client hears it is connected: a personal push sent right
+      // after reaches it.
+      await socket.join(rooms.user(user.id));
+      await fanOut.joined(rooms.user(user.id));
       if (user.expiresAt) {
         const ms = Math.min(user.expiresAt.getTime() - now().getTime(), MAX_TIMER_MS);
         const timer = setTimeout(() => socket.disconnect(true), Math.max(0, ms));
@@ -97,11 +99,11 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
 
   io.on('connection', (socket: FanSocket) => {
     const user = socket.data.user;
-    void socket.join(rooms.user(user.id));
 
     on(socket, 'queue:watch', schemas.concert, async ({ concertId }) => {
       const status = await deps.queueStatus(concertId, user);
       await socket.join(rooms.concert(concertId));
+      await fanOut.joined(rooms.concert(concertId));
       return status;
     });
     on(socket, 'queue:unwatch', schemas.concert, async ({ concertId }) => {
@@ -114,6 +116,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
       // Join before reading: a change made while the snapshot is read arrives as seats:changed afterwards,
       // never falls between the two.
       await socket.join(rooms.schedule(scheduleId));
+      await fanOut.joined(rooms.schedule(scheduleId));
       return deps.seatSnapshot(scheduleId);
     });
     on(socket, 'seats:unwatch', schemas.schedule, async ({ scheduleId }) => {
@@ -149,8 +152,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
     async close() {
       // Closing the server disconnects every socket; the adapter's clients go after it.
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      pub.disconnect();
-      sub.disconnect();
+      await fanOut.close();
     },
   };
 }

@@ -25,6 +25,10 @@ export function defineLua(redis: RedisClient, name: string, file: URL, numberOfK
   const lua = readFileSync(file, 'utf8');
   // Without a fixed count, the caller passes the number of keys as the first argument.
   redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
+  // Auto-pipelining groups a call by its first argument taken as a key; here that is the key count, so on a
+  // cluster the call would be batched for the wrong node. Such scripts are sent on their own.
+  const unbatched = redis.options.autoPipeliningIgnoredCommands;
+  if (numberOfKeys === undefined && unbatched && !unbatched.includes(name)) unbatched.push(name);
 }
 
 export function defineWaitingRoomScripts(redis: RedisClient): void {
