@@ -40,7 +40,9 @@ export async function startRecoveryWatch(deps: RecoveryWatchDeps) {
   /** The replication ids of the primaries, sorted: it changes when one is promoted or restarted empty. */
   async function replicationIds(): Promise<string> {
     const ids = await Promise.all(
-      primaries(redis).map(async (node) => /master_replid:(\w+)/.exec(await node.info('replication'))?.[1] ?? ''),
+      primaries(redis).map(
+        async (node) => /master_replid:(\w+)/.exec(await node.info('replication'))?.[1] ?? '',
+      ),
     );
     return ids.sort().join(',');
   }
