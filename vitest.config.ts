@@ -1,20 +1,59 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * The suites that carry a drop through Redis (waiting room, admission, real time, booking, payments, queued
+ * reservations) run twice: against the standalone Redis and against a three-primary Redis Cluster the `cluster`
+ * project starts for itself (server/test/cluster-setup.ts).
+ */
+const clusterMatrix = [
+  'server/src/waiting-room/enter.test.ts',
+  'server/src/waiting-room/finish.test.ts',
+  'server/src/admission/admission.test.ts',
+  'server/src/realtime/gateway.test.ts',
+  'server/src/realtime/queue-push.test.ts',
+  'server/src/booking/booking.test.ts',
+  'server/src/booking/concurrency.test.ts',
+  'server/src/payments/payments.test.ts',
+  'server/src/reservation-requests/requests.test.ts',
+  'server/src/reservation-requests/ordering.test.ts',
+  'server/src/redis/*.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: [
-      'server/**/*.test.ts',
-      'client-sdk/**/*.test.ts',
-      'web-demo/**/*.test.ts',
-      'bench/lib/*.test.ts',
-      'scripts/*.test.ts',
-    ],
-    globalSetup: ['server/test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests share one MySQL and one Redis: two files at a time keeps the 2-core box responsive.
     maxWorkers: 2,
+    // Every script call is checked for keys of one Redis Cluster slot (server/test/slot-guard.ts).
+    setupFiles: ['server/test/slot-guard.ts'],
     reporters: process.env.CI ? ['default', ['json', { outputFile: '.vitest-results.json' }]] : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'standalone',
+          include: [
+            'server/**/*.test.ts',
+            'client-sdk/**/*.test.ts',
+            'web-demo/**/*.test.ts',
+            'bench/lib/*.test.ts',
+            'scripts/*.test.ts',
+          ],
+          // Tests of the cluster itself run only in the cluster project.
+          exclude: [...configDefaults.exclude, 'server/src/redis/cluster.test.ts'],
+          globalSetup: ['server/test/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: clusterMatrix,
+          globalSetup: ['server/test/global-setup.ts', 'server/test/cluster-setup.ts'],
+        },
+      },
+    ],
   },
 });

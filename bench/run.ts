@@ -3,8 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
+import { loadConfig } from '../server/src/config/index.ts';
+import { createRedisConnections, deleteByPrefix, type RedisClient } from '../server/src/redis/client.ts';
 import { Api } from './lib/api.ts';
 import type { Ctx, Row, Scenario } from './lib/context.ts';
 import { loadAverage, type Proc, spawnNode, stopAll, waitReady } from './lib/procs.ts';
@@ -76,17 +77,10 @@ const env: Record<string, string> = {
   MAX_BALANCE: '1000000000',
 };
 
-async function cleanup(admin?: mysql.Connection, redis?: Redis) {
+async function cleanup(admin?: mysql.Connection, redis?: RedisClient) {
   await stopAll();
   await admin?.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
-  if (redis) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  }
+  if (redis) await deleteByPrefix(redis, redisPrefix);
 }
 
 async function main() {
@@ -109,7 +103,9 @@ async function main() {
 
   const measuredFrom = new Date().toISOString();
   const adminConn = await mysql.createConnection(mysqlUrl);
-  const redis = new Redis(redisUrl);
+  // The bench's own connections, made the way the server makes its own (the same variables).
+  const connections = createRedisConnections(loadConfig(env).redis);
+  const redis = connections.open('bull-worker');
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) return;
@@ -183,6 +179,7 @@ async function main() {
       worker,
       db: pool,
       redis,
+      connections,
       redisPrefix,
       logDir,
       readyWindowMs: 5 * 60_000,

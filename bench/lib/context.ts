@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Pool } from 'mysql2/promise';
+import type { RedisClient, RedisConnections } from '../../server/src/redis/client.ts';
 import type { Api } from './api.ts';
 import type { Proc } from './procs.ts';
 import type { ChartSpec } from './svg.ts';
@@ -33,7 +33,8 @@ export interface Ctx {
   /** The worker process (ROLE=worker); absent with --single-process. */
   worker?: Proc;
   db: Pool;
-  redis: Redis;
+  redis: RedisClient;
+  connections: RedisConnections;
   redisPrefix: string;
   logDir: string;
   readyWindowMs: number;

@@ -65,8 +65,8 @@ export const queued: Scenario = {
     };
     // The harness's own handle on the concert's request queue, to hold a backlog back (BullMQ pause).
     const queue = new Queue(requestQueueName(setup.concertId), {
-      connection: ctx.redis.duplicate(),
-      prefix: createKeys(ctx.redisPrefix).bullPrefix,
+      connection: ctx.connections.open('bull-producer'),
+      prefix: createKeys(ctx.redisPrefix).bullConcert(setup.concertId),
     });
     try {
       check(fans.connected === buyers.length, `${fans.connected} of ${buyers.length} sockets connected`);

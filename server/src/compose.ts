@@ -1,5 +1,4 @@
 import type { Server as HttpServer } from 'node:http';
-import type { Redis } from 'ioredis';
 import { createAccessSessions } from './access/sessions.ts';
 import { createAccessTokens } from './access/tokens.ts';
 import { createAdmission } from './admission/admit.ts';
@@ -40,7 +39,7 @@ import { createGateway } from './realtime/gateway.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
 import { createRecovery } from './recovery/service.ts';
 import { startRecoveryWatch } from './recovery/watch.ts';
-import { connectRedis, createRedis } from './redis/client.ts';
+import { connectRedis, createRedisConnections, type RedisClient } from './redis/client.ts';
 import { createKeys } from './redis/keys.ts';
 import { reservationRequestRoutes } from './reservation-requests/routes.ts';
 import { createReservationRequests } from './reservation-requests/service.ts';
@@ -69,7 +68,9 @@ export interface ServiceOptions {
  */
 export async function createServices(config: Readonly<Config>, opts: ServiceOptions) {
   const database: Database = createDatabase(config.databaseUrl, { timeoutMs: config.mysqlTimeoutMs });
-  const redis: Redis = createRedis(config.redisUrl, { commandTimeout: config.redisCommandTimeoutMs });
+  // Every Redis connection of the process comes from here (standalone, Sentinel or Cluster, TLS, passwords).
+  const connections = createRedisConnections(config.redis);
+  const redis: RedisClient = connections.open('request', { commandTimeoutMs: config.redisCommandTimeoutMs });
   redis.on('error', (err) => opts.logger.debug({ err: err.message }, 'redis connection error'));
   await connectRedis(redis);
 
@@ -84,6 +85,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   // status and tick sources are read only when an event arrives, after everything below is built.
   const socketSink = createSocketSink({
     redis,
+    connections,
     keys,
     logger: opts.logger,
     queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
@@ -93,7 +95,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const events = fanOut(
     metrics.sink,
     socketSink,
-    ...seed002Events({ config, redis, keys, logger: opts.logger }),
+    ...seed002Events({ config, io: socketSink }),
     ...(opts.events ? [opts.events] : []),
   );
   const users = createUserDirectory(database.db);
@@ -101,7 +103,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const catalog = createCatalog(database.db, now);
   const accessSessions = createAccessSessions(redis, keys, now);
   const accessTokens = createAccessTokens(config.accessTokenSecret, accessSessions, now);
-  const holdQueue = createHoldQueue(config, keys, opts.logger);
+  const holdQueue = createHoldQueue(connections, keys, opts.logger);
   const booking = business.booking(
     createBooking({
       db: database.db,
@@ -127,7 +129,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   // Queued (v2) reservations: per-concert BullMQ priority queues, decided by the worker role with booking's hold.
   const reservationRequests = createReservationRequests({
     redis,
-    redisUrl: config.redisUrl,
+    connections,
     keys,
     logger: opts.logger,
     events,
@@ -144,7 +146,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     // After Redis lost its data, the ticket counters come back from MySQL before anyone can enter again.
     beforeFill: (concertId) => recovery.guardCounters(concertId),
   });
-  const saleJobs = createSaleJobs(config.redisUrl, keys);
+  const saleJobs = createSaleJobs(connections, keys);
   const sales = createSales({
     redis,
     keys,
@@ -216,6 +218,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     config,
     logger: opts.logger,
     database,
+    connections,
     redis,
     keys,
     events,
@@ -246,7 +249,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     simulator,
     async close() {
       simulator.stop();
-      socketSink.close();
+      await socketSink.close();
       await saleJobs.close().catch(() => undefined);
       await holdQueue.close().catch(() => undefined);
       await reservationRequests.close().catch(() => undefined);
@@ -337,7 +340,7 @@ export function createOpsApp(services: Services) {
 export function createRealtime(httpServer: HttpServer, services: Services) {
   const gateway = createGateway(httpServer, {
     logger: services.logger,
-    redisUrl: services.config.redisUrl,
+    connections: services.connections,
     channel: services.keys.socketChannel,
     userTokens: services.userTokens,
     accessTokens: services.accessTokens,
@@ -391,7 +394,7 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
   );
   parts.push(
     await startHoldWorker({
-      config: services.config,
+      connections: services.connections,
       keys: services.keys,
       logger: services.logger,
       queue: services.holdQueue,
@@ -408,7 +411,7 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
   );
   parts.push(
     await createAdmissionWorker({
-      config: services.config,
+      connections: services.connections,
       redis: services.redis,
       keys: services.keys,
       logger: services.logger,
@@ -420,7 +423,7 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
   );
   parts.push(
     await startRequestWorker({
-      config: services.config,
+      connections: services.connections,
       redis: services.redis,
       keys: services.keys,
       logger: services.logger,

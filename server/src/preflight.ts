@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import type { Config } from './config/index.ts';
 import { redactUrl } from './config/redact.ts';
+import { createRedisConnections } from './redis/client.ts';
 
 /**
  * Before anything else, `npm start` checks that Redis and MySQL answer and, where one does not, says exactly how
@@ -9,12 +9,8 @@ import { redactUrl } from './config/redact.ts';
  */
 export async function preflight(config: Readonly<Config>): Promise<string[]> {
   const problems: string[] = [];
-  const redis = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
+  const connections = createRedisConnections(config.redis);
+  const redis = connections.open('probe');
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -22,10 +18,10 @@ export async function preflight(config: Readonly<Config>): Promise<string[]> {
   } catch (err) {
     problems.push(
       [
-        `Redis does not answer at ${redactUrl(config.redisUrl)} (${(err as Error).message}).`,
+        `Redis does not answer at ${connections.describe()} (${(err as Error).message}).`,
         '  Debian/Ubuntu: sudo apt-get install -y redis-server && sudo redis-server --daemonize yes',
         '  Docker:        docker compose up -d redis',
-        '  Or point REDIS_URL at a running Redis 7.',
+        '  Or point REDIS_URL (or REDIS_SENTINELS, REDIS_CLUSTER_NODES) at a running Redis 7.',
       ].join('\n'),
     );
   } finally {

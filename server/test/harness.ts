@@ -21,7 +21,10 @@ export function uniqueId(label = 'u'): string {
 }
 
 export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
+  // The cluster project runs the same suites against its Redis Cluster.
+  const cluster = inject('redisClusterNodes');
   return loadConfig({
+    ...(cluster && { REDIS_CLUSTER_NODES: cluster }),
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: inject('databaseUrl'),

@@ -9,6 +9,10 @@
   ARGV[4] ttlMs        SESSION_MINUTES in ms
 
   Returns { jti, expiresAtMs, created }  (created = 1 for a new session, 0 when the live one is returned)
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local userId, jti, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 declare module 'ioredis' {
@@ -27,7 +28,7 @@ export interface AccessSession {
  * count and end them atomically. A session is one per fan and concert; its `jti` is the only access token id
  * that works, so ending the session (payment, expiry, sale close) ends the token before its `exp`.
  */
-export function createAccessSessions(redis: Redis, keys: Keys, now: () => Date) {
+export function createAccessSessions(redis: RedisClient, keys: Keys, now: () => Date) {
   if (typeof (redis as unknown as Record<string, unknown>).frOpenSession !== 'function') {
     redis.defineCommand('frOpenSession', {
       numberOfKeys: 2,

@@ -31,6 +31,10 @@
        or {code}  DUP, NO_SALE, NOT_FOUND, BOOKING_CLOSED
   Admitting happens only while ON_SALE (or PAUSED with manual) and before closesAt; sweeping happens in any
   state but CLOSED.
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local now, windowMs, tickId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]

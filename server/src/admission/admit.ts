@@ -1,15 +1,15 @@
-import type { Redis } from 'ioredis';
 import type { AdmitResult, Lane, QueueCleanupResult, SaleState } from '../../../client-sdk/src/protocol.ts';
 import type { Config } from '../config/index.ts';
 import type { EventSink } from '../events/index.ts';
 import { AppError } from '../http/errors.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
 import type { LuaReply } from '../waiting-room/scripts.ts';
 import { defineAdmissionScripts } from './scripts.ts';
 
 export interface AdmissionDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   saleCache: SaleCache;
   events: EventSink;

@@ -15,6 +15,10 @@
 
   Returns {'OK', previous, waiting, active}  (waiting and active as they were before closing)
        or {code}                             NO_SALE, NOT_FOUND
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local now = tonumber(ARGV[1])

@@ -1,6 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { SaleState } from '../../../client-sdk/src/protocol.ts';
-import { createBullProducerConnection } from '../redis/client.ts';
+import type { RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 /** One BullMQ queue carries every job of the waiting room; the job name says what to do. */
@@ -42,12 +42,12 @@ const timerOptions: JobsOptions = {
  * scheduling them again, from any replica or after a restart, adds nothing; the admission of an open sale is one
  * job scheduler per concert, which BullMQ keeps unique across every replica.
  */
-export function createSaleJobs(redisUrl: string, keys: Keys) {
-  const connection = createBullProducerConnection(redisUrl);
+export function createSaleJobs(connections: RedisConnections, keys: Keys) {
+  const connection = connections.open('bull-producer');
   connection.on('error', () => undefined); // BullMQ reconnects by itself; its own listeners report failures.
   const queue = new Queue<WaitingRoomJobData, unknown, string>(WAITING_ROOM_QUEUE, {
     connection,
-    prefix: keys.bullPrefix,
+    prefix: keys.bullQueue(WAITING_ROOM_QUEUE),
     defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1_000 } },
   });
 

@@ -11,6 +11,10 @@
   ARGV[3] batch     at most this many entries
 
   Returns {'OK', entries} | {'BUSY'} | {'EMPTY'}
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local token, leaseMs, batch = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])

@@ -19,6 +19,10 @@
   Returns {'OK', previousState, state, seed, vipShuffled, normalShuffled, shuffledNow}
     seed '' while no shuffle ever happened; shuffledNow = 1 only for the call that shuffled
        or {code}  NO_SALE, NOT_FOUND, BOOKING_CLOSED
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local now, resume = tonumber(ARGV[1]), ARGV[3] == '1'

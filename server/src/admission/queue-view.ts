@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { AdminQueueView, Lane, SaleState } from '../../../client-sdk/src/protocol.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
 
@@ -9,7 +9,12 @@ const LANES: Lane[] = ['vip', 'normal'];
  * The organiser's view of one waiting room. Read with one pipeline, not atomically: counts may be a step apart,
  * which a dashboard does not mind and which keeps this off the scripts' path.
  */
-export function createQueueView(deps: { redis: Redis; keys: Keys; saleCache: SaleCache; now: () => Date }) {
+export function createQueueView(deps: {
+  redis: RedisClient;
+  keys: Keys;
+  saleCache: SaleCache;
+  now: () => Date;
+}) {
   const { redis, keys, saleCache, now } = deps;
 
   return async function queueView(concertId: number, headSize = 10): Promise<AdminQueueView> {

@@ -1,5 +1,4 @@
 import { eq, inArray, ne, sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type {
   CreatedConcert,
   OpenSaleRequest,
@@ -12,6 +11,7 @@ import type { Db } from '../db/client.ts';
 import type { EventSink } from '../events/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { type SaleCache, type SaleRow, saleRowColumns } from '../waiting-room/sale-cache.ts';
 import type { LuaReply } from '../waiting-room/scripts.ts';
@@ -20,7 +20,7 @@ import { defineAdmissionScripts } from './scripts.ts';
 import { newShuffleSeed, recordedSeed } from './shuffle.ts';
 
 export interface SalesDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   db: Db;
   saleCache: SaleCache;

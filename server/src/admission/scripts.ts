@@ -1,4 +1,5 @@
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { defineLua, type LuaReply } from '../waiting-room/scripts.ts';
 
 type LuaArgs = Array<string | number>;
@@ -14,7 +15,7 @@ declare module 'ioredis' {
   }
 }
 
-export function defineAdmissionScripts(redis: Redis): void {
+export function defineAdmissionScripts(redis: RedisClient): void {
   const here = (f: string) => new URL(f, import.meta.url);
   defineLua(redis, 'frAdmit', here('./admit.lua'), 12);
   defineLua(redis, 'frOpenSale', here('./open-sale.lua'), 5);

@@ -9,6 +9,10 @@
   Returns {'OK', previous}        previous = target as well when nothing had to change
        or {'CONFLICT', current}   the sale is in a state the move does not start from
        or {code}                  NO_SALE, NOT_FOUND
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local target, from = ARGV[1], ARGV[2]

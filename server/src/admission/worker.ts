@@ -1,10 +1,8 @@
 import { type Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createBullConnection } from '../redis/client.ts';
+import type { RedisClient, RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Admission } from './admit.ts';
 import { type SaleJobs, WAITING_ROOM_QUEUE, type WaitingRoomJob, type WaitingRoomJobData } from './jobs.ts';
@@ -12,8 +10,8 @@ import type { Sales } from './sales.ts';
 import { createWriteBehind } from './write-behind.ts';
 
 export interface AdmissionWorkerDeps {
-  config: Readonly<Config>;
-  redis: Redis;
+  connections: RedisConnections;
+  redis: RedisClient;
   keys: Keys;
   logger: Logger;
   database: { db: Db };
@@ -29,7 +27,7 @@ export interface AdmissionWorkerDeps {
  * run twice.
  */
 export async function createAdmissionWorker(deps: AdmissionWorkerDeps) {
-  const { config, keys, logger, sales, admission, saleJobs } = deps;
+  const { connections, keys, logger, sales, admission, saleJobs } = deps;
   const writeBehind = createWriteBehind({ redis: deps.redis, keys, db: deps.database.db, logger });
 
   const adopted = await sales.sync();
@@ -60,11 +58,11 @@ export async function createAdmissionWorker(deps: AdmissionWorkerDeps) {
     }
   }
 
-  const connection = createBullConnection(config.redisUrl);
+  const connection = connections.open('bull-worker');
   connection.on('error', (err) => logger.debug({ err: err.message }, 'worker redis connection error'));
   const worker = new Worker<WaitingRoomJobData, unknown, WaitingRoomJob>(WAITING_ROOM_QUEUE, process, {
     connection,
-    prefix: keys.bullPrefix,
+    prefix: keys.bullQueue(WAITING_ROOM_QUEUE),
     concurrency: 4,
   });
   worker.on('failed', (job, err) =>

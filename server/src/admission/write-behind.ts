@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { Lane } from '../../../client-sdk/src/protocol.ts';
 import { queueEntries } from '../../../drizzle/schema.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { defineAdmissionScripts } from './scripts.ts';
 
@@ -61,7 +61,7 @@ export function foldLog(concertId: number, entries: string[]): Array<{ rows: Ent
  * Upserts are keyed by (concert_id, ticket) and only ever fill columns in, so a replayed batch (a drainer died
  * after writing, before acknowledging) changes nothing.
  */
-export function createWriteBehind(deps: { redis: Redis; keys: Keys; db: Db; logger: Logger }) {
+export function createWriteBehind(deps: { redis: RedisClient; keys: Keys; db: Db; logger: Logger }) {
   const { redis, keys, db, logger } = deps;
   defineAdmissionScripts(redis);
   const token = randomUUID();

@@ -1,7 +1,6 @@
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
-import type { Config } from '../config/index.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createBullConnection, createBullProducerConnection } from '../redis/client.ts';
+import type { RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { ExpiryScheduler } from './context.ts';
 import type { ExpireOutcome } from './lifecycle.ts';
@@ -21,12 +20,12 @@ export const holdJobId = (reservationId: number) => `hold-${reservationId}`;
  * Losing the job (Redis down at the wrong moment) costs nothing but time: reads already treat the hold as over
  * by the database clock, and the sweeper expires it durably.
  */
-export function createHoldQueue(config: Readonly<Config>, keys: Keys, logger: Logger) {
-  const connection = createBullProducerConnection(config.redisUrl);
+export function createHoldQueue(connections: RedisConnections, keys: Keys, logger: Logger) {
+  const connection = connections.open('bull-producer');
   connection.on('error', (err) => logger.debug({ err: err.message }, 'holds queue connection error'));
   const queue = new Queue(HOLDS_QUEUE, {
     connection,
-    prefix: keys.bullPrefix,
+    prefix: keys.bullQueue(HOLDS_QUEUE),
     defaultJobOptions: {
       removeOnComplete: true,
       removeOnFail: 1_000,
@@ -67,7 +66,7 @@ export function createHoldQueue(config: Readonly<Config>, keys: Keys, logger: Lo
 export type HoldQueue = ReturnType<typeof createHoldQueue>;
 
 export interface HoldWorkerDeps {
-  config: Readonly<Config>;
+  connections: RedisConnections;
   keys: Keys;
   logger: Logger;
   queue: HoldQueue;
@@ -83,7 +82,7 @@ export interface HoldWorkerDeps {
  */
 export async function startHoldWorker(deps: HoldWorkerDeps) {
   const { logger } = deps;
-  const connection = createBullConnection(deps.config.redisUrl);
+  const connection = deps.connections.open('bull-worker');
   connection.on('error', (err) => logger.debug({ err: err.message }, 'holds worker connection error'));
 
   const worker = new Worker(
@@ -99,7 +98,7 @@ export async function startHoldWorker(deps: HoldWorkerDeps) {
       }
       return outcome;
     },
-    { connection, prefix: deps.keys.bullPrefix, concurrency: deps.concurrency ?? 8 },
+    { connection, prefix: deps.keys.bullQueue(HOLDS_QUEUE), concurrency: deps.concurrency ?? 8 },
   );
   worker.on('error', (err) => logger.debug({ err: err.message }, 'holds worker error'));
   worker.on('failed', (job, err) => logger.warn({ err, jobId: job?.id }, 'hold expiry job failed'));

@@ -1,10 +1,7 @@
-import { Emitter } from '@socket.io/redis-emitter';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import type { DomainEvent, EventSink } from '../events/index.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Broadcaster } from '../realtime/fan-out.ts';
 import { rooms } from '../realtime/rooms.ts';
-import type { Keys } from '../redis/keys.ts';
 import { resultView, statusWord } from './seed002.ts';
 
 /**
@@ -12,18 +9,9 @@ import { resultView, statusWord } from './seed002.ts';
  * sent as Socket.IO events of those names to the fan's sockets beside Frontrow's own `reservation:update`. The
  * document's raw WebSocket endpoints are not served: a client connects to Frontrow's Socket.IO gateway instead.
  */
-export function seed002Events(deps: { config: Readonly<Config>; redis: Redis; keys: Keys; logger: Logger }) {
+export function seed002Events(deps: { config: Readonly<Config>; io: Pick<Broadcaster, 'to'> }) {
   if (!deps.config.compatRoutes.includes('seed002')) return [];
-  const { redis, keys, logger } = deps;
-  const io = new Emitter(
-    {
-      publish: (channel: string, message: Buffer | string) =>
-        redis
-          .publish(channel, message)
-          .catch((err: Error) => logger.warn({ err: err.message }, 'socket publish failed')),
-    },
-    { key: keys.socketChannel },
-  );
+  const { io } = deps;
   const sink: EventSink = {
     publish(event: DomainEvent) {
       if (event.type !== 'reservation.update') return;

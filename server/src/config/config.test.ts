@@ -33,7 +33,12 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
     expect(config.databaseUrl).toBe('mysql://root@127.0.0.1:3306/frontrow');
-    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.redis).toEqual({
+      mode: 'standalone',
+      url: 'redis://127.0.0.1:6379',
+      password: undefined,
+      tls: false,
+    });
     expect(config.redisPrefix).toBe('fr');
     expect(config.role).toBe('all');
     expect(config.sale).toEqual({
@@ -165,6 +170,59 @@ describe('config', () => {
     expect(redactUrl('rediss://user@cache:6379')).toBe('rediss://user@cache:6379');
     expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
     expect(redactUrl('mysql://root:pa ss@[broken/db')).toBe('mysql://***@[broken/db');
+  });
+
+  it('reads Sentinel and Cluster seed lists, which replace REDIS_URL', () => {
+    const sentinel = loadConfig({
+      REDIS_SENTINELS: 'sentinel-a:26379, 10.0.0.2:26380,[::1]:26381',
+      REDIS_SENTINEL_NAME: 'frontrow',
+      REDIS_SENTINEL_PASSWORD: 's3',
+      REDIS_PASSWORD: 'p4',
+      REDIS_TLS: 'true',
+    });
+    expect(sentinel.redis).toEqual({
+      mode: 'sentinel',
+      sentinels: [
+        { host: 'sentinel-a', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'frontrow',
+      password: 'p4',
+      sentinelPassword: 's3',
+      tls: true,
+    });
+    const cluster = loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000,r2:7001', REDIS_URL: 'redis://unused:1' });
+    expect(cluster.redis).toEqual({
+      mode: 'cluster',
+      nodes: [
+        { host: 'r1', port: 7000 },
+        { host: 'r2', port: 7001 },
+      ],
+      password: undefined,
+      tls: false,
+    });
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6380' }).redis).toMatchObject({ tls: true });
+  });
+
+  it('refuses a bad seed list, Sentinel without a name, and Sentinel with Cluster, naming each', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as ConfigError).problems.join('\n');
+      }
+      return '';
+    };
+    expect(problems({ REDIS_CLUSTER_NODES: 'r1:7000,r2' })).toMatch(
+      /REDIS_CLUSTER_NODES.*"r2" is not host:port/,
+    );
+    expect(problems({ REDIS_CLUSTER_NODES: 'r1:99999' })).toContain('REDIS_CLUSTER_NODES');
+    expect(problems({ REDIS_SENTINELS: 's1:26379' })).toContain('REDIS_SENTINEL_NAME');
+    expect(
+      problems({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'r:1' }),
+    ).toMatch(/REDIS_CLUSTER_NODES: set either/);
+    expect(problems({ REDIS_PASSWORD: 'hunter2', REDIS_CLUSTER_NODES: 'x' })).not.toContain('hunter2');
   });
 
   it('is frozen', () => {

@@ -15,6 +15,25 @@ export const COMPAT_DOCUMENTS = ['seed000', 'seed001', 'seed002', 'seed004'] as 
 export type CompatDocument = (typeof COMPAT_DOCUMENTS)[number];
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** `host:port[,host:port...]` (IPv6 hosts in brackets): the seed lists of Sentinel and Cluster. */
+const hostPortList = z.string().transform((list, ctx) => {
+  const nodes: RedisNode[] = [];
+  for (const raw of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = raw.match(/^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/);
+    const port = Number(m?.[2]);
+    if (!m?.[1] || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${raw}" is not host:port` });
+      return z.NEVER;
+    }
+    nodes.push({ host: m[1].replace(/^\[|\]$/g, ''), port });
+  }
+  if (nodes.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one host:port' });
+  return nodes;
+});
 /** Minutes may be fractional so tests and demos can run a 5-minute rule in seconds. */
 const positiveMinutes = z.coerce.number().positive();
 
@@ -33,6 +52,12 @@ const schema = z
       .url()
       .refine((u) => /^rediss?:\/\//.test(u), 'must be a redis:// or rediss:// URL')
       .default('redis://127.0.0.1:6379'),
+    REDIS_PASSWORD: z.string().optional(),
+    REDIS_TLS: bool.optional(),
+    REDIS_SENTINELS: hostPortList.optional(),
+    REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+    REDIS_SENTINEL_PASSWORD: z.string().optional(),
+    REDIS_CLUSTER_NODES: hostPortList.optional(),
     REDIS_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'letters, digits, _ . : - only (1-40 chars)')
@@ -98,6 +123,20 @@ const schema = z
     if (env.NODE_ENV === 'production' && !env.ACCESS_TOKEN_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['ACCESS_TOKEN_SECRET'], message: 'required in production' });
     }
+    if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_CLUSTER_NODES'],
+        message: 'set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both',
+      });
+    }
+    if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_SENTINEL_NAME'],
+        message: 'required with REDIS_SENTINELS (the name the sentinels monitor)',
+      });
+    }
     if (env.MAX_CHARGE > env.MAX_BALANCE) {
       ctx.addIssue({ code: 'custom', path: ['MAX_CHARGE'], message: 'must not exceed MAX_BALANCE' });
     }
@@ -151,13 +190,33 @@ function urlPassword(url: string): string | undefined {
     return undefined;
   }
 }
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where Redis is. Sentinel and Cluster replace REDIS_URL entirely: with either set, REDIS_URL is never contacted.
+ * `tls` is on for a rediss:// URL or REDIS_TLS=true; the password comes from the URL or REDIS_PASSWORD.
+ */
+export type RedisTarget =
+  | { mode: 'standalone'; url: string; password: string | undefined; tls: boolean }
+  | {
+      mode: 'sentinel';
+      sentinels: RedisNode[];
+      name: string;
+      password: string | undefined;
+      sentinelPassword: string | undefined;
+      tls: boolean;
+    }
+  | { mode: 'cluster'; nodes: RedisNode[]; password: string | undefined; tls: boolean };
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   host: string;
   databaseUrl: string;
-  redisUrl: string;
+  redis: RedisTarget;
   redisPrefix: string;
   role: 'all' | 'api' | 'worker';
   auth: {
@@ -236,7 +295,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
+    redis: redisTarget(e),
     redisPrefix: e.REDIS_PREFIX,
     role: e.ROLE,
     auth: {
@@ -282,6 +341,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     socketLimits: { perUser: e.SOCKET_MAX_PER_USER, perAddress: e.SOCKET_MAX_PER_ADDRESS },
   };
   return deepFreeze(config);
+}
+
+function redisTarget(e: z.infer<typeof schema>): RedisTarget {
+  const password = e.REDIS_PASSWORD;
+  if (e.REDIS_CLUSTER_NODES)
+    return { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES, password, tls: e.REDIS_TLS ?? false };
+  if (e.REDIS_SENTINELS) {
+    return {
+      mode: 'sentinel',
+      sentinels: e.REDIS_SENTINELS,
+      name: e.REDIS_SENTINEL_NAME ?? '',
+      password,
+      sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+      tls: e.REDIS_TLS ?? false,
+    };
+  }
+  return {
+    mode: 'standalone',
+    url: e.REDIS_URL,
+    password,
+    tls: e.REDIS_TLS ?? e.REDIS_URL.startsWith('rediss:'),
+  };
 }
 
 function show(env: Record<string, string | undefined>, path: PropertyKey[]): string {

@@ -112,6 +112,10 @@ export function asDependencyError(err: unknown): AppError | undefined {
   if (
     /Connection is closed|Stream isn't writeable|Command timed out|enableOfflineQueue|connect ETIMEDOUT|Pool is closed|max retries per request/i.test(
       msg,
+    ) ||
+    // Redis Cluster during a slot move or failover, Sentinel during a failover, a replica still loading.
+    /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|READONLY|LOADING|MASTERDOWN)\b|Too many Cluster redirections|Cluster isn't ready|Failed to refresh slots cache|None of startup nodes is available|All sentinels are unreachable/.test(
+      msg,
     )
   ) {
     return new AppError('DEPENDENCY_UNAVAILABLE', 'A backing service is unavailable; try again shortly', {

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { HealthReport } from '../../../client-sdk/src/protocol.ts';
 import type { Database } from '../db/client.ts';
+import type { RedisClient } from '../redis/client.ts';
 
 type Check = HealthReport['checks']['redis'];
 
@@ -36,7 +36,7 @@ async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<
  * dependency with ok or failed; driver messages (addresses, user names) go to `reasons` for the log only.
  */
 export async function checkReadiness(
-  redis: Redis,
+  redis: RedisClient,
   database: Database,
   timeoutMs = 1_500,
 ): Promise<{ report: HealthReport; reasons: Partial<Record<'redis' | 'mysql', string>> }> {

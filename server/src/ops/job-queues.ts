@@ -1,12 +1,12 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 
 export interface JobQueueListDeps {
   /** Queues every process has from the start (sale jobs, hold expiry). */
   fixed: readonly Queue[];
   /** Per-concert queues (queued reservation requests): the concerts with recent use, newest first. */
   perConcert?: {
-    redis: Redis;
+    redis: RedisClient;
     /** ZSET concertId → last use (ms). */
     registry: string;
     queue: (concertId: number) => Queue;

@@ -3,7 +3,7 @@ import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createDatabase } from '../db/client.ts';
 import { createHttpApp } from '../http/app.ts';
 import { createLogger } from '../logging/logger.ts';
-import { createRedis } from '../redis/client.ts';
+import { createRedisConnections } from '../redis/client.ts';
 import { opsRoutes } from './routes.ts';
 
 let t: TestServer;
@@ -46,7 +46,12 @@ describe('health and readiness', () => {
   });
 
   it('/ready is 503 naming Redis when Redis does not answer', async () => {
-    const deadRedis = createRedis('redis://127.0.0.1:1');
+    const deadRedis = createRedisConnections({
+      mode: 'standalone',
+      url: 'redis://127.0.0.1:1',
+      password: undefined,
+      tls: false,
+    }).open('request');
     deadRedis.on('error', () => undefined);
     const app = createHttpApp({
       logger: createLogger('silent'),

@@ -6,12 +6,12 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import type { Queue } from 'bullmq';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import type { Redis } from 'ioredis';
 import { type AuthGuards, bearerToken } from '../auth/middleware.ts';
 import type { AuthUser } from '../auth/user-tokens.ts';
 import type { Config } from '../config/index.ts';
 import { type AppContext, type AppEnv, currentUser, ok } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { forwardedEntry } from './rate-limit.ts';
 
@@ -24,7 +24,7 @@ export interface QueuesDashboardDeps {
   /** The queues to show, listed again at every page or API call (per-concert queues come and go). */
   queues: () => Promise<readonly Queue[]>;
   guards: AuthGuards;
-  redis: Redis;
+  redis: RedisClient;
   keys: Pick<Keys, 'dashboardCode' | 'dashboardSession'>;
   config: Pick<Config, 'trustProxy' | 'trustProxyHops'>;
 }
@@ -42,7 +42,7 @@ function isHttps(c: AppContext, config: QueuesDashboardDeps['config']): boolean 
   return (forwarded ?? new URL(c.req.url).protocol.slice(0, -1)).toLowerCase() === 'https';
 }
 
-async function take(redis: Redis, key: string, del: boolean): Promise<Stored | undefined> {
+async function take(redis: RedisClient, key: string, del: boolean): Promise<Stored | undefined> {
   const raw = del ? await redis.getdel(key) : await redis.get(key);
   if (!raw) return undefined;
   const stored = JSON.parse(raw) as Stored;

@@ -1,12 +1,12 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { bearerToken } from '../auth/middleware.ts';
 import type { UserTokens } from '../auth/user-tokens.ts';
 import type { Config } from '../config/index.ts';
 import type { AppContext, AppEnv } from '../http/context.ts';
 import { AppError, asDependencyError } from '../http/errors.ts';
+import type { RedisClient } from '../redis/client.ts';
 
 export type LimitClass = 'queue' | 'booking';
 
@@ -20,7 +20,7 @@ export type LimitClass = 'queue' | 'booking';
  * limit and the route's guard refuses them.
  */
 export function createRateLimits(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   config: Readonly<Config>,
   userTokens: Pick<UserTokens, 'verify'>,

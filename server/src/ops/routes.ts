@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
 import { bearerToken } from '../auth/middleware.ts';
 import type { Database } from '../db/client.ts';
 import { type AppEnv, ok, requestLogger } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
+import type { RedisClient } from '../redis/client.ts';
 import { checkReadiness } from './health.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -48,7 +48,7 @@ export function metricsGuard(token: string | undefined): MiddlewareHandler<AppEn
 }
 
 export function opsRoutes(deps: {
-  redis: Redis;
+  redis: RedisClient;
   database: Database;
   metrics?: Metrics;
   config?: { metricsToken?: string | undefined };

@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 export interface StateGaugeDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   now: () => Date;
   /** The BullMQ queues whose depths are exported, listed at every scrape (per-concert queues come and go). */
@@ -66,29 +66,34 @@ export function registerStateGauges(registry: Registry, deps: StateGaugeDeps) {
       .slice(0, maxConcerts);
     if (ids.length === 0) return [];
     const nowMs = now().getTime();
-    const pipeline = redis.pipeline();
-    for (const id of ids) {
-      pipeline.zcard(keys.lane(id, 'vip'));
-      pipeline.zcard(keys.lane(id, 'normal'));
-      pipeline.zcount(keys.ready(id), `(${nowMs}`, '+inf');
-      pipeline.zcount(keys.sessions(id), `(${nowMs}`, '+inf');
-      pipeline.llen(keys.queueLog(id));
-      pipeline.llen(keys.queueLogInflight(id));
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    const n = (i: number) => {
-      const [err, value] = replies[i] ?? [];
-      if (err) throw err;
-      return Number(value ?? 0);
-    };
-    return ids.map((id, k) => ({
-      concert: String(id),
-      vip: n(k * 6),
-      normal: n(k * 6 + 1),
-      ready: n(k * 6 + 2),
-      entered: n(k * 6 + 3),
-      logPending: n(k * 6 + 4) + n(k * 6 + 5),
-    }));
+    // One pipeline a concert: a concert's keys share one Redis Cluster slot, different concerts may not.
+    return Promise.all(
+      ids.map(async (id) => {
+        const replies =
+          (await redis
+            .pipeline()
+            .zcard(keys.lane(id, 'vip'))
+            .zcard(keys.lane(id, 'normal'))
+            .zcount(keys.ready(id), `(${nowMs}`, '+inf')
+            .zcount(keys.sessions(id), `(${nowMs}`, '+inf')
+            .llen(keys.queueLog(id))
+            .llen(keys.queueLogInflight(id))
+            .exec()) ?? [];
+        const n = (i: number) => {
+          const [err, value] = replies[i] ?? [];
+          if (err) throw err;
+          return Number(value ?? 0);
+        };
+        return {
+          concert: String(id),
+          vip: n(0),
+          normal: n(1),
+          ready: n(2),
+          entered: n(3),
+          logPending: n(4) + n(5),
+        };
+      }),
+    );
   }
 
   async function read(): Promise<Snapshot> {

@@ -1,13 +1,14 @@
-import { Emitter } from '@socket.io/redis-emitter';
-import type { Redis } from 'ioredis';
 import type { QueueStatus, QueueTick, ReservationUpdate } from '../../../client-sdk/src/protocol.ts';
 import type { DomainEvent, EventSink } from '../events/index.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { RedisClient, RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import { type Broadcaster, createBroadcaster } from './fan-out.ts';
 import { rooms } from './rooms.ts';
 
 export interface SocketSinkDeps {
-  redis: Redis;
+  redis: RedisClient;
+  connections: RedisConnections;
   keys: Keys;
   logger: Logger;
   /** The fan's current status, pushed as `queue:status` on admission and expiry. */
@@ -18,21 +19,16 @@ export interface SocketSinkDeps {
 }
 
 /**
- * Turns domain events into Socket.IO packets through the Redis emitter, so an API replica and a worker process
+ * Turns domain events into Socket.IO packets over Redis (fan-out.ts), so an API replica and a worker process
  * reach the same sockets. Queue movement becomes at most one `queue:tick` per concert per interval across every
  * process (a Redis gate key), always followed by a trailing tick so the last movement is never lost.
  */
-export function createSocketSink(deps: SocketSinkDeps): EventSink & { close(): void } {
+export function createSocketSink(
+  deps: SocketSinkDeps,
+): EventSink & { close(): Promise<void>; to: Broadcaster['to'] } {
   const { redis, keys, logger } = deps;
   const interval = deps.tickIntervalMs ?? 1_000;
-  // The emitter only publishes; a failed publish (Redis away) is logged, and clients re-sync on reconnect.
-  const publisher = {
-    publish: (channel: string, message: Buffer | string) =>
-      redis
-        .publish(channel, message)
-        .catch((err: Error) => logger.warn({ err: err.message }, 'socket publish failed')),
-  };
-  const io = new Emitter(publisher, { key: keys.socketChannel });
+  const io = createBroadcaster({ connections: deps.connections, redis, channel: keys.socketChannel, logger });
   const pendingTicks = new Map<number, NodeJS.Timeout>();
   let closed = false;
 
@@ -73,6 +69,8 @@ export function createSocketSink(deps: SocketSinkDeps): EventSink & { close(): v
   }
 
   return {
+    /** Sends to a room through the same fan-out, for features with socket events of their own. */
+    to: (room) => io.to(room),
     publish(event: DomainEvent) {
       if (closed) return;
       switch (event.type) {
@@ -113,10 +111,11 @@ export function createSocketSink(deps: SocketSinkDeps): EventSink & { close(): v
           return;
       }
     },
-    close() {
+    async close() {
       closed = true;
       for (const timer of pendingTicks.values()) clearTimeout(timer);
       pendingTicks.clear();
+      await io.close();
     },
   };
 }

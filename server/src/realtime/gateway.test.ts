@@ -54,7 +54,7 @@ async function startNode(overrides: Partial<GatewayDeps> = {}): Promise<void> {
   const http = createServer();
   const deps: GatewayDeps = {
     logger: t.services.logger,
-    redisUrl: t.config.redisUrl,
+    connections: t.services.connections,
     channel: t.services.keys.socketChannel,
     userTokens: t.services.userTokens,
     accessTokens: t.services.accessTokens,
@@ -247,6 +247,7 @@ describe('events', () => {
     // A sink built like a worker's: no gateway in its process, only Redis.
     const sink = createSocketSink({
       redis: t.services.redis,
+      connections: t.services.connections,
       keys: t.services.keys,
       logger: t.services.logger,
     });
@@ -254,7 +255,7 @@ describe('events', () => {
     await waitFor(() => received.every((r) => r.length >= 1));
     await new Promise((r) => setTimeout(r, 200));
     for (const r of received) expect(r).toEqual([{ concertId, state: 'ON_SALE' }]);
-    sink.close();
+    await sink.close();
   });
 
   it('sends personal events only to that fan, wherever it is connected', async () => {
@@ -268,6 +269,7 @@ describe('events', () => {
     other.on('queue:admitted', (p) => leaked.push(p));
     const sink = createSocketSink({
       redis: t.services.redis,
+      connections: t.services.connections,
       keys: t.services.keys,
       logger: t.services.logger,
     });
@@ -276,7 +278,7 @@ describe('events', () => {
     await waitFor(() => got.length === 1);
     expect(got).toEqual([{ concertId, readyUntil }]);
     expect(leaked).toEqual([]);
-    sink.close();
+    await sink.close();
   });
 
   it('seats:watch needs an access token of that concert, then pushes seat changes', async () => {
@@ -310,13 +312,14 @@ describe('events', () => {
     socket.on('seats:changed', (p) => changes.push(p));
     const sink = createSocketSink({
       redis: t.services.redis,
+      connections: t.services.connections,
       keys: t.services.keys,
       logger: t.services.logger,
     });
     sink.publish({ type: 'seats.changed', concertId, scheduleId, seats: [{ seatId, status: 'HELD' }] });
     await waitFor(() => changes.length === 1);
     expect(changes).toEqual([{ scheduleId, seats: [{ seatId, status: 'HELD' }] }]);
-    sink.close();
+    await sink.close();
   });
 });
 

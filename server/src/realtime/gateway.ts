@@ -1,6 +1,4 @@
 import type { Server as HttpServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type {
@@ -16,12 +14,14 @@ import type { AuthUser, UserTokens } from '../auth/user-tokens.ts';
 import { AppError, toAck } from '../http/errors.ts';
 import { validationError } from '../http/router.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { RedisConnections } from '../redis/client.ts';
 import { type ConnectionLimits, createConnectionLimits, handshakeAddress } from './connection-limits.ts';
+import { createFanOutAdapter } from './fan-out.ts';
 import { rooms } from './rooms.ts';
 
 export interface GatewayDeps {
   logger: Logger;
-  redisUrl: string;
+  connections: RedisConnections;
   /** Pub/Sub channel prefix; workers' emitters must use the same one. */
   channel: string;
   userTokens: UserTokens;
@@ -63,10 +63,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  */
 export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
   const now = deps.now ?? (() => new Date());
-  const pub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
-  const sub = pub.duplicate();
-  for (const client of [pub, sub])
-    client.on('error', (err) => deps.logger.debug({ err: err.message }, 'adapter redis'));
+  // The classic Redis adapter, or on a Redis Cluster the sharded one (fan-out.ts).
+  const fanOut = createFanOutAdapter(deps.connections, deps.channel, deps.logger);
 
   const io: FanServer = new Server(httpServer, {
     path: '/socket.io',
@@ -76,7 +74,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
     pingInterval: 20_000,
     pingTimeout: 20_000,
     maxHttpBufferSize: 16 * 1024,
-    adapter: createAdapter(pub, sub, { key: deps.channel }),
+    adapter: fanOut.adapter,
   });
 
   const connections = createConnectionLimits(deps.connectionLimits ?? { perUser: 0, perAddress: 0 });
@@ -94,6 +92,10 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
       );
       socket.once('disconnect', release);
       socket.data.user = user;
+      // The fan's own room is in place before the client hears it is connected: a personal push sent right
+      // after reaches it.
+      await socket.join(rooms.user(user.id));
+      await fanOut.joined(rooms.user(user.id));
       if (user.expiresAt) {
         const ms = Math.min(user.expiresAt.getTime() - now().getTime(), MAX_TIMER_MS);
         const timer = setTimeout(() => socket.disconnect(true), Math.max(0, ms));
@@ -117,11 +119,11 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
 
   io.on('connection', (socket: FanSocket) => {
     const user = socket.data.user;
-    void socket.join(rooms.user(user.id));
 
     on(socket, 'queue:watch', schemas.concert, async ({ concertId }) => {
       const status = await deps.queueStatus(concertId, user);
       await socket.join(rooms.concert(concertId));
+      await fanOut.joined(rooms.concert(concertId));
       return status;
     });
     on(socket, 'queue:unwatch', schemas.concert, async ({ concertId }) => {
@@ -135,6 +137,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
       // Join before reading: a change made while the snapshot is read arrives as seats:changed afterwards,
       // never falls between the two.
       await socket.join(rooms.schedule(scheduleId));
+      await fanOut.joined(rooms.schedule(scheduleId));
       return deps.seatSnapshot(scheduleId);
     });
     on(socket, 'seats:unwatch', schemas.schedule, async ({ scheduleId }) => {
@@ -170,8 +173,7 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
     async close() {
       // Closing the server disconnects every socket; the adapter's clients go after it.
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      pub.disconnect();
-      sub.disconnect();
+      await fanOut.close();
     },
   };
 }

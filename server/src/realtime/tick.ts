@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { LaneTick } from '../../../client-sdk/src/protocol.ts';
+import type { RedisClient } from '../redis/client.ts';
 
 /** The widest gap between marks at rank r: the client's error bound of docs/api.md (max of 10 places and 2%). */
 export const markSpacing = (rank: number) => Math.max(10, Math.floor(rank * 0.02));
@@ -30,7 +30,7 @@ export function compressMarks(points: Array<[number, number]>): Array<[number, n
  * Reads one lane's tick from its sorted set (member = fan, score = lane sequence) in a single MULTI, so the
  * snapshot is consistent. Cost grows with log(lane size), not with the number of fans watching.
  */
-export async function readLaneTick(redis: Redis, laneKey: string): Promise<LaneTick> {
+export async function readLaneTick(redis: RedisClient, laneKey: string): Promise<LaneTick> {
   const waiting = await redis.zcard(laneKey);
   const ranks = markRanks(waiting);
   if (ranks.length === 0) return { waiting: 0, marks: [] };

@@ -24,6 +24,10 @@
 
   Returns {restored, present, pending}  fans put back, fans left alone because Redis already had them, and fans
   not put back because the log still holds their leaving
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 

@@ -1,4 +1,5 @@
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { defineLua } from '../waiting-room/scripts.ts';
 
 declare module 'ioredis' {
@@ -7,6 +8,6 @@ declare module 'ioredis' {
   }
 }
 
-export function defineRecoveryScripts(redis: Redis): void {
+export function defineRecoveryScripts(redis: RedisClient): void {
   defineLua(redis, 'frRestoreQueue', new URL('./restore.lua', import.meta.url), 11);
 }

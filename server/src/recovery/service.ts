@@ -1,5 +1,4 @@
 import { asc, eq, ne, sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { Lane, SaleState } from '../../../client-sdk/src/protocol.ts';
 import { concerts, queueEntries, queueShuffles } from '../../../drizzle/schema.ts';
 import type { SaleJobs } from '../admission/jobs.ts';
@@ -10,13 +9,14 @@ import type { Db } from '../db/client.ts';
 import type { EventSink } from '../events/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
 import { type EntryRow, fanRecord, planRebuild, type RestoredFan } from './plan.ts';
 import { defineRecoveryScripts } from './scripts.ts';
 
 export interface RecoveryDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   db: Db;
   saleCache: SaleCache;
@@ -32,7 +32,7 @@ export interface RecoveryDeps {
 
 export interface RebuildReport {
   concertId: number;
-  /** `rebuilt`: fans were put back; `unchanged`: Redis already had every fan the log says is in the room. */
+  /** `rebuilt`: fans were put back; `unchanged`: RedisClient already had every fan the log says is in the room. */
   status: 'rebuilt' | 'unchanged';
   saleState: SaleState;
   /** Rows of queue_entries read, and the fans they name. */

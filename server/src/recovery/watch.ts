@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
+import { primaries, type RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { Recovery } from './service.ts';
 
 export interface RecoveryWatchDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   logger: Logger;
   recovery: Pick<Recovery, 'rebuildLost'>;
@@ -23,12 +23,29 @@ export interface RecoveryWatchDeps {
  * is gone (Redis restarted empty, was flushed, or failed over to an empty replica), the waiting rooms are rebuilt
  * from MySQL and the worker re-adopts its sales, within `everyMs` or at the reconnect. The marker is written only
  * after a full recovery, so a worker that dies halfway leaves the job to the next check.
+ *
+ * A promoted replica keeps the marker (it was replicated) but may lack the last writes its primary acknowledged
+ * before dying: replication is asynchronous. Promotion gives a server a new replication id, so the watch keeps
+ * the replication ids of the primaries it talks to (the one primary behind Sentinel, every primary of a cluster)
+ * and treats a change like a reconnect: a forced rebuild adds back every fan MySQL has that Redis lacks, and the
+ * schedulers are re-created (both only add, so a change with nothing lost costs one pass).
  */
 export async function startRecoveryWatch(deps: RecoveryWatchDeps) {
   const { redis, keys, logger, recovery } = deps;
   let running: Promise<void> | undefined;
   let next: (() => Promise<void>) | undefined;
   let closed = false;
+  let primaryIds: string | undefined;
+
+  /** The replication ids of the primaries, sorted: it changes when one is promoted or restarted empty. */
+  async function replicationIds(): Promise<string> {
+    const ids = await Promise.all(
+      primaries(redis).map(
+        async (node) => /master_replid:(\w+)/.exec(await node.info('replication'))?.[1] ?? '',
+      ),
+    );
+    return ids.sort().join(',');
+  }
 
   /**
    * The marker gone means Redis lost its data: rebuild every room, then re-adopt (at start the other parts do
@@ -36,12 +53,20 @@ export async function startRecoveryWatch(deps: RecoveryWatchDeps) {
    * a forced rebuild adds back the fans MySQL already had (it never overwrites, see service.ts).
    */
   async function check(opts: { initial?: boolean; reconnect?: boolean }): Promise<void> {
+    const ids = await replicationIds();
+    const promoted = primaryIds !== undefined && ids !== primaryIds;
     const lost = (await redis.exists(keys.epoch)) === 0;
-    if (!lost && !opts.reconnect) return;
+    if (!lost && !opts.reconnect && !promoted) {
+      primaryIds = ids;
+      return;
+    }
     if (lost && !opts.initial) logger.warn('Redis lost its data: rebuilding the waiting rooms from MySQL');
+    if (promoted && !lost) logger.warn('a Redis primary changed: adding back what it may lack from MySQL');
     const reports = await recovery.rebuildLost({ force: !lost });
     const restored = reports.reduce((n, r) => n + r.restored, 0);
-    if (lost && !opts.initial) for (const step of deps.resync) await step();
+    if ((lost || promoted) && !opts.initial) for (const step of deps.resync) await step();
+    // Only after the pass: a check that fails halfway is repeated by the next one.
+    primaryIds = ids;
     if (lost) await redis.set(keys.epoch, randomUUID());
     if (restored > 0 || (lost && !opts.initial))
       logger.warn({ concerts: reports.length, restored }, 'waiting rooms recovered');

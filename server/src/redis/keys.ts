@@ -8,10 +8,16 @@ export function createKeys(prefix: string) {
   const keys = {
     prefix,
     /**
-     * BullMQ's own prefix. The hash tag puts every BullMQ key in one Redis Cluster slot, which BullMQ's multi-key
-     * scripts require on a cluster.
+     * BullMQ prefix of a queue that is not per concert (`waiting-room`, `booking-holds`): each such queue has a hash
+     * tag of its own, so its keys share one Redis Cluster slot (BullMQ's scripts take several keys of a queue)
+     * and different queues may sit on different shards.
      */
-    bullPrefix: `${prefix}:{bull}`,
+    bullQueue: (queueName: string) => `${prefix}:{q:${queueName}}`,
+    /**
+     * BullMQ prefix of a concert's own queues (queued reservations): the concert's hash tag, so its jobs live in
+     * the slot of its waiting room and different concerts spread over the shards.
+     */
+    bullConcert: (concertId: number) => `${c(concertId)}:bull`,
     /** Socket.IO adapter channel prefix. */
     socketChannel: `${prefix}:socket.io`,
     concert: c,

@@ -12,6 +12,10 @@
   Returns {'CANCELLED', fresh}  fresh = 1 when cancelled now, 0 when it was cancelled before
        or {'ALREADY_PROCESSING', status}  a worker took it (PROCESSING) or decided it
        or {'NOT_FOUND'}
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local f = rcall('HMGET', KEYS[1], 'userId', 'status')

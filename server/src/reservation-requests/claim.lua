@@ -23,6 +23,10 @@
        or {'CLOSED'}     still PENDING, but the sale is CLOSED: to be decided FAILED (BOOKING_CLOSED)
        or {'ENDED'}      still PENDING, but the fan's booking session ended or is another one than the request's
                          (a request recorded without a session id needs any live session): FAILED (SESSION_ENDED)
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])

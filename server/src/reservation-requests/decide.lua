@@ -21,6 +21,10 @@
        or {'ALREADY', status, result, error}  decided before: the earlier decision stands
        or {'CANCELLED'} or {'GONE'}           nothing recorded
   A PENDING request may be decided too: a job that failed for good before it was claimed.
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])

@@ -1,7 +1,7 @@
 import { type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Lane } from '../../../client-sdk/src/protocol.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createBullProducerConnection } from '../redis/client.ts';
+import type { RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 
 /**
@@ -43,9 +43,9 @@ export const REQUEST_JOB_OPTIONS: JobsOptions = {
  * a concert is active at a time, and it decides its batch in order, which is what makes the order of decisions the
  * order of the queue.
  */
-export function createRequestQueues(redisUrl: string, keys: Keys, logger: Logger) {
+export function createRequestQueues(connections: RedisConnections, keys: Keys, logger: Logger) {
   // Fails fast while Redis is away (a submit answers 503), unlike a worker connection, which blocks and retries.
-  const connection = createBullProducerConnection(redisUrl);
+  const connection = connections.open('bull-producer');
   connection.on('error', (err) => logger.debug({ err: err.message }, 'request queues connection error'));
   const queues = new Map<number, Queue<RequestJobData, unknown, 'decide'>>();
   const prepared = new Map<number, Promise<void>>();
@@ -55,7 +55,7 @@ export function createRequestQueues(redisUrl: string, keys: Keys, logger: Logger
     if (!q) {
       q = new Queue<RequestJobData, unknown, 'decide'>(requestQueueName(concertId), {
         connection,
-        prefix: keys.bullPrefix,
+        prefix: keys.bullConcert(concertId),
         defaultJobOptions: REQUEST_JOB_OPTIONS,
       });
       q.on('error', (err) => logger.debug({ err: err.message, concertId }, 'request queue error'));

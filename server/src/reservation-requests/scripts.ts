@@ -1,4 +1,5 @@
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { defineLua, type LuaReply } from '../waiting-room/scripts.ts';
 
 type LuaArgs = Array<string | number>;
@@ -13,7 +14,7 @@ declare module 'ioredis' {
 }
 
 /** The request lifecycle scripts; each names its keys and replies in its contract header. */
-export function defineRequestScripts(redis: Redis): void {
+export function defineRequestScripts(redis: RedisClient): void {
   const here = (f: string) => new URL(f, import.meta.url);
   defineLua(redis, 'frRequestSubmit', here('./submit.lua'), 3);
   // A batch's scripts take as many keys as it has requests: the key count is their first argument.

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { ApiErrorBody, Lane, Reservation } from '../../../client-sdk/src/protocol.ts';
 import type { EventSink } from '../events/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { RedisClient, RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { LuaReply } from '../waiting-room/scripts.ts';
 import { createRequestQueues, LANE_PRIORITY, type RequestJobData } from './queues.ts';
@@ -40,8 +40,8 @@ export type Decision =
   | { status: 'FAILED'; error: ApiErrorBody };
 
 export interface ReservationRequestsDeps {
-  redis: Redis;
-  redisUrl: string;
+  redis: RedisClient;
+  connections: RedisConnections;
   keys: Keys;
   logger: Logger;
   events: EventSink;
@@ -85,7 +85,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
   const ttl = deps.resultTtlMs ?? 3_600_000;
   const maxPending = deps.maxPendingPerFan ?? 3;
   defineRequestScripts(redis);
-  const queues = createRequestQueues(deps.redisUrl, keys, logger);
+  const queues = createRequestQueues(deps.connections, keys, logger);
   const nowMs = () => deps.now().getTime();
   const stats = createRequestStats({ redis, keys, queues, now: deps.now, activeWindowMs: ttl });
 

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type {
   Lane,
   ReservationQueueHealth,
   ReservationQueueStats,
 } from '../../../client-sdk/src/protocol.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { RequestJobData, RequestQueues } from './queues.ts';
 
@@ -20,7 +20,7 @@ interface Counts {
 }
 
 export interface RequestStatsDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   queues: RequestQueues;
   now: () => Date;

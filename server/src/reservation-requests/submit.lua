@@ -25,6 +25,10 @@
     result (the Reservation, JSON), error (the ApiErrorBody, JSON).
 
   Returns {'OK'}, {'RATE_LIMITED', pendingCount} or {'DUPLICATE'} (the request id exists already)
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local now, ttl, maxPending = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])

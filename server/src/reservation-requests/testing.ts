@@ -46,7 +46,7 @@ export function requestState(t: TestServer, fan: QueueFan, requestId: string): P
 export function startWorker(t: TestServer, opts: Partial<RequestWorkerDeps> = {}) {
   const s = t.services;
   return startRequestWorker({
-    config: t.config,
+    connections: s.connections,
     redis: s.redis,
     keys: s.keys,
     logger: s.logger,

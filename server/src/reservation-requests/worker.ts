@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { HoldOutcome, HoldRequest } from '../booking/hold.ts';
-import type { Config } from '../config/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createBullConnection } from '../redis/client.ts';
+import type { RedisClient, RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { type RequestJob, type RequestJobData, requestQueueName } from './queues.ts';
 import { type Decision, type ReservationRequests, refusal } from './service.ts';
 
 export interface RequestWorkerDeps {
-  config: Readonly<Config>;
-  redis: Redis;
+  connections: RedisConnections;
+  redis: RedisClient;
   keys: Keys;
   logger: Logger;
   now: () => Date;
@@ -57,7 +55,7 @@ export async function startRequestWorker(deps: RequestWorkerDeps) {
   const workerId = `w-${randomBytes(6).toString('hex')}`;
   const everyMs = deps.ensureEveryMs ?? 1_000;
   const window = deps.activeWindowMs ?? 3_600_000;
-  const connection = createBullConnection(deps.config.redisUrl);
+  const connection = deps.connections.open('bull-worker');
   connection.on('error', (err) => logger.debug({ err: err.message }, 'request worker connection error'));
   const workers = new Map<number, RequestBullWorker>();
   let stopped = false;
@@ -173,7 +171,7 @@ export async function startRequestWorker(deps: RequestWorkerDeps) {
     if (stopped || workers.has(concertId)) return;
     const worker = new Worker<RequestJobData, unknown, 'decide'>(requestQueueName(concertId), decide, {
       connection,
-      prefix: keys.bullPrefix,
+      prefix: keys.bullConcert(concertId),
       name: workerId,
       concurrency: 1,
       lockDuration: deps.lockDurationMs ?? 10_000,

@@ -25,6 +25,10 @@
 
   A fan whose READY window or session is over (EXPIRED) enters again at the back with a new ticket.
   Order inside a lane is laneSeq order, which is also ticket order: both are issued here in the same step.
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local userId, lane, now, maxSize = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])

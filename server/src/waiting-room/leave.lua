@@ -18,6 +18,10 @@
 
   Returns {'OK', previous}  previous = W | R | E
        or {code}            NOT_QUEUED (unknown, expired, or the sale is closed), NOT_FOUND, NO_SALE
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local userId, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3] or 'LEFT'

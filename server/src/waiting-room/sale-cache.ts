@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import { concerts } from '../../../drizzle/schema.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { notFound } from '../http/errors.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { LuaReply } from './scripts.ts';
 
@@ -47,7 +47,7 @@ export const saleRowColumns = {
 };
 
 export function createSaleCache(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   db: Db;
   sale: Config['sale'];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
 import { AppError, notFound } from '../http/errors.ts';
+import type { RedisClient } from '../redis/client.ts';
 
 /** What a Lua script of the waiting room answers: arrays of strings, integers and arrays. */
 export type LuaReply = Array<string | number | LuaReply>;
@@ -19,14 +20,18 @@ declare module 'ioredis' {
  * Registers a Lua file as an ioredis command once per connection (EVALSHA, falling back to EVAL after a
  * SCRIPT FLUSH or a failover). Every script names its keys in its contract header.
  */
-export function defineLua(redis: Redis, name: string, file: URL, numberOfKeys?: number): void {
+export function defineLua(redis: RedisClient, name: string, file: URL, numberOfKeys?: number): void {
   if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') return;
   const lua = readFileSync(file, 'utf8');
   // Without a fixed count, the caller passes the number of keys as the first argument.
   redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
+  // Auto-pipelining groups a call by its first argument taken as a key; here that is the key count, so on a
+  // cluster the call would be batched for the wrong node. Such scripts are sent on their own.
+  const unbatched = redis.options.autoPipeliningIgnoredCommands;
+  if (numberOfKeys === undefined && unbatched && !unbatched.includes(name)) unbatched.push(name);
 }
 
-export function defineWaitingRoomScripts(redis: Redis): void {
+export function defineWaitingRoomScripts(redis: RedisClient): void {
   const here = (f: string) => new URL(f, import.meta.url);
   defineLua(redis, 'frEnter', here('./enter.lua'), 11);
   defineLua(redis, 'frStatus', here('./status.lua'), 5);

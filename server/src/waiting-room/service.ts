@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type {
   AccessTokenGrant,
   Lane,
@@ -12,13 +11,14 @@ import type { AccessTokens } from '../access/tokens.ts';
 import type { Config } from '../config/index.ts';
 import type { EventSink } from '../events/index.ts';
 import { readLaneTick } from '../realtime/tick.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from './sale-cache.ts';
 import { defineWaitingRoomScripts, type LuaReply, scriptError } from './scripts.ts';
 import { admissionRate, parseStatus, toQueueStatus } from './status.ts';
 
 export interface WaitingRoomDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   saleCache: SaleCache;
   accessTokens: AccessTokens;

@@ -19,6 +19,10 @@
        or {code}  NO_SALE, NOT_FOUND
 
   READY past its window and ENTERED without a live session read as EXPIRED at once, before any sweep.
+
+  Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
+  of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
+  (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
 local rcall = redis.call
 local userId, now = ARGV[1], tonumber(ARGV[2])

@@ -1,0 +1,41 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestServer, type TestServer } from '../../test/harness.ts';
+import { CrossSlotError } from '../../test/slot-guard.ts';
+import { defineLua } from '../waiting-room/scripts.ts';
+
+const src = new URL('..', import.meta.url).pathname;
+const luaFiles = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lua'));
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await createTestServer();
+});
+afterAll(() => t.close());
+
+describe('Lua scripts and Redis Cluster slots', () => {
+  it('refuses a script call whose keys hash to two slots, before it reaches Redis', async () => {
+    const { redis, keys } = t.services;
+    defineLua(redis, 'frSlotProbe', new URL('../admission/set-state.lua', import.meta.url), 1);
+    const probe = redis as unknown as { frSlotProbe(...a: Array<string | number>): Promise<unknown> };
+    // One concert's key: accepted (NO_SALE, as the sale was never loaded).
+    await expect(probe.frSlotProbe(keys.sale(1), 'PAUSED', ',ON_SALE,')).resolves.toEqual(['NO_SALE']);
+
+    defineLua(redis, 'frSlotProbe2', new URL('../admission/log-ack.lua', import.meta.url), 2);
+    const probe2 = redis as unknown as { frSlotProbe2(...a: Array<string | number>): Promise<unknown> };
+    const call = probe2.frSlotProbe2(keys.queueLogInflight(1), keys.queueLogLease(2), 'token');
+    await expect(call).rejects.toBeInstanceOf(CrossSlotError);
+    await expect(call).rejects.toThrow(/frSlotProbe2 called with keys in 2 slots/);
+  });
+
+  it('states the one-slot rule in the header of every script', () => {
+    expect(luaFiles.length).toBeGreaterThanOrEqual(16);
+    for (const file of luaFiles) {
+      const header = readFileSync(join(src, file), 'utf8').split(']]')[0] ?? '';
+      expect(header, file).toMatch(
+        /Cluster: every key above carries the concert's hash tag \{c:<concertId>\}/,
+      );
+    }
+  });
+});
