@@ -23,6 +23,7 @@ import { createSalesStats } from './dashboard/stats.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { type EventSink, fanOut } from './events/index.ts';
 import { createHttpApp } from './http/app.ts';
+import { createInventory } from './inventory/service.ts';
 import type { Logger } from './logging/logger.ts';
 import { createBusinessMetrics } from './ops/business-metrics.ts';
 import { jobQueueList } from './ops/job-queues.ts';
@@ -86,8 +87,14 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
     queueTick: (concertId) => waitingRoom.tick(concertId),
   });
-  // Every domain event is counted and pushed; a test may add a recorder of its own.
-  const events = fanOut(metrics.sink, socketSink, ...(opts.events ? [opts.events] : []));
+  // Every domain event is counted and pushed, and every committed seat change recounts its concert's inventory;
+  // a test may add a recorder of its own.
+  const events = fanOut(
+    metrics.sink,
+    socketSink,
+    { publish: (event) => inventory.sink.publish(event) },
+    ...(opts.events ? [opts.events] : []),
+  );
   const userTokens = createUserTokens(config.auth);
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
@@ -135,6 +142,16 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     beforeFill: (concertId) => recovery.guardCounters(concertId),
   });
   const saleJobs = createSaleJobs(config.redisUrl, keys);
+  // The seats admission counts with: recounted on every seat change and before every admission step.
+  const inventory = createInventory({
+    redis,
+    keys,
+    db: database.db,
+    saleCache,
+    events,
+    logger: opts.logger,
+    now,
+  });
   const sales = createSales({
     redis,
     keys,
@@ -145,8 +162,18 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     logger: opts.logger,
     now,
     syncMode: opts.salesSync ?? 'all',
+    countSeats: (concertId) => inventory.refresh(concertId),
   });
-  const admission = createAdmission({ redis, keys, saleCache, events, sale: config.sale, now });
+  const admission = createAdmission({
+    redis,
+    keys,
+    saleCache,
+    events,
+    sale: config.sale,
+    now,
+    countSeats: (concertId) => inventory.refresh(concertId),
+    logger: opts.logger,
+  });
   // Rebuilding a concert's waiting room from MySQL's queue-entry log after Redis lost it (recovery/).
   const recovery = createRecovery({
     redis,
@@ -228,6 +255,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     saleJobs,
     sales,
     admission,
+    inventory,
     queueView,
     waitingRoom,
     recovery,

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { AdminQueueView, Lane, SaleState } from '../../../client-sdk/src/protocol.ts';
+import type { AdminQueueView, Lane } from '../../../client-sdk/src/protocol.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
+import { saleViewFromHash } from './sale-view.ts';
 
 const LANES: Lane[] = ['vip', 'normal'];
 
@@ -65,11 +66,7 @@ export function createQueueView(deps: { redis: Redis; keys: Keys; saleCache: Sal
     const perLane = (prefix: string) =>
       Object.fromEntries(LANES.map((l) => [l, Number(stats[`${prefix}:${l}`] ?? 0)])) as Record<Lane, number>;
     return {
-      concertId,
-      saleState: sale.state as SaleState,
-      groupSize: Number(sale.groupSize),
-      intervalSeconds: Number(sale.intervalMs) / 1000,
-      maxActive: Number(sale.maxActive),
+      ...saleViewFromHash(concertId, sale),
       waiting: { vip, normal, total: vip + normal },
       ready: value<number>(3),
       entered: value<number>(4),

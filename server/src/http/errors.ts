@@ -54,6 +54,7 @@ export function httpStatus(code: ErrorCode): ErrorStatus {
     case 'ALREADY_PROCESSING':
     case 'ALREADY_EXTENDED':
     case 'ALREADY_CANCELLED':
+    case 'SOLD_OUT':
       return 409;
     case 'SEAT_LIMIT_EXCEEDED':
     case 'CHARGE_LIMIT_EXCEEDED':
