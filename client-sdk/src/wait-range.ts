@@ -4,6 +4,13 @@ import type { WaitRange } from './protocol.ts';
 export const SPREAD_WINDOW = 60;
 
 /**
+ * The longest run of ticks whose pace is one sample. Longer runs vary less inside one window than the pace
+ * drifts over a long wait (holds pile up, buyers free their slots in waves), so longer runs would make ranges
+ * narrower than the truth.
+ */
+const MAX_RUN = 10;
+
+/**
  * Seats left as fans see them: exact below 100, else rounded down to two significant digits (never more seats
  * than there are).
  *
@@ -35,7 +42,7 @@ function toRange(tickMs: number, fast: number, likely: number, slow: number): Wa
  * The wait of the fan at 1-based `position`, as a range, from the admissions of recent ticks (`spread`, newest
  * first, one number per tick while fans waited). The fan needs `position` more admissions; over the n ticks that
  * takes, the pace varies less than tick by tick, so the window is cut into every run of n consecutive ticks (n
- * from the mean pace, at most half the window) and the 90th, 50th and 10th percentiles of those runs' paces give
+ * from the mean pace, at most MAX_RUN and half the window) and the 90th, 50th and 10th percentiles of those runs' paces give
  * the fast, likely and slow case. A pace below a quarter of the mean (a window that stalled while holds were
  * live) counts as a quarter, so the slow case stays finite. The next tick comes within one interval: the fast
  * case counts the first tick as immediate, the likely one as half an interval away. Null when the window admitted
@@ -48,7 +55,11 @@ export function waitRange(position: number, spread: number[], tickMs: number): W
   const total = spread.reduce((a, b) => a + b, 0);
   if (spread.length === 0 || total <= 0 || tickMs <= 0) return null;
   const mean = total / spread.length;
-  const run = Math.min(Math.max(1, Math.round(position / mean)), Math.max(1, Math.floor(spread.length / 2)));
+  const run = Math.min(
+    Math.max(1, Math.round(position / mean)),
+    MAX_RUN,
+    Math.max(1, Math.floor(spread.length / 2)),
+  );
   const paces: number[] = [];
   let sum = 0;
   for (let i = 0; i < spread.length; i++) {

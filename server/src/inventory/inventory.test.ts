@@ -6,6 +6,7 @@ import { seatStatuses, seatViolations } from '../booking/testing.ts';
 import { statements } from '../db/tx.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';
 import { AppError } from '../http/errors.ts';
+import { seeded } from '../reservation-requests/testing.ts';
 import { enter, makeFans, QUIET, statusOf } from '../waiting-room/test-kit.ts';
 import { countSeats } from './counts.ts';
 import { buy, buyer, hold, openSale } from './testing.ts';
@@ -31,17 +32,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** mulberry32: a seeded generator, so a failing run can be replayed with its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const eventsOf = <T extends DomainEvent['type']>(type: T, concertId: number) =>
   sink.events.filter((e) => e.type === type && 'concertId' in e && e.concertId === concertId) as Array<
     Extract<DomainEvent, { type: T }>
@@ -52,7 +42,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('inventory-aware admission', () => {
   it('never admits more fans than seats are left while holds, expiries, payments and cancels change the count', async () => {
     const seed = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
-    const random = rng(seed);
+    const random = seeded(seed);
     const why = `seed ${seed}`;
     const SEATS = 12;
     const FANS = 40;
