@@ -425,11 +425,7 @@ export interface SeatChange {
 }
 
 export interface ClientToServerEvents {
-  /** `notifyWithin`: send one `queue:near` once the fan's place is within this many places of the front. */
-  'queue:watch': (
-    payload: { concertId: number; notifyWithin?: number },
-    ack: (res: Ack<QueueStatus>) => void,
-  ) => void;
+  'queue:watch': (payload: { concertId: number }, ack: (res: Ack<QueueStatus>) => void) => void;
   'queue:unwatch': (payload: { concertId: number }, ack: (res: Ack<{ concertId: number }>) => void) => void;
   'seats:watch': (
     payload: { scheduleId: number; accessToken: string },
@@ -449,8 +445,6 @@ export interface ServerToClientEvents {
   'sale:reopened': (payload: { concertId: number; seatsLeft: number }) => void;
   /** The organiser posted (or cleared, message '') a notice. */
   'sale:notice': (payload: SaleNotice) => void;
-  /** Once per watch: the fan is within `notifyWithin` places of the front. */
-  'queue:near': (payload: { concertId: number; position: number; notifyWithin: number }) => void;
   'seats:changed': (payload: { scheduleId: number; seats: SeatChange[] }) => void;
   'reservation:update': (payload: ReservationUpdate) => void;
 }
