@@ -341,7 +341,7 @@ describe('the sale controls', () => {
       admitSeatRatio: 1,
       reopenOnReturns: false,
       soldOut: false,
-      inventory: { available: 10, held: 0, sold: 0 },
+      inventory: { available: 100, held: 0, sold: 0 },
     });
     const row = await t.services.saleCache.readRow(concertId);
     expect(row).toMatchObject({ admitGroupSize: 7, admitIntervalSeconds: 5, maxActive: 40 });
