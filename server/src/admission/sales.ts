@@ -198,7 +198,11 @@ export function createSales(deps: SalesDeps) {
           })
           .onDuplicateKeyUpdate({ set: { seed: sql`seed` } });
       }
-      if (state === 'ON_SALE') await startAdmission(concertId);
+      if (state === 'ON_SALE') {
+        // An admin's open resumes a paused sale: the pause's reason no longer applies.
+        await setReason(concertId, undefined);
+        await startAdmission(concertId);
+      }
       if (opts.resume !== false) await cancelTimers(concertId, ['queue-open', 'sale-open']);
       if (previous !== state) {
         logger.info({ concertId, from: previous, seed, vip, normal }, 'sale opened');

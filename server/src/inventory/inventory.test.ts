@@ -40,7 +40,9 @@ const eventsOf = <T extends DomainEvent['type']>(type: T, concertId: number) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('inventory-aware admission', () => {
-  it('never admits more fans than seats are left while holds, expiries, payments and cancels change the count', async () => {
+  it('never admits more fans than seats are left while holds, expiries, payments and cancels change the count', {
+    timeout: 120_000,
+  }, async () => {
     const seed = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
     const random = seeded(seed);
     const why = `seed ${seed}`;
