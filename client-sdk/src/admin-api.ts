@@ -7,6 +7,8 @@ import type {
   CreatedConcert,
   OpenSaleRequest,
   QueueCleanupResult,
+  SaleMoveRequest,
+  SaleNotice,
   SalesStats,
   SaleView,
   SimulateRequest,
@@ -16,8 +18,11 @@ import type {
 /** The organiser's calls; every one needs a user token with role admin (FORBIDDEN otherwise). */
 export function adminApi(http: Transport) {
   const concert = (id: number) => `/api/v1/admin/concerts/${seg(id)}`;
-  const sale = (id: number, action: 'open' | 'pause' | 'resume' | 'close', body?: OpenSaleRequest) =>
-    http.request<SaleView>('POST', `${concert(id)}/sale/${action}`, body === undefined ? {} : { body });
+  const sale = (
+    id: number,
+    action: 'open' | 'pause' | 'resume' | 'close',
+    body?: OpenSaleRequest | SaleMoveRequest,
+  ) => http.request<SaleView>('POST', `${concert(id)}/sale/${action}`, body === undefined ? {} : { body });
   return {
     /**
      * Creates a concert with its schedules and seat layout.
@@ -42,12 +47,13 @@ export function adminApi(http: Transport) {
       sale(concertId, 'open', knobs),
 
     /**
-     * Pauses admission (fans keep their places).
+     * Pauses admission (fans keep their places); `reason` is shown to them.
      *
      * @example
-     * await admin.admin.pauseSale(concertId);
+     * await admin.admin.pauseSale(concertId, 'The payment provider is down; back shortly');
      */
-    pauseSale: (concertId: number): Promise<SaleView> => sale(concertId, 'pause'),
+    pauseSale: (concertId: number, reason?: string): Promise<SaleView> =>
+      sale(concertId, 'pause', reason ? { reason } : undefined),
 
     /**
      * Resumes a paused sale.
@@ -63,7 +69,22 @@ export function adminApi(http: Transport) {
      * @example
      * await admin.admin.closeSale(concertId);
      */
-    closeSale: (concertId: number): Promise<SaleView> => sale(concertId, 'close'),
+    closeSale: (concertId: number, reason?: string): Promise<SaleView> =>
+      sale(concertId, 'close', reason ? { reason } : undefined),
+
+    /**
+     * Posts a notice to everyone watching the concert (`sale:notice`, and in every QueueStatus until replaced);
+     * an empty message clears it. Plain text, at most 280 characters.
+     *
+     * @example
+     * await admin.admin.postNotice(concertId, 'Doors open at 19:00', 'info');
+     */
+    postNotice: (
+      concertId: number,
+      message: string,
+      level: 'info' | 'warning' = 'info',
+    ): Promise<SaleNotice> =>
+      http.request('POST', `${concert(concertId)}/notice`, { body: { message, level } }),
 
     /**
      * Admits the next `count` fans now (VIP first, never beyond the active cap).

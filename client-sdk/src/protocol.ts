@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'IDEMPOTENCY_KEY_REUSED',
   'RATE_LIMITED',
   'QUEUE_FULL',
+  'SOLD_OUT',
   'DEPENDENCY_UNAVAILABLE',
   'INTERNAL_ERROR',
 ] as const;
@@ -220,7 +221,49 @@ export interface HealthReport {
   checks: Record<'redis' | 'mysql', { ok: boolean; latencyMs: number }>;
 }
 
-export type QueueState = 'WAITING' | 'READY' | 'ENTERED' | 'EXPIRED' | 'NOT_IN_QUEUE' | 'BOOKING_CLOSED';
+export type QueueState =
+  | 'WAITING'
+  | 'READY'
+  | 'ENTERED'
+  | 'EXPIRED'
+  | 'NOT_IN_QUEUE'
+  | 'BOOKING_CLOSED'
+  | 'SOLD_OUT';
+
+/** A wait as a range (seconds from now): the fast, likely and slow cases of the recent admission pace. */
+export interface WaitRange {
+  lowSeconds: number;
+  midSeconds: number;
+  highSeconds: number;
+}
+
+/** An organiser's message to everyone watching a concert (plain text; clients must show it escaped). */
+export interface SaleNotice {
+  concertId: number;
+  /** At most 280 characters; '' when the notice was cleared. */
+  message: string;
+  level: 'info' | 'warning';
+  /** When it was posted (ISO 8601). */
+  at: string;
+}
+
+/** POST /api/v1/admin/concerts/{concertId}/notice: an empty message clears the notice. */
+export interface NoticeRequest {
+  message: string;
+  level?: 'info' | 'warning';
+}
+
+/** POST .../sale/pause and .../sale/close: why, shown to fans. */
+export interface SaleMoveRequest {
+  reason?: string;
+}
+
+/** A concert's seats as admission counts them (every schedule; a hold past its time counts as available). */
+export interface SeatInventory {
+  available: number;
+  held: number;
+  sold: number;
+}
 
 /** A fan's place in a concert's waiting room (GET .../queue/me, the `queue:watch` ack, `queue:status`). */
 export interface QueueStatus {
@@ -240,6 +283,16 @@ export interface QueueStatus {
   canEnter: boolean;
   readyUntil?: string;
   sessionExpiresAt?: string;
+  /** AVAILABLE seats: exact below 100, else rounded down to two significant digits (1,234 → 1,200). */
+  seatsLeft?: number;
+  /** Seats in live holds: they may come back. */
+  seatsHeld?: number;
+  /** While WAITING: the range of the wait (see WaitRange); null when nothing can be estimated. */
+  estimatedWait?: WaitRange | null;
+  /** The organiser's current notice, or null. */
+  notice?: SaleNotice | null;
+  /** Why the sale is PAUSED or CLOSED, when the organiser gave a reason. */
+  stateReason?: string | null;
 }
 
 /** POST /api/v1/concerts/{concertId}/queue/access-token: the booking pass of a READY (or ENTERED) fan. */
@@ -256,6 +309,14 @@ export interface SaleView {
   groupSize: number;
   intervalSeconds: number;
   maxActive: number;
+  /** Admission keeps READY + ENTERED below ceil(available seats × this). */
+  admitSeatRatio: number;
+  /** Whether seats coming back after a sell-out (refund, cancelled or expired hold) reopen the waiting room. */
+  reopenOnReturns: boolean;
+  /** No seat AVAILABLE and none held: admission stopped and the waiting room was emptied. */
+  soldOut: boolean;
+  /** The last count admission used; null before the first one. */
+  inventory: SeatInventory | null;
 }
 
 /** POST /api/v1/admin/concerts/{concertId}/sale/open: every knob optional; the configuration fills the rest. */
@@ -263,6 +324,10 @@ export interface OpenSaleRequest {
   groupSize?: number;
   intervalSeconds?: number;
   maxActive?: number;
+  /** 0.1..10 (default ADMIT_SEAT_RATIO). */
+  admitSeatRatio?: number;
+  /** Default false. */
+  reopenOnReturns?: boolean;
 }
 
 /** POST /api/v1/admin/concerts/{concertId}/admit {count}: admitted now, never beyond the active cap. */
@@ -377,7 +442,13 @@ export interface ServerToClientEvents {
   'queue:tick': (tick: QueueTick) => void;
   'queue:status': (status: QueueStatus) => void;
   'queue:admitted': (payload: { concertId: number; readyUntil: string }) => void;
-  'sale:state': (payload: { concertId: number; state: SaleState }) => void;
+  'sale:state': (payload: { concertId: number; state: SaleState; reason?: string }) => void;
+  /** Once per sell-out, to everyone watching the concert: the waiting room was emptied. */
+  'sale:soldout': (payload: SoldOutEvent) => void;
+  /** Seats came back after a sell-out and the organiser's setting reopened the waiting room. */
+  'sale:reopened': (payload: { concertId: number; seatsLeft: number }) => void;
+  /** The organiser posted (or cleared, message '') a notice. */
+  'sale:notice': (payload: SaleNotice) => void;
   'seats:changed': (payload: { scheduleId: number; seats: SeatChange[] }) => void;
   'reservation:update': (payload: ReservationUpdate) => void;
 }
@@ -394,6 +465,23 @@ export interface QueueTick {
   lanes: Record<Lane, LaneTick>;
   /** Fans admitted per second, a moving average. */
   admitRate: number;
+  /** AVAILABLE seats, rounded as in QueueStatus.seatsLeft. */
+  seatsLeft: number;
+  seatsHeld: number;
+  soldOut: boolean;
+  /**
+   * Fans admitted by each recent admission tick while fans waited, newest first, and the tick interval: what
+   * `waitRange` (SDK) turns into the same range QueueStatus.estimatedWait shows.
+   */
+  admitSpread: number[];
+  tickMs: number;
+}
+
+export interface SoldOutEvent {
+  concertId: number;
+  /** Waiting fans the sell-out removed from the room. */
+  removed: number;
+  reopenOnReturns: boolean;
 }
 
 export interface LaneTick {

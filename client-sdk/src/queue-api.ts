@@ -2,7 +2,7 @@ import type { AccessStore } from './access.ts';
 import type { Transport } from './http.ts';
 import { seg } from './ids.ts';
 import type { AccessTokenGrant, QueueStatus } from './protocol.ts';
-import { type QueueWatchHandlers, watchQueue } from './queue-watch.ts';
+import { type QueueWatchHandlers, type QueueWatchOptions, watchQueue } from './queue-watch.ts';
 import type { Realtime } from './realtime.ts';
 
 export function queueApi(http: Transport, rt: Realtime, access: AccessStore) {
@@ -54,18 +54,22 @@ export function queueApi(http: Transport, rt: Realtime, access: AccessStore) {
     /**
      * Watches the waiting room live. The position is computed locally from each `queue:tick` (one packet per
      * concert for all watchers); the server's personal pushes bring admission and expiry. Re-watches by itself
-     * after a reconnection. Returns the unsubscribe function.
+     * after a reconnection. Returns the unsubscribe function. With `notifyWithin`, `onNear` fires once when the
+     * fan gets that close to the front (computed from the ticks, no server work per fan). A sell-out, a reopened
+     * room and the organiser's notices arrive as their own handlers.
      *
      * @example
      * const stop = fr.queue.watch(concertId, {
-     *   onPosition: ({ position, estimatedWaitSeconds }) => console.log(position, estimatedWaitSeconds),
+     *   onPosition: ({ position, estimatedWait }) => console.log(position, estimatedWait?.midSeconds),
+     *   onNear: () => new Notification('Almost your turn'),
+     *   onSoldOut: () => stop(),
      *   onAdmitted: async () => {
      *     stop();
      *     await fr.queue.claimAccess(concertId);
      *   },
-     * });
+     * }, { notifyWithin: 50 });
      */
-    watch: (concertId: number, handlers: QueueWatchHandlers): (() => void) =>
-      watchQueue(rt, concertId, handlers),
+    watch: (concertId: number, handlers: QueueWatchHandlers, options?: QueueWatchOptions): (() => void) =>
+      watchQueue(rt, concertId, handlers, options),
   };
 }

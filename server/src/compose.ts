@@ -24,6 +24,7 @@ import { createSalesStats } from './dashboard/stats.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { type EventSink, fanOut } from './events/index.ts';
 import { createHttpApp } from './http/app.ts';
+import { createInventory } from './inventory/service.ts';
 import type { Logger } from './logging/logger.ts';
 import { createBusinessMetrics } from './ops/business-metrics.ts';
 import { jobQueueList } from './ops/job-queues.ts';
@@ -91,10 +92,12 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
     queueTick: (concertId) => waitingRoom.tick(concertId),
   });
-  // Every domain event is counted and pushed; a test may add a recorder of its own.
+  // Every domain event is counted and pushed, and every committed seat change recounts its concert's inventory;
+  // a test may add a recorder of its own.
   const events = fanOut(
     metrics.sink,
     socketSink,
+    { publish: (event) => inventory.sink.publish(event) },
     ...seed002Events({ config, io: socketSink }),
     ...(opts.events ? [opts.events] : []),
   );
@@ -147,6 +150,16 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     beforeFill: (concertId) => recovery.guardCounters(concertId),
   });
   const saleJobs = createSaleJobs(connections, keys);
+  // The seats admission counts with: recounted on every seat change and before every admission step.
+  const inventory = createInventory({
+    redis,
+    keys,
+    db: database.db,
+    saleCache,
+    events,
+    logger: opts.logger,
+    now,
+  });
   const sales = createSales({
     redis,
     keys,
@@ -158,8 +171,18 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     now,
     syncMode: opts.salesSync ?? 'all',
     requests: reservationRequests,
+    countSeats: (concertId) => inventory.refresh(concertId),
   });
-  const admission = createAdmission({ redis, keys, saleCache, events, sale: config.sale, now });
+  const admission = createAdmission({
+    redis,
+    keys,
+    saleCache,
+    events,
+    sale: config.sale,
+    now,
+    countSeats: (concertId) => inventory.refresh(concertId),
+    logger: opts.logger,
+  });
   // Rebuilding a concert's waiting room from MySQL's queue-entry log after Redis lost it (recovery/).
   const recovery = createRecovery({
     redis,
@@ -242,6 +265,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     saleJobs,
     sales,
     admission,
+    inventory,
     queueView,
     waitingRoom,
     recovery,

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveServer, startLiveServer } from '../../client-sdk/test/live-server.ts';
-import { uniqueId } from '../../server/test/harness.ts';
+import { buy, buyer } from '../../server/src/inventory/testing.ts';
+import { concertInput, uniqueId } from '../../server/test/harness.ts';
 import { ensureWebDemoBuilt } from './build.ts';
 
 /**
@@ -136,5 +137,38 @@ describe('web demo in a browser', () => {
     await ada.getByText(/Refunded/).waitFor();
     expect(await ada.textContent('#ticket-status')).toBe('REFUNDED');
     await expect.poll(() => onBobsMap.getAttribute('data-status')).toBe('AVAILABLE');
+  });
+
+  it('shows the sold-out screen to a waiting fan the moment another fan buys the last seat', {
+    timeout: 60_000,
+  }, async () => {
+    const t = live.t;
+    const input = concertInput({ rows: 1, seatsPerRow: 1 });
+    input.title = `Last Seat ${uniqueId('t')}`;
+    const concert = await t.services.catalog.createConcert(input);
+    await t.services.sales.open(concert.concertId);
+
+    const cy = await page();
+    await signIn(cy, 'Cy', false);
+    await join(cy, input.title);
+    await expect.poll(() => cy.textContent('#queue-position')).toBe('#1');
+    await expect.poll(() => cy.textContent('#queue-seats')).toBe('1');
+
+    // The organiser's notice is text, never markup.
+    const markup = '<img src=x onerror="document.title=1">Doors at 19:00';
+    await t.services.sales.notice(concert.concertId, markup, 'warning');
+    await expect.poll(() => cy.textContent('#queue-notice')).toBe(markup);
+    expect(await cy.locator('#queue-notice img').count()).toBe(0);
+
+    // Another fan buys the only seat (no tick, no reload on Cy's side).
+    const scheduleId = concert.schedules[0]!.scheduleId;
+    const seatMap = await t.services.booking.seatMap(concert.concertId, scheduleId);
+    const seatId = seatMap.seats[0]!.seatId;
+    const other = await buyer(t);
+    await buy(t, other, { concertId: concert.concertId, scheduleId, seatIds: [seatId] }, seatId);
+    await cy.waitForSelector('#queue-soldout:not([hidden])');
+    expect(await cy.textContent('#queue-title')).toBe('Sold out');
+    expect(await cy.textContent('#queue-seats')).toBe('0');
+    await shot(cy, 'fan-sold-out');
   });
 });

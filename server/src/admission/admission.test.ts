@@ -338,6 +338,10 @@ describe('the sale controls', () => {
       groupSize: 7,
       intervalSeconds: 5,
       maxActive: 40,
+      admitSeatRatio: 1,
+      reopenOnReturns: false,
+      soldOut: false,
+      inventory: { available: 100, held: 0, sold: 0 },
     });
     const row = await t.services.saleCache.readRow(concertId);
     expect(row).toMatchObject({ admitGroupSize: 7, admitIntervalSeconds: 5, maxActive: 40 });

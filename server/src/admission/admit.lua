@@ -5,7 +5,8 @@
   session) exceed maxActive. Two workers running the same tick, or a retried job, cannot admit anyone twice or
   skip anyone: fans are popped from the head of the lanes inside this one script, and a tick id is run once.
 
-  KEYS[1]  sale        HASH state, maxActive, groupSize, intervalMs, openedAt, closesAt, rate (written here)
+  KEYS[1]  sale        HASH state, maxActive, groupSize, intervalMs, openedAt, closesAt, seatsAvailable,
+                       admitRatio, soldOut; rate and spread (written here)
   KEYS[2]  fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
   KEYS[3]  laneVip     ZSET userId -> laneSeq
   KEYS[4]  laneNormal  ZSET userId -> laneSeq
@@ -23,11 +24,15 @@
   ARGV[4] count         fans to admit: -1 = the sale's groupSize, 0 = sweep only
   ARGV[5] manual        '1' also admits while PAUSED (an admin's "admit N now")
   ARGV[6] cutoffMs      waiting entries that joined at or before this expire (MAX_WAIT); 0 = keep them
+  ARGV[7] ratio         ADMIT_SEAT_RATIO, when the sale has no admitRatio of its own
+  ARGV[8] window        how many ticks `spread` keeps: the fans each scheduled tick admitted while fans waited,
+                        newest first, comma-separated (the measured spread behind the wait ranges)
 
-  Returns {'OK', admitted, expired, removedWaiting, active, state, maxActive}
+  Returns {'OK', admitted, expired, removedWaiting, active, state, maxActive, seatCap}
     admitted  flat list userId, lane, ticket, readyUntilMs for each fan admitted
     expired   flat list userId, reason (READY_EXPIRED | SESSION_EXPIRED | MAX_WAIT)
     active    READY + ENTERED after this step
+    seatCap   ceil(seatsAvailable x ratio), -1 before the first count
        or {code}  DUP, NO_SALE, NOT_FOUND, BOOKING_CLOSED
   Admitting happens only while ON_SALE (or PAUSED with manual) and before closesAt; sweeping happens in any
   state but CLOSED.
@@ -41,7 +46,7 @@ local now, windowMs, tickId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local want, manual, cutoff = tonumber(ARGV[4]), ARGV[5] == '1', tonumber(ARGV[6])
 
 local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'maxActive', 'groupSize', 'intervalMs', 'openedAt',
-  'closesAt')
+  'closesAt', 'seatsAvailable', 'admitRatio', 'soldOut', 'spread')
 local maxActive = tonumber(meta[3]) or 0
 local state = meta[1]
 if not state then
@@ -115,8 +120,12 @@ local active = rcall('ZCOUNT', KEYS[6], '(' .. int(now), '+inf') + rcall('ZCOUNT
 if want == -1 then want = tonumber(meta[4]) or 0 end
 -- Past bookingCloseAt nobody is admitted, even before the closing timer has run.
 local selling = (state == 'ON_SALE' or (manual and state == 'PAUSED')) and now < (tonumber(meta[7]) or 0)
+  and meta[10] ~= '1'
+local seatCap = -1
+if meta[8] then seatCap = math.ceil(tonumber(meta[8]) * (tonumber(meta[9]) or tonumber(ARGV[7])) - 1e-9) end
+local waitingBefore = rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4])
 if want > 0 and selling then
-  local n = math.min(want, maxActive - active)
+  local n = math.min(want, maxActive - active, seatCap - active)
   local readyUntil = int(now + windowMs)
   for _, lane in ipairs({ 'vip', 'normal' }) do
     if n <= 0 then break end
@@ -168,6 +177,17 @@ if want > 0 and selling then
     rate = served * 1000 / elapsed
   end
   rcall('HSET', KEYS[1], 'rate', tostring(rate))
+
+  -- A scheduled tick with fans waiting records what it admitted, zero included (the seat cap held it back): the
+  -- spread of these is what wait ranges are made of. A tick with nobody waiting says nothing about the pace.
+  if tickId ~= '' and waitingBefore > 0 then
+    local spread = { tostring(count) }
+    for c in string.gmatch(meta[11] or '', '%d+') do
+      if #spread >= tonumber(ARGV[8]) then break end
+      spread[#spread + 1] = c
+    end
+    rcall('HSET', KEYS[1], 'spread', table.concat(spread, ','))
+  end
 end
 
-return {'OK', admitted, expired, removed, active, state, maxActive}
+return {'OK', admitted, expired, removed, active, state, maxActive, seatCap}

@@ -1,7 +1,9 @@
 import type { AdmitResult, Lane, QueueCleanupResult, SaleState } from '../../../client-sdk/src/protocol.ts';
+import { SPREAD_WINDOW } from '../../../client-sdk/src/wait-range.ts';
 import type { Config } from '../config/index.ts';
 import type { EventSink } from '../events/index.ts';
 import { AppError } from '../http/errors.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
@@ -15,6 +17,9 @@ export interface AdmissionDeps {
   events: EventSink;
   sale: Config['sale'];
   now: () => Date;
+  /** Recounts the concert's seats from MySQL into its sale hash (inventory/service.ts) before a step admits. */
+  countSeats: (concertId: number) => Promise<unknown>;
+  logger: Logger;
 }
 
 export interface Admitted {
@@ -35,6 +40,8 @@ export interface StepOutcome {
   removedWaiting: number;
   active: number;
   maxActive: number;
+  /** ceil(available seats × ratio); -1 before the first count. */
+  seatCap: number;
 }
 
 interface StepOptions {
@@ -56,6 +63,16 @@ export function createAdmission(deps: AdmissionDeps) {
   defineAdmissionScripts(redis);
   const readyWindowMs = Math.round(sale.readyWindowMinutes * 60_000);
 
+  async function recount(concertId: number): Promise<void> {
+    await deps.countSeats(concertId).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'NOT_FOUND') throw err;
+      deps.logger.warn(
+        { err: (err as Error).message, concertId },
+        'seat count failed; admitting on the last one',
+      );
+    });
+  }
+
   async function step(concertId: number, opts: StepOptions): Promise<StepOutcome> {
     const reply = await saleCache.run(concertId, () =>
       redis.frAdmit(
@@ -70,6 +87,8 @@ export function createAdmission(deps: AdmissionDeps) {
         opts.count,
         opts.manual ? '1' : '0',
         opts.cutoffMs ?? 0,
+        sale.admitSeatRatio,
+        SPREAD_WINDOW,
       ),
     );
     const outcome: StepOutcome = {
@@ -81,10 +100,11 @@ export function createAdmission(deps: AdmissionDeps) {
       removedWaiting: 0,
       active: 0,
       maxActive: 0,
+      seatCap: -1,
     };
     if (reply[0] !== 'OK') return outcome;
 
-    const [, admitted, expired, removed, active, state, maxActive] = reply;
+    const [, admitted, expired, removed, active, state, maxActive, seatCap] = reply;
     const a = admitted as LuaReply;
     for (let i = 0; i < a.length; i += 4) {
       outcome.admitted.push({
@@ -102,6 +122,7 @@ export function createAdmission(deps: AdmissionDeps) {
       active: Number(active),
       state: state as SaleState,
       maxActive: Number(maxActive),
+      seatCap: Number(seatCap),
     });
 
     for (const fan of outcome.admitted) {
@@ -122,11 +143,18 @@ export function createAdmission(deps: AdmissionDeps) {
   return {
     step,
 
-    /** One tick of the sale's job scheduler. `tickId` (the job id) makes a retried job a no-op. */
-    tick: (concertId: number, tickId: string) => step(concertId, { count: -1, tickId }),
+    /**
+     * One tick of the sale's job scheduler. `tickId` (the job id) makes a retried job a no-op. The seats are
+     * recounted first; when MySQL cannot answer, the last count stands.
+     */
+    async tick(concertId: number, tickId: string): Promise<StepOutcome> {
+      await recount(concertId);
+      return step(concertId, { count: -1, tickId });
+    },
 
     /** An admin's "admit N now": the next N, VIP first, still never beyond the active cap. */
     async admitNow(concertId: number, count: number): Promise<AdmitResult> {
+      await recount(concertId);
       const outcome = await step(concertId, { count, manual: true });
       if (outcome.closed)
         throw new AppError('BOOKING_CLOSED', 'The sale of this concert is closed', { concertId });

@@ -2,6 +2,7 @@ import type { AdminQueueView, Lane, SaleState } from '../../../client-sdk/src/pr
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
+import { saleViewFromHash } from './sale-view.ts';
 
 const LANES: Lane[] = ['vip', 'normal'];
 
@@ -70,11 +71,7 @@ export function createQueueView(deps: {
     const perLane = (prefix: string) =>
       Object.fromEntries(LANES.map((l) => [l, Number(stats[`${prefix}:${l}`] ?? 0)])) as Record<Lane, number>;
     return {
-      concertId,
-      saleState: sale.state as SaleState,
-      groupSize: Number(sale.groupSize),
-      intervalSeconds: Number(sale.intervalMs) / 1000,
-      maxActive: Number(sale.maxActive),
+      ...saleViewFromHash(concertId, sale),
       waiting: { vip, normal, total: vip + normal },
       ready: value<number>(3),
       entered: value<number>(4),

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { AuthGuards } from '../auth/middleware.ts';
 import { ok } from '../http/context.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
-import { ConcertParams } from '../waiting-room/schemas.ts';
+import { ConcertParams, SaleNoticeSchema } from '../waiting-room/schemas.ts';
 import type { Admission } from './admit.ts';
 import type { QueueView } from './queue-view.ts';
 import type { Sales } from './sales.ts';
@@ -11,8 +11,10 @@ import {
   AdmitResultSchema,
   AdmitSchema,
   CleanupResultSchema,
+  NoticeSchema,
   OpenSaleSchema,
   QueueViewQuery,
+  SaleMoveSchema,
   SaleViewSchema,
 } from './schemas.ts';
 
@@ -33,6 +35,19 @@ export function admissionRoutes({ sales, admission, queueView, guards }: Admissi
   };
   const move = (path: string, summary: string) =>
     createRoute({ ...concert, method: 'post', path, summary, responses: saleResponses });
+  /** Pause and close take an optional body with the reason fans see. */
+  const moveWithReason = (path: string, summary: string) =>
+    createRoute({
+      ...common,
+      method: 'post',
+      path,
+      summary,
+      request: {
+        params: ConcertParams,
+        body: { required: false, content: { 'application/json': { schema: SaleMoveSchema } } },
+      },
+      responses: saleResponses,
+    });
 
   const open = createRoute({
     ...common,
@@ -47,12 +62,34 @@ export function admissionRoutes({ sales, admission, queueView, guards }: Admissi
     },
     responses: saleResponses,
   });
-  const pause = move('/api/v1/admin/concerts/{concertId}/sale/pause', 'Pause admission (the queue stays)');
+  const pause = moveWithReason(
+    '/api/v1/admin/concerts/{concertId}/sale/pause',
+    'Pause admission (the queue stays); an optional reason is shown to fans',
+  );
   const resume = move('/api/v1/admin/concerts/{concertId}/sale/resume', 'Resume admission');
-  const close = move(
+  const close = moveWithReason(
     '/api/v1/admin/concerts/{concertId}/sale/close',
     'Close the sale: every waiting fan and every booking session ends (BOOKING_CLOSED)',
   );
+  const noticeResponses = {
+    200: jsonResponse(SaleNoticeSchema, 'The notice now (message empty: cleared)'),
+    ...errorResponses(400, 401, 403, 404),
+  };
+  const postNotice = createRoute({
+    ...concert,
+    method: 'post',
+    path: '/api/v1/admin/concerts/{concertId}/notice',
+    summary: 'Post a notice to everyone watching the concert (`sale:notice`); an empty message clears it',
+    request: { params: ConcertParams, body: jsonBody(NoticeSchema) },
+    responses: noticeResponses,
+  });
+  const deleteNotice = createRoute({
+    ...concert,
+    method: 'delete',
+    path: '/api/v1/admin/concerts/{concertId}/notice',
+    summary: 'Clear the notice',
+    responses: noticeResponses,
+  });
   const admit = createRoute({
     ...concert,
     method: 'post',
@@ -84,9 +121,20 @@ export function admissionRoutes({ sales, admission, queueView, guards }: Admissi
     .openapi(open, async (c) =>
       c.json(ok(await sales.open(c.req.valid('param').concertId, c.req.valid('json'))), 200),
     )
-    .openapi(pause, async (c) => c.json(ok(await sales.pause(c.req.valid('param').concertId)), 200))
+    .openapi(pause, async (c) =>
+      c.json(ok(await sales.pause(c.req.valid('param').concertId, c.req.valid('json')?.reason)), 200),
+    )
     .openapi(resume, async (c) => c.json(ok(await sales.resume(c.req.valid('param').concertId)), 200))
-    .openapi(close, async (c) => c.json(ok(await sales.close(c.req.valid('param').concertId)), 200))
+    .openapi(close, async (c) =>
+      c.json(ok(await sales.close(c.req.valid('param').concertId, c.req.valid('json')?.reason)), 200),
+    )
+    .openapi(postNotice, async (c) => {
+      const { message, level } = c.req.valid('json');
+      return c.json(ok(await sales.notice(c.req.valid('param').concertId, message, level)), 200);
+    })
+    .openapi(deleteNotice, async (c) =>
+      c.json(ok(await sales.notice(c.req.valid('param').concertId, '', 'info')), 200),
+    )
     .openapi(admit, async (c) =>
       c.json(ok(await admission.admitNow(c.req.valid('param').concertId, c.req.valid('json').count)), 200),
     )

@@ -34,7 +34,7 @@ describe('a sale run by the worker role', () => {
   afterAll(() => t.close());
 
   it('opens by itself, shuffles the pre-queue once inside each lane, admits VIP first, closes by itself', async () => {
-    const concertId = await createSale(t, admin, { openInMs: 2_500, closeInMs: 8_000 });
+    const concertId = await createSale(t, admin, { openInMs: 2_500, closeInMs: 8_000, seats: 100 });
     const vip = await makeFans(t, 8, 'vip');
     const normal = await makeFans(t, 12, 'normal');
     const early: TestFan[] = [];
@@ -169,7 +169,7 @@ describe('two worker processes on one sale', () => {
     const bWorkers = await createWorkers(b);
     try {
       const admin = await a.token({ role: 'admin' });
-      const concertId = await createSale(a, admin);
+      const concertId = await createSale(a, admin, { seats: 100 });
       const fans = await makeFans(a, 80);
       for (const fan of fans) await enter(a, concertId, fan);
       await a.startWorkers();

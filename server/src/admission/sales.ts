@@ -2,13 +2,14 @@ import { eq, inArray, ne, sql } from 'drizzle-orm';
 import type {
   CreatedConcert,
   OpenSaleRequest,
+  SaleNotice,
   SaleState,
   SaleView,
 } from '../../../client-sdk/src/protocol.ts';
 import { concerts, queueShuffles } from '../../../drizzle/schema.ts';
 import type { Catalog } from '../catalog/service.ts';
 import type { Db } from '../db/client.ts';
-import type { EventSink } from '../events/index.ts';
+import type { DomainEvent, EventSink } from '../events/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
@@ -16,6 +17,7 @@ import type { Keys } from '../redis/keys.ts';
 import { type SaleCache, type SaleRow, saleRowColumns } from '../waiting-room/sale-cache.ts';
 import type { LuaReply } from '../waiting-room/scripts.ts';
 import type { SaleJobs, SaleTimes, WaitingRoomJob } from './jobs.ts';
+import { saleViewFromHash } from './sale-view.ts';
 import { defineAdmissionScripts } from './scripts.ts';
 import { newShuffleSeed, recordedSeed } from './shuffle.ts';
 
@@ -36,6 +38,8 @@ export interface SalesDeps {
   syncMode: 'all' | 'registered';
   /** The queued reservation requests: closing a sale fails those still waiting (reservation-requests). */
   requests: { failClosed(concertId: number): Promise<number> };
+  /** Seeds the sale's seat count from MySQL (inventory/service.ts): at registration, open and adoption. */
+  countSeats: (concertId: number) => Promise<unknown>;
 }
 
 /** A state move refused by a script, as the API's error. */
@@ -58,20 +62,7 @@ export function createSales(deps: SalesDeps) {
   defineAdmissionScripts(redis);
 
   async function view(concertId: number): Promise<SaleView> {
-    const [state, groupSize, intervalMs, maxActive] = await redis.hmget(
-      keys.sale(concertId),
-      'state',
-      'groupSize',
-      'intervalMs',
-      'maxActive',
-    );
-    return {
-      concertId,
-      saleState: (state ?? 'SCHEDULED') as SaleState,
-      groupSize: Number(groupSize),
-      intervalSeconds: Number(intervalMs) / 1000,
-      maxActive: Number(maxActive),
-    };
+    return saleViewFromHash(concertId, await redis.hgetall(keys.sale(concertId)));
   }
 
   /** Writes Redis's current state to MySQL (read back, so racing moves converge on the last one). */
@@ -112,6 +103,13 @@ export function createSales(deps: SalesDeps) {
     await jobs.startAdmission(concertId, Number(await redis.hget(keys.sale(concertId), 'intervalMs')));
   }
 
+  /** A count that fails leaves the sale without one: admission waits for the next tick's count. */
+  async function seedCount(concertId: number): Promise<void> {
+    await deps
+      .countSeats(concertId)
+      .catch((err: Error) => logger.warn({ err: err.message, concertId }, 'seat count failed'));
+  }
+
   async function setState(concertId: number, target: SaleState, from: SaleState[]): Promise<string> {
     const reply = await saleCache.run(concertId, () =>
       redis.frSetState(keys.sale(concertId), target, `,${from.join(',')},`),
@@ -119,6 +117,15 @@ export function createSales(deps: SalesDeps) {
     if (reply[0] === 'CONFLICT') throw conflict(String(reply[1]), concertId);
     return String(reply[1]);
   }
+
+  /** Why the sale is PAUSED or CLOSED, shown to fans; none clears it. */
+  async function setReason(concertId: number, reason: string | undefined): Promise<void> {
+    if (reason) await redis.hset(keys.sale(concertId), 'stateReason', reason);
+    else await redis.hdel(keys.sale(concertId), 'stateReason');
+  }
+
+  const stateEvent = (concertId: number, state: SaleState, reason?: string): DomainEvent =>
+    reason ? { type: 'sale.state', concertId, state, reason } : { type: 'sale.state', concertId, state };
 
   async function applyOverrides(concertId: number, o: OpenSaleRequest): Promise<void> {
     const set: Partial<typeof concerts.$inferInsert> = {};
@@ -135,9 +142,13 @@ export function createSales(deps: SalesDeps) {
       set.maxActive = o.maxActive;
       cached.maxActive = o.maxActive;
     }
+    // The seat settings live with the sale in Redis only (no column for them): a Redis that lost its data
+    // falls back to the configuration for them, as for a sale opened without overrides.
+    if (o.admitSeatRatio !== undefined) cached.admitRatio = o.admitSeatRatio;
+    if (o.reopenOnReturns !== undefined) cached.reopenOnReturns = o.reopenOnReturns ? 1 : 0;
+    if (Object.keys(cached).length > 0) await redis.hset(keys.sale(concertId), cached);
     if (Object.keys(set).length === 0) return;
     await db.update(concerts).set(set).where(eq(concerts.id, concertId));
-    await redis.hset(keys.sale(concertId), cached);
   }
 
   return {
@@ -147,6 +158,7 @@ export function createSales(deps: SalesDeps) {
     /** A new concert: cache its sale and schedule its join-window, open and close timers. */
     async register(row: SaleRow): Promise<void> {
       await saleCache.fill(row);
+      await seedCount(row.id);
       await scheduleTimers(row.id);
     },
 
@@ -175,6 +187,7 @@ export function createSales(deps: SalesDeps) {
       if (reply[0] !== 'OK') throw conflict('CLOSED', concertId);
       const [, previous, state, seed, vip, normal, shuffledNow] = reply as LuaReply;
       await applyOverrides(concertId, overrides);
+      await seedCount(concertId);
       await mirror(concertId);
       if (seed) {
         await db
@@ -187,7 +200,11 @@ export function createSales(deps: SalesDeps) {
           })
           .onDuplicateKeyUpdate({ set: { seed: sql`seed` } });
       }
-      if (state === 'ON_SALE') await startAdmission(concertId);
+      if (state === 'ON_SALE') {
+        // An admin's open resumes a paused sale: the pause's reason no longer applies.
+        await setReason(concertId, undefined);
+        await startAdmission(concertId);
+      }
       if (opts.resume !== false) await cancelTimers(concertId, ['queue-open', 'sale-open']);
       if (previous !== state) {
         logger.info({ concertId, from: previous, seed, vip, normal }, 'sale opened');
@@ -198,27 +215,47 @@ export function createSales(deps: SalesDeps) {
       return view(concertId);
     },
 
-    async pause(concertId: number): Promise<SaleView> {
+    /**
+     * The organiser's notice to everyone watching: kept with the sale (every status shows it) until replaced;
+     * an empty message clears it. Plain text: clients show it escaped.
+     */
+    async notice(concertId: number, message: string, level: 'info' | 'warning'): Promise<SaleNotice> {
+      await saleCache.ensure(concertId);
+      const notice: SaleNotice = { concertId, message, level, at: now().toISOString() };
+      if (message) await redis.hset(keys.sale(concertId), 'notice', JSON.stringify(notice));
+      else await redis.hdel(keys.sale(concertId), 'notice');
+      events.publish({ type: 'sale.notice', notice });
+      return notice;
+    },
+
+    /** Pauses admission; `reason` (plain text) is what fans see while it lasts. */
+    async pause(concertId: number, reason?: string): Promise<SaleView> {
       const previous = await setState(concertId, 'PAUSED', ['ON_SALE']);
+      await setReason(concertId, reason);
       await jobs.stopAdmission(concertId);
       await mirror(concertId);
-      if (previous !== 'PAUSED') events.publish({ type: 'sale.state', concertId, state: 'PAUSED' });
+      if (previous !== 'PAUSED' || reason) events.publish(stateEvent(concertId, 'PAUSED', reason));
       return view(concertId);
     },
 
     async resume(concertId: number): Promise<SaleView> {
       const previous = await setState(concertId, 'ON_SALE', ['PAUSED']);
+      await setReason(concertId, undefined);
       await startAdmission(concertId);
       await mirror(concertId);
       if (previous !== 'ON_SALE') events.publish({ type: 'sale.state', concertId, state: 'ON_SALE' });
       return view(concertId);
     },
 
-    /** Closes the sale for good: every waiting fan and every session ends (BOOKING_CLOSED). Idempotent. */
-    async close(concertId: number): Promise<SaleView> {
+    /**
+     * Closes the sale for good: every waiting fan and every session ends (BOOKING_CLOSED). Idempotent. `reason`
+     * (plain text) is what fans see.
+     */
+    async close(concertId: number, reason?: string): Promise<SaleView> {
       const reply = await saleCache.run(concertId, () =>
         redis.frCloseSale(...keys.roomState(concertId), keys.queueLog(concertId), now().getTime()),
       );
+      if (reason) await setReason(concertId, reason);
       const [, previous, waiting, active] = reply;
       await jobs.stopAdmission(concertId);
       await cancelTimers(concertId, ['queue-open', 'sale-open', 'sale-close']);
@@ -227,7 +264,7 @@ export function createSales(deps: SalesDeps) {
       const requestsFailed = await deps.requests.failClosed(concertId);
       if (previous !== 'CLOSED') {
         logger.info({ concertId, from: previous, waiting, active, requestsFailed }, 'sale closed');
-        events.publish({ type: 'sale.state', concertId, state: 'CLOSED' });
+        events.publish(stateEvent(concertId, 'CLOSED', reason));
         events.publish({ type: 'queue.moved', concertId });
       }
       return view(concertId);
@@ -262,6 +299,7 @@ export function createSales(deps: SalesDeps) {
         const state = await redis.hget(keys.sale(row.id), 'state');
         if (state !== row.saleState) await mirror(row.id);
         if (state === 'CLOSED') continue;
+        await seedCount(row.id);
         await scheduleTimers(row.id);
         if (state === 'ON_SALE') await startAdmission(row.id);
       }

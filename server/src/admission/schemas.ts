@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { LaneSchema } from '../waiting-room/schemas.ts';
+import { LaneSchema, NoticeLevelSchema } from '../waiting-room/schemas.ts';
 
 /** Admin overrides, each bounded so a typo cannot stall or flood a sale. */
 export const OpenSaleSchema = z
@@ -7,9 +7,42 @@ export const OpenSaleSchema = z
     groupSize: z.number().int().min(1).max(10_000).optional(),
     intervalSeconds: z.number().int().min(1).max(3_600).optional(),
     maxActive: z.number().int().min(1).max(1_000_000).optional(),
+    admitSeatRatio: z.number().min(0.1).max(10).optional().openapi({
+      description: 'Admit while READY + ENTERED < ceil(available seats × this); default ADMIT_SEAT_RATIO',
+    }),
+    reopenOnReturns: z.boolean().optional().openapi({
+      description: 'Seats coming back after a sell-out reopen the waiting room (default false)',
+    }),
   })
   .strict()
   .openapi('OpenSaleRequest');
+
+/** Control characters other than line breaks: never part of a plain-text message. */
+const hasControl = (s: string) =>
+  [...s].some((ch) => {
+    const code = ch.charCodeAt(0);
+    return (code < 32 && ch !== '\n') || code === 127;
+  });
+
+/** Plain text shown to fans: no control characters but line breaks, at most `max` characters. */
+const plainText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !hasControl(s), 'must be plain text (no control characters)');
+
+export const SaleMoveSchema = z
+  .object({ reason: plainText(280).optional().openapi({ description: 'Shown to fans (plain text)' }) })
+  .strict()
+  .openapi('SaleMoveRequest');
+
+export const NoticeSchema = z
+  .object({
+    message: plainText(280).openapi({ description: 'Plain text, shown escaped; empty clears the notice' }),
+    level: NoticeLevelSchema.default('info'),
+  })
+  .strict()
+  .openapi('NoticeRequest');
 
 export const MAX_ADMIT_COUNT = 10_000;
 export const AdmitSchema = z
@@ -34,6 +67,15 @@ export const SaleViewSchema = z
     groupSize: z.number().int(),
     intervalSeconds: z.number(),
     maxActive: z.number().int(),
+    admitSeatRatio: z.number(),
+    reopenOnReturns: z.boolean(),
+    soldOut: z.boolean(),
+    inventory: z
+      .object({ available: z.number().int(), held: z.number().int(), sold: z.number().int() })
+      .nullable()
+      .openapi({
+        description: 'The seat count admission last used (a hold past its time counts as available)',
+      }),
   })
   .openapi('SaleView');
 

@@ -74,7 +74,7 @@ const reply = <T extends z.ZodType>(data: T, description: string) => ({
   description,
 });
 
-/** Frontrow's statuses in the document's words: an EXPIRED turn is no longer in the queue. */
+/** Frontrow's statuses in the document's words: an EXPIRED turn is no longer in the queue; a sold-out sale is closed. */
 function toQueueData(s: QueueStatus): z.infer<typeof QueueData> {
   return {
     concertId: String(s.concertId),
@@ -83,7 +83,7 @@ function toQueueData(s: QueueStatus): z.infer<typeof QueueData> {
     totalWaitingCount: s.totalWaiting,
     estimatedWaitTime: minutesOf(s.estimatedWaitSeconds),
     estimatedEnterTime: s.estimatedEnterAt ? s.estimatedEnterAt.slice(11, 19) : null,
-    status: s.status === 'EXPIRED' ? 'NOT_IN_QUEUE' : s.status,
+    status: s.status === 'EXPIRED' ? 'NOT_IN_QUEUE' : s.status === 'SOLD_OUT' ? 'BOOKING_CLOSED' : s.status,
     canEnter: s.canEnter,
   };
 }

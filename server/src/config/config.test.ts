@@ -45,6 +45,7 @@ describe('config', () => {
       queueJoinStartHours: 4,
       admitIntervalSeconds: 30,
       admitGroupSize: 10,
+      admitSeatRatio: 1,
       maxActiveUsers: 500,
       maxWaitMinutes: 120,
       readyWindowMinutes: 5,

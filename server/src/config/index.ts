@@ -77,6 +77,7 @@ const schema = z
     QUEUE_JOIN_START_HOURS: z.coerce.number().nonnegative().default(4),
     ADMIT_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
     ADMIT_GROUP_SIZE: positiveInt.default(10),
+    ADMIT_SEAT_RATIO: z.coerce.number().min(0.1).max(10).default(1),
     MAX_ACTIVE_USERS: positiveInt.default(500),
     MAX_WAIT_MINUTES: positiveMinutes.default(120),
     READY_WINDOW_MINUTES: positiveMinutes.default(5),
@@ -238,6 +239,8 @@ export interface Config {
     queueJoinStartHours: number;
     admitIntervalSeconds: number;
     admitGroupSize: number;
+    /** Admission keeps READY + ENTERED below ceil(available seats × this); a sale may override it. */
+    admitSeatRatio: number;
     maxActiveUsers: number;
     maxWaitMinutes: number;
     readyWindowMinutes: number;
@@ -315,6 +318,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       queueJoinStartHours: e.QUEUE_JOIN_START_HOURS,
       admitIntervalSeconds: e.ADMIT_INTERVAL_SECONDS,
       admitGroupSize: e.ADMIT_GROUP_SIZE,
+      admitSeatRatio: e.ADMIT_SEAT_RATIO,
       maxActiveUsers: e.MAX_ACTIVE_USERS,
       maxWaitMinutes: e.MAX_WAIT_MINUTES,
       readyWindowMinutes: e.READY_WINDOW_MINUTES,

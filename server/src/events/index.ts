@@ -3,6 +3,7 @@ import type {
   Lane,
   Reservation,
   ReservationUpdate,
+  SaleNotice,
   SaleState,
   SeatStatus,
 } from '../../../client-sdk/src/protocol.ts';
@@ -12,7 +13,12 @@ import type {
  * (or a worker's Socket.IO emitter) subscribes. Until a gateway is wired, the no-op sink drops them.
  */
 export type DomainEvent =
-  | { type: 'sale.state'; concertId: number; state: SaleState }
+  | { type: 'sale.state'; concertId: number; state: SaleState; reason?: string }
+  /** No seat left and none held: the waiting room was emptied (inventory/). */
+  | { type: 'sale.soldout'; concertId: number; removed: number; reopenOnReturns: boolean }
+  /** Seats came back after a sell-out and the sale's setting reopened the room. */
+  | { type: 'sale.reopened'; concertId: number; seatsLeft: number }
+  | { type: 'sale.notice'; notice: SaleNotice }
   | { type: 'queue.moved'; concertId: number }
   | { type: 'queue.admitted'; concertId: number; userId: string; lane: Lane; readyUntil: string }
   | { type: 'queue.expired'; concertId: number; userId: string; reason: string }

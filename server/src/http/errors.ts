@@ -57,6 +57,7 @@ export function httpStatus(code: ErrorCode): ErrorStatus {
     case 'ALREADY_CANCELLED':
     case 'ALREADY_IN_QUEUE':
     case 'REFUND_WINDOW_CLOSED':
+    case 'SOLD_OUT':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;

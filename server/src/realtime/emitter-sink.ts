@@ -91,8 +91,28 @@ export function createSocketSink(
           io.to(rooms.concert(event.concertId)).emit('sale:state', {
             concertId: event.concertId,
             state: event.state,
+            ...(event.reason ? { reason: event.reason } : {}),
           });
           scheduleTick(event.concertId, 0);
+          return;
+        case 'sale.soldout':
+          // One broadcast to the concert's room reaches every watcher on every replica (the Redis adapter).
+          io.to(rooms.concert(event.concertId)).emit('sale:soldout', {
+            concertId: event.concertId,
+            removed: event.removed,
+            reopenOnReturns: event.reopenOnReturns,
+          });
+          scheduleTick(event.concertId, 0);
+          return;
+        case 'sale.reopened':
+          io.to(rooms.concert(event.concertId)).emit('sale:reopened', {
+            concertId: event.concertId,
+            seatsLeft: event.seatsLeft,
+          });
+          scheduleTick(event.concertId, 0);
+          return;
+        case 'sale.notice':
+          io.to(rooms.concert(event.notice.concertId)).emit('sale:notice', event.notice);
           return;
         case 'seats.changed':
           io.to(rooms.schedule(event.scheduleId)).emit('seats:changed', {

@@ -2,7 +2,7 @@
   enter: put a fan in a concert's waiting room, or find the place it already has (idempotent: a refresh, a
   double click or a second tab never costs a place).
 
-  KEYS[1]  sale        HASH state, joinOpensAt, closesAt, ... (missing = 1: a cached "no such concert")
+  KEYS[1]  sale        HASH state, joinOpensAt, closesAt, soldOut, ... (missing = 1: a cached "no such concert")
   KEYS[2]  fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
                        status W waiting, R ready (admitted), E entered (claimed), X expired
   KEYS[3]  laneVip     ZSET userId -> laneSeq (waiting fans)
@@ -21,7 +21,8 @@
 
   Returns {'OK', created}   created = 1 for a new entry, 0 when the fan already waits, is READY or ENTERED
        or {'QUEUE_NOT_OPEN', joinOpensAtMs}
-       or {code}            NO_SALE (cache empty: load the sale and retry), NOT_FOUND, BOOKING_CLOSED, QUEUE_FULL
+       or {code}            NO_SALE (cache empty: load the sale and retry), NOT_FOUND, BOOKING_CLOSED, QUEUE_FULL,
+                            SOLD_OUT (no seat left and none held: nobody new waits for nothing)
 
   A fan whose READY window or session is over (EXPIRED) enters again at the back with a new ticket.
   Order inside a lane is laneSeq order, which is also ticket order: both are issued here in the same step.
@@ -33,7 +34,7 @@
 local rcall = redis.call
 local userId, lane, now, maxSize = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'joinOpensAt', 'closesAt')
+local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'joinOpensAt', 'closesAt', 'soldOut')
 local state = meta[1]
 if not state then
   if meta[2] then return {'NOT_FOUND'} end
@@ -68,6 +69,7 @@ if rec then
   end
 end
 
+if meta[5] == '1' then return {'SOLD_OUT'} end
 if (state == 'SCHEDULED' or state == 'QUEUE_OPEN') and now < tonumber(meta[3]) then
   return {'QUEUE_NOT_OPEN', tonumber(meta[3])}
 end

@@ -87,6 +87,8 @@ export function createSaleCache(deps: {
         maxActive: k.maxActive,
       })
       .hsetnx(key, 'state', row.saleState)
+      // The sale's own ratio, once an organiser set one at open, outlives a refill.
+      .hsetnx(key, 'admitRatio', sale.admitSeatRatio)
       .exec();
     // The registry lives outside the concert's hash tag, so it cannot join the MULTI on a cluster.
     await redis.sadd(keys.sales, String(row.id));

@@ -7,11 +7,28 @@ export const ConcertParams = z.object({
 
 export const LaneSchema = z.enum(['vip', 'normal']);
 
+export const WaitRangeSchema = z
+  .object({ lowSeconds: z.number().int(), midSeconds: z.number().int(), highSeconds: z.number().int() })
+  .openapi('WaitRange', {
+    description: 'Fast, likely and slow case of the wait, from the spread of recent admission ticks',
+  });
+
+export const NoticeLevelSchema = z.enum(['info', 'warning']);
+
+export const SaleNoticeSchema = z
+  .object({
+    concertId: z.number().int(),
+    message: z.string().max(280).openapi({ description: 'Plain text; show it escaped' }),
+    level: NoticeLevelSchema,
+    at: z.string(),
+  })
+  .openapi('SaleNotice');
+
 export const QueueStatusSchema = z
   .object({
     concertId: z.number().int(),
     concertTitle: z.string(),
-    status: z.enum(['WAITING', 'READY', 'ENTERED', 'EXPIRED', 'NOT_IN_QUEUE', 'BOOKING_CLOSED']),
+    status: z.enum(['WAITING', 'READY', 'ENTERED', 'EXPIRED', 'NOT_IN_QUEUE', 'BOOKING_CLOSED', 'SOLD_OUT']),
     lane: LaneSchema.nullable(),
     ticket: z.number().int().nullable().openapi({ description: 'Concert-wide, dense 1..N over both lanes' }),
     laneSeq: z
@@ -30,6 +47,21 @@ export const QueueStatusSchema = z
     canEnter: z.boolean(),
     readyUntil: z.string().optional().openapi({ description: 'READY: claim the access token before this' }),
     sessionExpiresAt: z.string().optional().openapi({ description: 'ENTERED: booking allowed until this' }),
+    seatsLeft: z.number().int().optional().openapi({
+      description: 'AVAILABLE seats: exact below 100, else rounded down to two significant digits',
+    }),
+    seatsHeld: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'Seats in live holds (they may come back)' }),
+    estimatedWait: WaitRangeSchema.nullable().optional(),
+    notice: SaleNoticeSchema.nullable().optional(),
+    stateReason: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Why the sale is PAUSED or CLOSED' }),
   })
   .openapi('QueueStatus');
 

@@ -57,6 +57,10 @@ export function scriptError(code: string, concertId: number, extra?: string | nu
         'The waiting room of this concert is not open yet',
         typeof extra === 'number' ? { concertId, opensAt: new Date(extra).toISOString() } : { concertId },
       );
+    case 'SOLD_OUT':
+      return new AppError('SOLD_OUT', 'Every seat of this concert is sold; the waiting room is closed', {
+        concertId,
+      });
     case 'QUEUE_FULL':
       return new AppError('QUEUE_FULL', 'The waiting room is full; try again shortly', { concertId }, 30);
     case 'NOT_ADMITTED':

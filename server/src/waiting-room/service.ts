@@ -6,6 +6,7 @@ import type {
   QueueTick,
   SaleState,
 } from '../../../client-sdk/src/protocol.ts';
+import { roundSeatsLeft } from '../../../client-sdk/src/wait-range.ts';
 import type { AccessSessions } from '../access/sessions.ts';
 import type { AccessTokens } from '../access/tokens.ts';
 import type { Config } from '../config/index.ts';
@@ -15,7 +16,7 @@ import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from './sale-cache.ts';
 import { defineWaitingRoomScripts, type LuaReply, scriptError } from './scripts.ts';
-import { admissionRate, parseStatus, toQueueStatus } from './status.ts';
+import { admissionRate, parseSaleExtras, parseStatus, toQueueStatus } from './status.ts';
 
 export interface WaitingRoomDeps {
   redis: RedisClient;
@@ -193,9 +194,19 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       const [vip, normal, meta] = await Promise.all([
         readLaneTick(redis, keys.lane(concertId, 'vip')),
         readLaneTick(redis, keys.lane(concertId, 'normal')),
-        redis.hmget(keys.sale(concertId), 'state', 'rate', 'groupSize', 'intervalMs'),
+        redis.hmget(
+          keys.sale(concertId),
+          'state',
+          'rate',
+          'groupSize',
+          'intervalMs',
+          'soldOut',
+          'seatsAvailable',
+          'seatsHeld',
+          'spread',
+        ),
       ]);
-      const [state, rate, groupSize, intervalMs] = meta;
+      const [state, rate, groupSize, intervalMs, soldOut, seatsAvailable, seatsHeld, spread] = meta;
       if (!state) return undefined;
       const saleState = state as SaleState;
       const selling = saleState === 'ON_SALE' || saleState === 'PAUSED';
@@ -207,7 +218,27 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
             intervalMs: Number(intervalMs),
           })
         : 0;
-      return { concertId, at: now().getTime(), saleState, lanes: { vip, normal }, admitRate };
+      const extras = parseSaleExtras({
+        seatsAvailable,
+        seatsHeld,
+        spread,
+        notice: null,
+        stateReason: null,
+        admitRatio: null,
+        maxActive: null,
+      });
+      return {
+        concertId,
+        at: now().getTime(),
+        saleState,
+        lanes: { vip, normal },
+        admitRate,
+        seatsLeft: roundSeatsLeft(extras.seatsAvailable ?? 0),
+        seatsHeld: extras.seatsHeld,
+        soldOut: soldOut === '1',
+        admitSpread: extras.spread,
+        tickMs: Number(intervalMs),
+      };
     },
   };
 }

@@ -10,8 +10,11 @@
   ARGV[2] nowMs       from the injectable clock
 
   Returns {'OK', saleState, title, status, lane, ticket, laneSeq, position, totalWaiting, untilMs,
-           opensAt, rate, groupSize, intervalMs}
-    status    WAITING | READY | ENTERED | EXPIRED | NOT_IN_QUEUE | BOOKING_CLOSED
+           opensAt, rate, groupSize, intervalMs, seatsAvailable, seatsHeld, spread, notice, stateReason,
+           admitRatio, maxActive}
+    status    WAITING | READY | ENTERED | EXPIRED | NOT_IN_QUEUE | BOOKING_CLOSED | SOLD_OUT (sold out and the
+              fan neither READY nor ENTERED)
+    seatsAvailable, seatsHeld, spread, notice, stateReason, admitRatio  as the sale hash has them ('' if absent)
     lane      '' when the fan is not known; ticket, laneSeq, position 0 when they do not apply
     position  1-based: the whole VIP lane goes before the normal lane, laneSeq order inside a lane
     untilMs   readyUntil (READY) or the session's expiry (ENTERED), else 0
@@ -28,7 +31,8 @@ local rcall = redis.call
 local userId, now = ARGV[1], tonumber(ARGV[2])
 
 local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'title', 'closesAt', 'opensAt', 'rate', 'groupSize',
-  'intervalMs')
+  'intervalMs', 'soldOut', 'seatsAvailable', 'seatsHeld', 'spread', 'notice', 'stateReason', 'admitRatio',
+  'maxActive')
 local state = meta[1]
 if not state then
   if meta[2] then return {'NOT_FOUND'} end
@@ -59,7 +63,9 @@ if rec then
     status = 'EXPIRED'
   end
 end
+if meta[9] == '1' and status ~= 'READY' and status ~= 'ENTERED' then status, position, untilMs = 'SOLD_OUT', 0, 0 end
 if state == 'CLOSED' or now >= tonumber(meta[4]) then status, position, untilMs = 'BOOKING_CLOSED', 0, 0 end
 
 return {'OK', state, meta[3] or '', status, lane, ticket, seq, position, vip + normal, untilMs,
-  tonumber(meta[5]) or 0, meta[6] or '', tonumber(meta[7]) or 0, tonumber(meta[8]) or 0}
+  tonumber(meta[5]) or 0, meta[6] or '', tonumber(meta[7]) or 0, tonumber(meta[8]) or 0, meta[10] or '',
+  meta[11] or '', meta[12] or '', meta[13] or '', meta[14] or '', meta[15] or '', tonumber(meta[16]) or 0}

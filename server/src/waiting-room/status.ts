@@ -1,5 +1,58 @@
-import type { Lane, QueueState, QueueStatus, SaleState } from '../../../client-sdk/src/protocol.ts';
+import type {
+  Lane,
+  QueueState,
+  QueueStatus,
+  SaleNotice,
+  SaleState,
+  WaitRange,
+} from '../../../client-sdk/src/protocol.ts';
+import { plannedWaitRange, roundSeatsLeft, waitRange } from '../../../client-sdk/src/wait-range.ts';
 import type { LuaReply } from './scripts.ts';
+
+/** What the sale hash says about seats, pace and the organiser's words, as status.lua and the tick read it. */
+export interface SaleExtras {
+  /** undefined before the first count (inventory/refresh.lua). */
+  seatsAvailable: number | undefined;
+  seatsHeld: number;
+  /** Fans admitted by each recent tick while fans waited, newest first (admission/admit.lua). */
+  spread: number[];
+  notice: SaleNotice | null;
+  stateReason: string | null;
+  admitRatio: number;
+  maxActive: number;
+}
+
+/** The raw hash fields (strings, '' or null when absent) named. */
+export function parseSaleExtras(raw: {
+  seatsAvailable: unknown;
+  seatsHeld: unknown;
+  spread: unknown;
+  notice: unknown;
+  stateReason: unknown;
+  admitRatio: unknown;
+  maxActive: unknown;
+}): SaleExtras {
+  const text = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v));
+  const notice = text(raw.notice);
+  let parsed: SaleNotice | null = null;
+  try {
+    parsed = notice ? (JSON.parse(notice) as SaleNotice) : null;
+  } catch {
+    parsed = null; // a hand-edited hash: show nothing rather than fail the status
+  }
+  return {
+    seatsAvailable: text(raw.seatsAvailable) === '' ? undefined : Number(raw.seatsAvailable),
+    seatsHeld: Number(text(raw.seatsHeld) || 0),
+    spread: text(raw.spread)
+      .split(',')
+      .filter((x) => x !== '')
+      .map(Number),
+    notice: parsed,
+    stateReason: text(raw.stateReason) || null,
+    admitRatio: Number(text(raw.admitRatio) || 1),
+    maxActive: Number(text(raw.maxActive) || 0),
+  };
+}
 
 /** status.lua's answer, named. */
 export interface StatusSnapshot {
@@ -17,6 +70,7 @@ export interface StatusSnapshot {
   measuredRate: number | undefined;
   groupSize: number;
   intervalMs: number;
+  extras: SaleExtras;
 }
 
 export function parseStatus(reply: LuaReply): StatusSnapshot {
@@ -35,6 +89,13 @@ export function parseStatus(reply: LuaReply): StatusSnapshot {
     rate,
     group,
     interval,
+    seatsAvailable,
+    seatsHeld,
+    spread,
+    notice,
+    stateReason,
+    admitRatio,
+    maxActive,
   ] = reply;
   return {
     saleState: saleState as SaleState,
@@ -50,7 +111,37 @@ export function parseStatus(reply: LuaReply): StatusSnapshot {
     measuredRate: rate === '' || rate === undefined ? undefined : Number(rate),
     groupSize: Number(group),
     intervalMs: Number(interval),
+    extras: parseSaleExtras({
+      seatsAvailable,
+      seatsHeld,
+      spread,
+      notice,
+      stateReason,
+      admitRatio,
+      maxActive,
+    }),
   };
+}
+
+/**
+ * The wait range of the fan at `position`: from the spread of recent admission ticks once the sale admits (the
+ * same function the SDK runs on a tick); before that, or while the window admitted nobody, from the configured
+ * pace, capped by what the seats can serve, after the time until the sale opens.
+ */
+export function rangeFor(
+  s: Pick<StatusSnapshot, 'saleState' | 'groupSize' | 'intervalMs' | 'opensAt' | 'extras'>,
+  position: number,
+  nowMs: number,
+): WaitRange | null {
+  const measured = waitRange(position, s.extras.spread, s.intervalMs);
+  if (measured) return measured;
+  const { seatsAvailable, admitRatio, maxActive } = s.extras;
+  const seatCap =
+    seatsAvailable === undefined
+      ? maxActive
+      : Math.min(maxActive || Number.POSITIVE_INFINITY, Math.ceil(seatsAvailable * admitRatio));
+  const beforeOpen = s.saleState === 'SCHEDULED' || s.saleState === 'QUEUE_OPEN';
+  return plannedWaitRange(position, s.groupSize, s.intervalMs, seatCap, beforeOpen ? s.opensAt - nowMs : 0);
 }
 
 /**
@@ -81,7 +172,12 @@ export function toQueueStatus(concertId: number, s: StatusSnapshot, nowMs: numbe
     estimatedWaitSeconds: null,
     estimatedEnterAt: null,
     canEnter: s.status === 'READY' || s.status === 'ENTERED',
+    seatsHeld: s.extras.seatsHeld,
+    notice: s.extras.notice,
+    stateReason: s.extras.stateReason,
+    estimatedWait: null,
   };
+  if (s.extras.seatsAvailable !== undefined) out.seatsLeft = roundSeatsLeft(s.extras.seatsAvailable);
   if (s.status === 'WAITING') {
     out.position = s.position;
     out.aheadCount = s.position - 1;
@@ -97,6 +193,7 @@ export function toQueueStatus(concertId: number, s: StatusSnapshot, nowMs: numbe
       out.estimatedWaitSeconds = seconds;
       out.estimatedEnterAt = new Date(nowMs + seconds * 1000).toISOString();
     }
+    out.estimatedWait = rangeFor(s, s.position, nowMs);
   } else if (out.canEnter) {
     out.estimatedWaitSeconds = 0;
     out.estimatedEnterAt = new Date(nowMs).toISOString();

@@ -21,13 +21,16 @@ export function manualClock(start = Date.now()) {
   };
 }
 
-/** Creates a concert through the admin API whose sale opens at `openInMs` and closes at `closeInMs` (real time). */
+/**
+ * Creates a concert through the admin API whose sale opens at `openInMs` and closes at `closeInMs` (real time),
+ * with `seats` seats (100 by default; admission never admits more fans than seats are left).
+ */
 export async function createSale(
   t: TestServer,
   admin: string,
-  opts: { openInMs?: number; closeInMs?: number } = {},
+  opts: { openInMs?: number; closeInMs?: number; seats?: number } = {},
 ): Promise<number> {
-  const input = concertInput();
+  const input = concertInput({ rows: 1, seatsPerRow: opts.seats ?? 100 });
   const schedule = input.schedules[0]!;
   schedule.bookingOpenAt = new Date(Date.now() + (opts.openInMs ?? 60 * 60_000)).toISOString();
   if (opts.closeInMs !== undefined) {

@@ -33,6 +33,7 @@ const charts = {
     { label: 'booking', color: '#5b3df5', fill: true },
   ]),
   seats: timeChart(byId('chart-seats'), [
+    { label: 'available', color: '#58b985' },
     { label: 'held', color: '#e0a100', fill: true },
     { label: 'sold', color: '#1c1b2e', fill: true },
   ]),
@@ -132,11 +133,12 @@ action('open-go', async (id) => {
     groupSize: num('open-group'),
     intervalSeconds: num('open-interval'),
     maxActive: num('open-max'),
+    reopenOnReturns: byId<HTMLInputElement>('open-reopen').checked,
   });
   return `Sale open: ${v.groupSize} fans every ${v.intervalSeconds} s, at most ${v.maxActive} at once.`;
 });
 action('pause-go', async (id) => {
-  await fr.admin.pauseSale(id);
+  await fr.admin.pauseSale(id, byId<HTMLInputElement>('move-reason').value.trim() || undefined);
   return 'Sale paused: fans keep their places.';
 });
 action('resume-go', async (id) => {
@@ -145,8 +147,19 @@ action('resume-go', async (id) => {
 });
 action('close-go', async (id) => {
   if (!confirm('Close the sale for good? Waiting fans and booking sessions end.')) return 'Not closed.';
-  await fr.admin.closeSale(id);
+  await fr.admin.closeSale(id, byId<HTMLInputElement>('move-reason').value.trim() || undefined);
   return 'Sale closed.';
+});
+action('notice-go', async (id) => {
+  const message = byId<HTMLTextAreaElement>('notice-text').value.trim();
+  const level = byId<HTMLSelectElement>('notice-level').value === 'warning' ? 'warning' : 'info';
+  await fr.admin.postNotice(id, message, level);
+  return message ? 'Notice posted to every fan watching.' : 'Notice cleared.';
+});
+action('notice-clear', async (id) => {
+  await fr.admin.postNotice(id, '');
+  byId<HTMLTextAreaElement>('notice-text').value = '';
+  return 'Notice cleared.';
 });
 action('admit-go', async (id) => {
   const r = await fr.admin.admitNow(id, Math.max(1, num('admit-count')));
@@ -187,8 +200,15 @@ function render(view: AdminQueueView, stats: SalesStats | undefined) {
   charts.waiting.push(at, [view.waiting.vip, view.waiting.normal]);
   charts.admits.push(at, [view.admittedPerSecond]);
   charts.active.push(at, [view.ready, view.entered]);
+  // The count admission works with (sale hash), beside the dashboard's own totals.
+  const inv = view.inventory;
+  byId('inventory-line').textContent = inv
+    ? `Admission counts ${count(inv.available)} available · ${count(inv.held)} held · ${count(inv.sold)} sold` +
+      ` · admits while active < ${view.admitSeatRatio} × available${view.soldOut ? ' · SOLD OUT' : ''}` +
+      (view.soldOut ? (view.reopenOnReturns ? ' (reopens on returns)' : ' (stays closed)') : '')
+    : 'Seat count not taken yet.';
   if (stats) {
-    charts.seats.push(at, [stats.seats.held, stats.seats.sold]);
+    charts.seats.push(at, [stats.seats.available, stats.seats.held, stats.seats.sold]);
     charts.revenue.push(at, [stats.revenue]);
   }
   byId('head-rows').replaceChildren(

@@ -13,7 +13,7 @@ import {
 } from '@frontrow/client';
 import { busy, byId, clearNotice, h, notify, showStep } from '../lib/dom.ts';
 import { explain } from '../lib/errors.ts';
-import { countdown, dateTime, duration, secondsUntil, won } from '../lib/format.ts';
+import { count, countdown, dateTime, duration, secondsUntil, won } from '../lib/format.ts';
 import { saleLabel } from '../lib/sale.ts';
 import {
   anonymous,
@@ -171,6 +171,9 @@ async function joinQueue(c: Concert) {
 
 /* ------------------------------------------------------------------ queue */
 
+/** "Notify me near the front": how many places before the front the browser notification comes. */
+const NEAR_WITHIN = 20;
+
 function showQueue(initial?: QueueStatus) {
   const j = journey;
   if (!j) return void showConcerts();
@@ -182,20 +185,58 @@ function showQueue(initial?: QueueStatus) {
   let saleState: SaleState | undefined;
   let entering = false;
 
+  const renderSeats = (seatsLeft: number | undefined, seatsHeld: number | undefined) => {
+    if (seatsLeft === undefined) return;
+    byId('queue-seats').textContent = seatsLeft >= 100 ? `~${count(seatsLeft)}` : count(seatsLeft);
+    byId('queue-held').textContent = seatsHeld ? `seats left (${count(seatsHeld)} on hold)` : 'seats left';
+  };
+  const waitText = (p: Pick<QueuePosition, 'estimatedWaitSeconds' | 'estimatedWait'>) => {
+    const range = p.estimatedWait;
+    if (range) {
+      if (range.highSeconds < 5) return 'any moment';
+      const low = duration(Math.max(range.lowSeconds, 1));
+      const high = duration(range.highSeconds);
+      return low === high ? `~${high}` : `${low}–${high}`;
+    }
+    if (p.estimatedWaitSeconds !== null)
+      return p.estimatedWaitSeconds < 5 ? 'any moment' : `~${duration(p.estimatedWaitSeconds)}`;
+    return saleState === 'ON_SALE' ? 'measuring…' : 'when the sale opens';
+  };
+  /** Organiser text is shown as text (textContent), never as markup. */
+  const renderNotice = (id: string, text: string | null | undefined, level?: string) => {
+    const box = byId(id);
+    box.hidden = !text;
+    box.textContent = text ?? '';
+    if (level) box.className = `sale-notice ${level}`;
+  };
+  const soldOutScreen = (reopenOnReturns: boolean) => {
+    byId('queue-title').textContent = 'Sold out';
+    byId('queue-soldout').hidden = false;
+    byId('queue-soldout-text').textContent = reopenOnReturns
+      ? 'Every seat has been sold, so the waiting room has closed. If seats come back, it reopens and this page says so.'
+      : 'Every seat of this concert has been sold, so the waiting room has closed.';
+    for (const id of ['queue-position', 'queue-ahead', 'queue-eta']) byId(id).textContent = '–';
+    renderSeats(0, 0);
+    button('queue-notify').hidden = true;
+    button('queue-leave').textContent = 'Back to concerts';
+  };
   const renderPosition = (
-    p: Pick<QueuePosition, 'position' | 'aheadCount' | 'estimatedWaitSeconds' | 'totalWaiting'>,
+    p: Pick<
+      QueuePosition,
+      | 'position'
+      | 'aheadCount'
+      | 'estimatedWaitSeconds'
+      | 'estimatedWait'
+      | 'totalWaiting'
+      | 'seatsLeft'
+      | 'seatsHeld'
+    >,
   ) => {
     startPosition = Math.max(startPosition, p.position);
     byId('queue-position').textContent = `#${p.position}`;
     byId('queue-ahead').textContent = String(p.aheadCount);
-    byId('queue-eta').textContent =
-      p.estimatedWaitSeconds !== null
-        ? p.estimatedWaitSeconds < 5
-          ? 'any moment'
-          : `~${duration(p.estimatedWaitSeconds)}`
-        : saleState === 'ON_SALE'
-          ? 'measuring…'
-          : 'when the sale opens';
+    byId('queue-eta').textContent = waitText(p);
+    renderSeats(p.seatsLeft, p.seatsHeld);
     const done = startPosition > 0 ? ((startPosition - p.position + 1) / startPosition) * 100 : 0;
     byId('queue-bar').style.width = `${Math.min(100, Math.max(3, done))}%`;
     byId('queue-bar').parentElement?.setAttribute('aria-valuenow', String(Math.round(done)));
@@ -243,26 +284,68 @@ function showQueue(initial?: QueueStatus) {
         notify('The sale for this concert has closed.', 'error');
         renderSale('CLOSED');
         return;
+      case 'SOLD_OUT':
+        return soldOutScreen(false);
       default:
         if (s.position !== null)
           renderPosition({
             position: s.position,
             aheadCount: s.aheadCount ?? s.position - 1,
             estimatedWaitSeconds: s.estimatedWaitSeconds,
+            estimatedWait: s.estimatedWait ?? null,
             totalWaiting: s.totalWaiting,
+            seatsLeft: s.seatsLeft,
+            seatsHeld: s.seatsHeld,
           });
     }
   };
+  byId('queue-soldout').hidden = true;
+  button('queue-notify').hidden = typeof Notification === 'undefined';
+  button('queue-notify').disabled = false;
+  button('queue-notify').textContent = 'Notify me near the front';
+  renderNotice('queue-notice', null);
+  renderNotice('queue-reason', null);
+  let notifyWithin: number | undefined;
+  const watchOnce = () =>
+    fr.queue.watch(
+      j.concertId,
+      {
+        onStatus,
+        onPosition: renderPosition,
+        onAdmitted: () => void enter(),
+        onSaleState: renderSale,
+        onSoldOut: (e) => soldOutScreen(e.reopenOnReturns),
+        onReopened: () =>
+          notify(
+            'Seats came back and the waiting room has reopened: join again from the concert list.',
+            'success',
+          ),
+        onNotice: (n) => renderNotice('queue-notice', n?.message, n?.level),
+        onStateReason: (reason) => renderNotice('queue-reason', reason, 'warning'),
+        onNear: ({ position }) => {
+          if (typeof Notification !== 'undefined' && Notification.permission === 'granted')
+            new Notification('Almost your turn', {
+              body: `You are #${position} in the queue for ${j.concertTitle}.`,
+            });
+          notify(`Almost your turn: you are #${position}.`, 'success');
+        },
+        onError: fail,
+      },
+      notifyWithin === undefined ? {} : { notifyWithin },
+    );
   if (initial) onStatus(initial);
-  cleanups.push(
-    fr.queue.watch(j.concertId, {
-      onStatus,
-      onPosition: renderPosition,
-      onAdmitted: () => void enter(),
-      onSaleState: renderSale,
-      onError: fail,
-    }),
-  );
+  let stopWatch = watchOnce();
+  cleanups.push(() => stopWatch());
+  // The browser asks for permission only on a click; the watch restarts with the threshold.
+  onClick('queue-notify', async (b) => {
+    const permission = await Notification.requestPermission();
+    if (permission !== 'granted') return void notify('Notifications are blocked in this browser.', 'error');
+    notifyWithin = NEAR_WITHIN;
+    stopWatch();
+    stopWatch = watchOnce();
+    b.textContent = `We will notify you within ${NEAR_WITHIN} places`;
+    b.disabled = true;
+  });
   button('queue-leave').textContent = 'Leave the queue';
   onClick('queue-leave', async () => {
     await fr.queue.leave(j.concertId).catch((err) => {

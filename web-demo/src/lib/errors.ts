@@ -52,6 +52,7 @@ const MESSAGES: Record<FrontrowErrorCode, Explain> = {
   CHARGE_LIMIT_EXCEEDED: () => 'That charge is above the limit per charge or the maximum balance.',
   IDEMPOTENCY_KEY_REUSED: () => 'That request was already sent with different contents.',
   RATE_LIMITED: (e) => `Too many requests. Wait ${e.retryAfter ?? 'a few'} seconds and try again.`,
+  SOLD_OUT: () => 'Every seat of this concert is sold. The waiting room is closed.',
   QUEUE_FULL: () => 'The waiting room is full right now. Try again in a moment.',
   DEPENDENCY_UNAVAILABLE: () => 'The service is having trouble right now. Try again in a moment.',
   INTERNAL_ERROR: (e) =>
