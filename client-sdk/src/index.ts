@@ -4,6 +4,15 @@
  */
 export type { AccessOptions, IdempotentOptions } from './booking-api.ts';
 export { createFrontrow, type Frontrow, type FrontrowOptions } from './client.ts';
+export {
+  DRAW_ALGORITHM,
+  DRAW_VERSION,
+  type DrawVerification,
+  drawCommitment,
+  drawOrder,
+  drawOrderHash,
+  verifyDraw,
+} from './draw.ts';
 export { FrontrowError, type FrontrowErrorCode, isFrontrowError } from './errors.ts';
 export type { TokenSource } from './http.ts';
 export { newIdempotencyKey } from './ids.ts';

@@ -64,6 +64,8 @@ export interface Concert {
   saleOpensAt: string;
   saleClosesAt: string;
   scheduleCount: number;
+  /** SHA-256 (hex) of the secret seed of the pre-queue draw, published from the moment the room can fill. */
+  drawCommitment?: string | null;
 }
 
 export interface Schedule {
@@ -444,4 +446,49 @@ export interface ReservationQueueHealth {
   concerts: number;
   pending: number;
   oldestPendingAgeMs: number | null;
+}
+
+// Fairness: the verifiable pre-queue draw (docs/fairness.md).
+
+/** Entry tickets of a draw's fans by lane (the pre-queue in ticket order, or the drawn order). */
+export interface DrawLanes {
+  vip: number[];
+  normal: number[];
+}
+
+/** COMMITTED: the seed is secret and only its hash is out; DRAWN: the shuffle ran and the seed is revealed. */
+export type DrawState = 'COMMITTED' | 'DRAWN';
+
+/** `GET /concerts/{id}/fairness`: everything a third party needs to recompute the draw. */
+export interface FairnessRecord {
+  concertId: number;
+  algorithm: 'frontrow-draw';
+  version: 1;
+  state: DrawState;
+  /** SHA-256 of the 32-byte seed, hex. */
+  commitment: string;
+  /** The 32-byte seed, hex: null until the draw ran. */
+  seed: string | null;
+  drawnAt: string | null;
+  /** The pre-queue's entry tickets, ascending in each lane: the draw's input. */
+  preQueue: DrawLanes | null;
+  /** The same tickets in their drawn order: the draw's output. */
+  drawn: DrawLanes | null;
+  /** SHA-256 (hex) of the drawn order's canonical text (docs/fairness.md). */
+  orderHash: string | null;
+}
+
+/** `GET /concerts/{id}/queue/me/draw`: the caller's part in the draw (entry null if it was not in the pre-queue). */
+export interface DrawPlace {
+  concertId: number;
+  state: DrawState;
+  entry: {
+    lane: Lane;
+    /** The ticket the fan got when it entered, before the draw. */
+    entryTicket: number;
+    /** 1-based place in its lane's drawn order. */
+    place: number;
+    /** The ticket the fan holds after the draw (the place-th smallest entry ticket of its lane). */
+    ticket: number;
+  } | null;
 }

@@ -22,6 +22,8 @@ import { dashboardRoutes } from './dashboard/routes.ts';
 import { createSalesStats } from './dashboard/stats.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { type EventSink, fanOut } from './events/index.ts';
+import { fairnessRoutes } from './fairness/routes.ts';
+import { createFairness, withDrawCommitments } from './fairness/service.ts';
 import { createHttpApp } from './http/app.ts';
 import type { Logger } from './logging/logger.ts';
 import { createBusinessMetrics } from './ops/business-metrics.ts';
@@ -178,6 +180,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     requests: () => reservationRequests.health(),
   });
   const queueView = createQueueView({ redis, keys, saleCache, now });
+  const fairness = createFairness({ redis, keys, db: database.db, saleCache });
   const waitingRoom = createWaitingRoom({
     redis,
     keys,
@@ -216,8 +219,9 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     userTokens,
     users,
     guards,
-    // A created concert gets its sale cache and timers at once.
-    catalog: withSaleTimers(catalog, sales, opts.logger),
+    // A created concert gets its sale cache and timers at once; every listing shows its draw commitment.
+    catalog: withDrawCommitments(withSaleTimers(catalog, sales, opts.logger), fairness),
+    fairness,
     accessSessions,
     accessTokens,
     holdQueue,
@@ -276,6 +280,7 @@ export function createApp(services: Services) {
         accessTokens: services.accessTokens,
       }),
       waitingRoomRoutes(services.waitingRoom, services.guards),
+      fairnessRoutes(services.fairness, services.guards),
       admissionRoutes({
         sales: services.sales,
         admission: services.admission,

@@ -54,6 +54,10 @@ export function createKeys(prefix: string) {
     queueLogInflight: (concertId: number) => `${c(concertId)}:queue-log:inflight`,
     /** STRING (PX lease): the drainer that owns the in-flight batch. */
     queueLogLease: (concertId: number) => `${c(concertId)}:queue-log:lease`,
+    /** HASH userId → `lane|entryTicket|place|ticket`: each fan of the pre-queue draw (fairness/). */
+    draw: (concertId: number) => `${c(concertId)}:draw`,
+    /** HASH vip|normal → entry tickets in drawn order, comma-separated: the published draw (fairness/). */
+    drawOrder: (concertId: number) => `${c(concertId)}:draw-order`,
     /** SET of concert ids with a waiting room under this prefix. Outside any hash tag: never used by a script. */
     sales: `${prefix}:sales`,
     /**

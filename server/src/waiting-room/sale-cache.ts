@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { concerts } from '../../../drizzle/schema.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
+import { commitDrawSeed } from '../fairness/draw.ts';
 import { notFound } from '../http/errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { LuaReply } from './scripts.ts';
@@ -73,7 +74,7 @@ export function createSaleCache(deps: {
     const key = keys.sale(row.id);
     const k = knobs(row);
     const opensAt = row.saleOpensAt.getTime();
-    await redis
+    const multi = redis
       .multi()
       .hdel(key, 'missing')
       .persist(key)
@@ -86,8 +87,9 @@ export function createSaleCache(deps: {
         intervalMs: Math.round(k.intervalSeconds * 1000),
         maxActive: k.maxActive,
       })
-      .hsetnx(key, 'state', row.saleState)
-      .exec();
+      .hsetnx(key, 'state', row.saleState);
+    // The draw's seed exists, and its commitment is published, before the first fan can enter.
+    await commitDrawSeed(multi, key).exec();
     // The registry lives outside the concert's hash tag, so it cannot join the MULTI on a cluster.
     await redis.sadd(keys.sales, String(row.id));
   }
