@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'QUEUE_FULL',
   'DEPENDENCY_UNAVAILABLE',
   'INTERNAL_ERROR',
+  'INVALID_ACCESS_CODE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -491,4 +492,42 @@ export interface DrawPlace {
     /** The ticket the fan holds after the draw (the place-th smallest entry ticket of its lane). */
     ticket: number;
   } | null;
+}
+
+// Access codes and allow-lists (presale and invite-only sales).
+
+/** `open`: anyone may enter; `codes-only`: only with an access code or on the allow-list. */
+export type AccessMode = 'open' | 'codes-only';
+/** A code's lane: `vip` enters the VIP lane; `presale` lets its holder in with its own tier's lane. */
+export type AccessLane = 'presale' | 'vip';
+
+/** `POST /concerts/{id}/queue` body (optional). */
+export interface EnterRequest {
+  accessCode?: string;
+}
+
+export interface CreateAccessCodesRequest {
+  count: number;
+  usesPerCode: number;
+  lane: AccessLane;
+  expiresAt: string;
+}
+/** The codes in clear, shown this once: the server keeps only their SHA-256. */
+export interface AccessCodeBatch {
+  concertId: number;
+  codes: string[];
+  usesPerCode: number;
+  lane: AccessLane;
+  expiresAt: string;
+}
+
+export interface AllowListRequest {
+  userIds: string[];
+  lane: AccessLane;
+}
+export interface AccessSettings {
+  concertId: number;
+  accessMode: AccessMode;
+  /** How many user ids the allow-list holds. */
+  allowListed: number;
 }

@@ -1,7 +1,7 @@
 import type { AccessStore } from './access.ts';
 import type { Transport } from './http.ts';
 import { seg } from './ids.ts';
-import type { AccessTokenGrant, QueueStatus } from './protocol.ts';
+import type { AccessTokenGrant, EnterRequest, QueueStatus } from './protocol.ts';
 import { type QueueWatchHandlers, watchQueue } from './queue-watch.ts';
 import type { Realtime } from './realtime.ts';
 
@@ -10,13 +10,16 @@ export function queueApi(http: Transport, rt: Realtime, access: AccessStore) {
   return {
     /**
      * Joins the concert's waiting room (lane from the user token's tier). Joining again keeps the same place.
-     * Throws QUEUE_NOT_OPEN before the join window, BOOKING_CLOSED after the sale, QUEUE_FULL at the cap.
+     * Throws QUEUE_NOT_OPEN before the join window, BOOKING_CLOSED after the sale, QUEUE_FULL at the cap,
+     * INVALID_ACCESS_CODE for a wrong, used or expired code (or none where the sale is codes-only).
      *
      * @example
      * const status = await fr.queue.enter(concertId);
      * console.log(`#${status.position} of ${status.totalWaiting}`);
+     * await fr.queue.enter(concertId, { accessCode: '7KQ2-M9XD-0R4T-HHZ8' }); // a presale or VIP code
      */
-    enter: (concertId: number): Promise<QueueStatus> => http.request('POST', base(concertId)),
+    enter: (concertId: number, body?: EnterRequest): Promise<QueueStatus> =>
+      http.request('POST', base(concertId), body ? { body } : {}),
 
     /**
      * The caller's status in the concert's waiting room (`NOT_IN_QUEUE` when absent).

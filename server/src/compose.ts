@@ -2,6 +2,8 @@ import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import { createAccessSessions } from './access/sessions.ts';
 import { createAccessTokens } from './access/tokens.ts';
+import { accessCodeRoutes, invalidCodePenalty } from './access-codes/routes.ts';
+import { createAccessCodes } from './access-codes/service.ts';
 import { createAdmission } from './admission/admit.ts';
 import { createSaleJobs } from './admission/jobs.ts';
 import { createQueueView } from './admission/queue-view.ts';
@@ -181,6 +183,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   });
   const queueView = createQueueView({ redis, keys, saleCache, now });
   const fairness = createFairness({ redis, keys, db: database.db, saleCache });
+  const accessCodes = createAccessCodes({ redis, keys, saleCache, now });
   const waitingRoom = createWaitingRoom({
     redis,
     keys,
@@ -222,6 +225,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     // A created concert gets its sale cache and timers at once; every listing shows its draw commitment.
     catalog: withDrawCommitments(withSaleTimers(catalog, sales, opts.logger), fairness),
     fairness,
+    accessCodes,
     accessSessions,
     accessTokens,
     holdQueue,
@@ -256,6 +260,7 @@ export function createApp(services: Services) {
     metrics: services.metrics.httpMiddleware,
     guards: [
       ['/api/v1/concerts/:concertId/queue', services.rateLimits.limit('queue')],
+      ['/api/v1/concerts/:concertId/queue', invalidCodePenalty(services.rateLimits)],
       ['/api/v1/concerts/:concertId/queue/*', services.rateLimits.limit('queue')],
       ['/api/v1/reservations', services.rateLimits.limit('booking')],
       ['/api/v2/reservations', services.rateLimits.limit('booking')],
@@ -281,6 +286,7 @@ export function createApp(services: Services) {
       }),
       waitingRoomRoutes(services.waitingRoom, services.guards),
       fairnessRoutes(services.fairness, services.guards),
+      accessCodeRoutes(services.accessCodes, services.guards),
       admissionRoutes({
         sales: services.sales,
         admission: services.admission,

@@ -50,6 +50,14 @@ export function createRateLimits(redis: Redis, prefix: string, config: Readonly<
   }
 
   return {
+    /**
+     * Charges `points` more requests to a user's budget of one class (a wrong access code costs more than a
+     * request, so codes cannot be guessed at the request rate).
+     */
+    async penalize(kind: LimitClass, userId: string, points: number): Promise<void> {
+      await perUser[kind]?.penalty(`${kind}:${userId}`, points).catch(() => undefined);
+    },
+
     /** Middleware for one class of routes: the caller's user (from its bearer token) and its address. */
     limit(kind: LimitClass): MiddlewareHandler<AppEnv> {
       const userLimiter = perUser[kind];

@@ -58,6 +58,10 @@ export function createKeys(prefix: string) {
     draw: (concertId: number) => `${c(concertId)}:draw`,
     /** HASH vip|normal → entry tickets in drawn order, comma-separated: the published draw (fairness/). */
     drawOrder: (concertId: number) => `${c(concertId)}:draw-order`,
+    /** HASH sha256(code) → `lane|usesLeft|expiresAtMs`: the concert's access codes (access-codes/). */
+    accessCodes: (concertId: number) => `${c(concertId)}:access-codes`,
+    /** HASH userId → lane: fans let into a codes-only sale without a code (access-codes/). */
+    allowList: (concertId: number) => `${c(concertId)}:allow-list`,
     /** SET of concert ids with a waiting room under this prefix. Outside any hash tag: never used by a script. */
     sales: `${prefix}:sales`,
     /**

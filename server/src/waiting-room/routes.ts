@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { AuthGuards } from '../auth/middleware.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
-import { AccessTokenGrantSchema, ConcertParams, QueueStatusSchema } from './schemas.ts';
+import { AccessTokenGrantSchema, ConcertParams, EnterSchema, QueueStatusSchema } from './schemas.ts';
 import type { WaitingRoom } from './service.ts';
 
 /** The fan's routes of a concert's waiting room (API.md "Waiting room"). Thin: the service does the work. */
@@ -20,6 +20,10 @@ export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
     ...common,
     method: 'post',
     path: '/api/v1/concerts/{concertId}/queue',
+    request: {
+      params: ConcertParams,
+      body: { required: false, content: { 'application/json': { schema: EnterSchema } } },
+    },
     summary: 'Enter the waiting room (idempotent: 200 with the same place when already queued)',
     description:
       'The lane comes from the user token (tier vip → VIP lane, ahead of the normal lane). Fans who join before ' +
@@ -27,7 +31,7 @@ export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
     responses: {
       201: jsonResponse(QueueStatusSchema, 'Entered'),
       200: jsonResponse(QueueStatusSchema, 'Already in the waiting room: the same place'),
-      ...errorResponses(400, 401, 404, 409, 503),
+      ...errorResponses(400, 401, 403, 404, 409, 503),
     },
   });
   const me = createRoute({
@@ -61,10 +65,11 @@ export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
   return createRouter()
     .openapi(enter, async (c) => {
       const fan = currentUser(c);
-      const { created, status } = await room.enter(c.req.valid('param').concertId, {
-        id: fan.id,
-        tier: fan.tier,
-      });
+      const { created, status } = await room.enter(
+        c.req.valid('param').concertId,
+        { id: fan.id, tier: fan.tier },
+        { accessCode: c.req.valid('json')?.accessCode },
+      );
       return created ? c.json(ok(status), 201) : c.json(ok(status), 200);
     })
     .openapi(me, async (c) =>

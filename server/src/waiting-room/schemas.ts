@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { EnterRequest } from '../../../client-sdk/src/protocol.ts';
 import { IdParam } from '../http/router.ts';
 
 export const ConcertParams = z.object({
@@ -36,3 +37,14 @@ export const QueueStatusSchema = z
 export const AccessTokenGrantSchema = z
   .object({ accessToken: z.string(), expiresAt: z.string(), status: z.literal('ENTERED') })
   .openapi('AccessTokenGrant');
+
+export const EnterSchema = z
+  .object({
+    accessCode: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: 'A presale or VIP code (a codes-only sale needs one, or the allow-list)' }),
+  })
+  .openapi('EnterRequest') satisfies z.ZodType<EnterRequest>;

@@ -28,7 +28,7 @@ export function defineLua(redis: Redis, name: string, file: URL, numberOfKeys?: 
 
 export function defineWaitingRoomScripts(redis: Redis): void {
   const here = (f: string) => new URL(f, import.meta.url);
-  defineLua(redis, 'frEnter', here('./enter.lua'), 11);
+  defineLua(redis, 'frEnter', here('./enter.lua'), 13);
   defineLua(redis, 'frStatus', here('./status.lua'), 5);
   defineLua(redis, 'frLeave', here('./leave.lua'), 10);
   defineLua(redis, 'frClaim', here('./claim.lua'), 6);
@@ -51,6 +51,14 @@ export function scriptError(code: string, concertId: number, extra?: string | nu
         'QUEUE_NOT_OPEN',
         'The waiting room of this concert is not open yet',
         typeof extra === 'number' ? { concertId, opensAt: new Date(extra).toISOString() } : { concertId },
+      );
+    case 'INVALID_ACCESS_CODE':
+      return new AppError(
+        'INVALID_ACCESS_CODE',
+        extra === 'REQUIRED'
+          ? 'This sale is open to access-code holders only: enter with your code'
+          : 'This access code is not valid (unknown, used up or expired)',
+        { concertId, reason: extra },
       );
     case 'QUEUE_FULL':
       return new AppError('QUEUE_FULL', 'The waiting room is full; try again shortly', { concertId }, 30);
