@@ -23,3 +23,4 @@ export type { QueuedRequestOptions } from './queued-request.ts';
 export type { SocketConfig } from './realtime.ts';
 export type { SeatWatchHandlers } from './seats-watch.ts';
 export type * from './types.ts';
+export { verifyWebhook, WEBHOOK_TOLERANCE_SECONDS, webhookSignature } from './webhooks.ts';

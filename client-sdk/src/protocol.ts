@@ -531,3 +531,51 @@ export interface AccessSettings {
   /** How many user ids the allow-list holds. */
   allowListed: number;
 }
+
+// Signed webhooks for organisers (docs/fragments/fairness-api.md).
+
+export const WEBHOOK_EVENTS = [
+  'sale.opened',
+  'sale.paused',
+  'sale.resumed',
+  'sale.closed',
+  'sale.sold_out',
+  'admission.minute',
+  'reservation.paid',
+  'reservation.refunded',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+
+/** What a webhook receives: the same `id` on every retry of one event, for de-duplication. */
+export interface WebhookEvent<T = Record<string, unknown>> {
+  id: string;
+  type: WebhookEventType | 'ping';
+  createdAt: string;
+  data: T;
+}
+
+export interface CreateWebhookRequest {
+  url: string;
+  events: WebhookEventType[];
+  /** The shared secret the `Frontrow-Signature` header is computed with (16-256 characters). */
+  secret: string;
+}
+/** A registered webhook (its secret is never shown again). */
+export interface Webhook {
+  webhookId: string;
+  url: string;
+  events: WebhookEventType[];
+  createdAt: string;
+}
+
+export interface WebhookDelivery {
+  eventId: string;
+  type: WebhookEventType | 'ping';
+  attempt: number;
+  at: string;
+  outcome: 'DELIVERED' | 'RETRYING' | 'FAILED';
+  /** The receiver's HTTP status, when it answered. */
+  httpStatus: number | null;
+  error: string | null;
+  durationMs: number;
+}

@@ -53,6 +53,10 @@ import { webDemoRoutes } from './static/web-demo.ts';
 import { waitingRoomRoutes } from './waiting-room/routes.ts';
 import { createSaleCache } from './waiting-room/sale-cache.ts';
 import { createWaitingRoom } from './waiting-room/service.ts';
+import { withPaymentWebhooks } from './webhooks/payment-events.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
+import { createWebhooks, type WebhookOptions } from './webhooks/service.ts';
+import { startWebhookWorker } from './webhooks/worker.ts';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -63,6 +67,8 @@ export interface ServiceOptions {
    * (default, production), or only those this key prefix registered (tests: many prefixes share one database).
    */
   salesSync?: 'all' | 'registered';
+  /** Webhook delivery attempts, backoff and timeout (tests shorten them). */
+  webhooks?: Partial<WebhookOptions>;
 }
 
 /**
@@ -90,8 +96,17 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
     queueTick: (concertId) => waitingRoom.tick(concertId),
   });
+  // Organisers' webhooks: the sale events they subscribed to go out as signed, retried BullMQ deliveries.
+  const webhooks = createWebhooks({
+    redis,
+    redisUrl: config.redisUrl,
+    keys,
+    logger: opts.logger,
+    now,
+    ...(opts.webhooks ? { options: opts.webhooks } : {}),
+  });
   // Every domain event is counted and pushed; a test may add a recorder of its own.
-  const events = fanOut(metrics.sink, socketSink, ...(opts.events ? [opts.events] : []));
+  const events = fanOut(metrics.sink, socketSink, webhooks.sink, ...(opts.events ? [opts.events] : []));
   const userTokens = createUserTokens(config.auth);
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
@@ -110,13 +125,17 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     }),
   );
   // Paying ends the fan's turn through the waiting room: slot freed, token ended, PAID in the durable log.
-  const payments = business.payments(
-    createPayments({
-      booking,
-      config,
-      logger: opts.logger,
-      accessSessions: { end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID') },
-    }),
+  const payments = withPaymentWebhooks(
+    business.payments(
+      createPayments({
+        booking,
+        config,
+        logger: opts.logger,
+        accessSessions: { end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID') },
+      }),
+    ),
+    webhooks,
+    opts.logger,
   );
   // Queued (v2) reservations: per-concert BullMQ priority queues, decided by the worker role with booking's hold.
   const reservationRequests = createReservationRequests({
@@ -167,7 +186,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   });
   // Every BullMQ queue of this process, for the job dashboard and the queue-depth gauges.
   const jobQueues = jobQueueList({
-    fixed: [saleJobs.queue, holdQueue.queue],
+    fixed: [saleJobs.queue, holdQueue.queue, webhooks.queue],
     perConcert: {
       redis,
       registry: keys.requestConcerts,
@@ -226,6 +245,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     catalog: withDrawCommitments(withSaleTimers(catalog, sales, opts.logger), fairness),
     fairness,
     accessCodes,
+    webhooks,
     accessSessions,
     accessTokens,
     holdQueue,
@@ -246,6 +266,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
       socketSink.close();
       await saleJobs.close().catch(() => undefined);
       await holdQueue.close().catch(() => undefined);
+      await webhooks.close().catch(() => undefined);
       await reservationRequests.close().catch(() => undefined);
       await Promise.allSettled([database.close(), redis.quit()]);
     },
@@ -287,6 +308,7 @@ export function createApp(services: Services) {
       waitingRoomRoutes(services.waitingRoom, services.guards),
       fairnessRoutes(services.fairness, services.guards),
       accessCodeRoutes(services.accessCodes, services.guards),
+      webhookRoutes(services.webhooks, services.guards),
       admissionRoutes({
         sales: services.sales,
         admission: services.admission,
@@ -414,6 +436,16 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
       now: services.now,
       requests: services.reservationRequests,
       holdMany: services.booking.holdMany,
+    }),
+  );
+  parts.push(
+    await startWebhookWorker({
+      redisUrl: services.config.redisUrl,
+      redis: services.redis,
+      keys: services.keys,
+      logger: services.logger,
+      webhooks: services.webhooks,
+      now: services.now,
     }),
   );
   void services;

@@ -204,7 +204,7 @@ export function createSales(deps: SalesDeps) {
       if (opts.resume !== false) await cancelTimers(concertId, ['queue-open', 'sale-open']);
       if (previous !== state) {
         logger.info({ concertId, from: previous, seed, vip, normal }, 'sale opened');
-        events.publish({ type: 'sale.state', concertId, state: 'ON_SALE' });
+        events.publish({ type: 'sale.state', concertId, state: 'ON_SALE', from: previous as SaleState });
       }
       if (shuffledNow === 1 && Number(vip) + Number(normal) > 0)
         events.publish({ type: 'queue.moved', concertId });
@@ -223,7 +223,8 @@ export function createSales(deps: SalesDeps) {
       const previous = await setState(concertId, 'ON_SALE', ['PAUSED']);
       await startAdmission(concertId);
       await mirror(concertId);
-      if (previous !== 'ON_SALE') events.publish({ type: 'sale.state', concertId, state: 'ON_SALE' });
+      if (previous !== 'ON_SALE')
+        events.publish({ type: 'sale.state', concertId, state: 'ON_SALE', from: 'PAUSED' });
       return view(concertId);
     },
 

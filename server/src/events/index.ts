@@ -12,7 +12,7 @@ import type {
  * (or a worker's Socket.IO emitter) subscribes. Until a gateway is wired, the no-op sink drops them.
  */
 export type DomainEvent =
-  | { type: 'sale.state'; concertId: number; state: SaleState }
+  | { type: 'sale.state'; concertId: number; state: SaleState; from?: SaleState }
   | { type: 'queue.moved'; concertId: number }
   | { type: 'queue.admitted'; concertId: number; userId: string; lane: Lane; readyUntil: string }
   | { type: 'queue.expired'; concertId: number; userId: string; reason: string }

@@ -62,6 +62,10 @@ export function createKeys(prefix: string) {
     accessCodes: (concertId: number) => `${c(concertId)}:access-codes`,
     /** HASH userId → lane: fans let into a codes-only sale without a code (access-codes/). */
     allowList: (concertId: number) => `${c(concertId)}:allow-list`,
+    /** HASH webhookId → JSON registration (url, events, secret): organisers' webhooks. Never used by a script. */
+    webhooks: `${prefix}:webhooks`,
+    /** LIST of JSON delivery attempts of one webhook, newest first, capped. Never used by a script. */
+    webhookDeliveries: (webhookId: string) => `${prefix}:webhook-deliveries:${webhookId}`,
     /** SET of concert ids with a waiting room under this prefix. Outside any hash tag: never used by a script. */
     sales: `${prefix}:sales`,
     /**
