@@ -17,6 +17,7 @@ export { FrontrowError, type FrontrowErrorCode, isFrontrowError } from './errors
 export type { TokenSource } from './http.ts';
 export { newIdempotencyKey } from './ids.ts';
 export { estimateWaitSeconds, positionFromTick, rankInLane } from './position.ts';
+export { type PowProgress, type SolveOptions, solveChallenge } from './pow.ts';
 export * from './protocol.ts';
 export type { QueuePosition, QueueWatchHandlers } from './queue-watch.ts';
 export type { QueuedRequestOptions } from './queued-request.ts';

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'DEPENDENCY_UNAVAILABLE',
   'INTERNAL_ERROR',
   'INVALID_ACCESS_CODE',
+  'INVALID_PROOF_OF_WORK',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -504,6 +505,10 @@ export type AccessLane = 'presale' | 'vip';
 /** `POST /concerts/{id}/queue` body (optional). */
 export interface EnterRequest {
   accessCode?: string;
+  /** A solved proof-of-work challenge, where the concert asks for one (`GET .../queue/challenge`). */
+  challenge?: string;
+  /** Decimal: SHA-256(`${challenge}.${nonce}`) starts with `difficultyBits` zero bits. */
+  nonce?: string;
 }
 
 export interface CreateAccessCodesRequest {
@@ -578,4 +583,18 @@ export interface WebhookDelivery {
   httpStatus: number | null;
   error: string | null;
   durationMs: number;
+}
+
+// Proof-of-work at the door.
+
+/** `GET /concerts/{id}/queue/challenge`: challenge null when the concert asks for no work. */
+export interface PowChallenge {
+  concertId: number;
+  difficultyBits: number;
+  challenge: string | null;
+  expiresAt: string | null;
+}
+export interface PowSettings {
+  concertId: number;
+  difficultyBits: number;
 }

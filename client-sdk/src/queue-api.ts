@@ -1,7 +1,8 @@
 import type { AccessStore } from './access.ts';
 import type { Transport } from './http.ts';
 import { seg } from './ids.ts';
-import type { AccessTokenGrant, EnterRequest, QueueStatus } from './protocol.ts';
+import { type PowProgress, solveChallenge } from './pow.ts';
+import type { AccessTokenGrant, EnterRequest, PowChallenge, QueueStatus } from './protocol.ts';
 import { type QueueWatchHandlers, watchQueue } from './queue-watch.ts';
 import type { Realtime } from './realtime.ts';
 
@@ -20,6 +21,40 @@ export function queueApi(http: Transport, rt: Realtime, access: AccessStore) {
      */
     enter: (concertId: number, body?: EnterRequest): Promise<QueueStatus> =>
       http.request('POST', base(concertId), body ? { body } : {}),
+
+    /**
+     * A proof-of-work challenge for entering (challenge null when the concert asks for none).
+     *
+     * @example
+     * const { challenge, difficultyBits } = await fr.queue.challenge(concertId);
+     */
+    challenge: (concertId: number): Promise<PowChallenge> =>
+      http.request('GET', `${base(concertId)}/challenge`),
+
+    /**
+     * Enters the way a fan page should: fetches a challenge, solves it off the main thread where the concert
+     * asks for proof-of-work (reporting progress), then enters with it and the access code, if any.
+     *
+     * @example
+     * const status = await fr.queue.join(concertId, {
+     *   onProgress: ({ tried, expected }) => bar.style.width = `${Math.min(99, (100 * tried) / expected)}%`,
+     * });
+     */
+    join: async (
+      concertId: number,
+      opts: { accessCode?: string; onProgress?: (p: PowProgress) => void; signal?: AbortSignal } = {},
+    ): Promise<QueueStatus> => {
+      const body: EnterRequest = opts.accessCode ? { accessCode: opts.accessCode } : {};
+      const pow = await http.request<PowChallenge>('GET', `${base(concertId)}/challenge`);
+      if (pow.challenge) {
+        body.challenge = pow.challenge;
+        body.nonce = await solveChallenge(pow.challenge, pow.difficultyBits, {
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+      }
+      return http.request('POST', base(concertId), { body });
+    },
 
     /**
      * The caller's status in the concert's waiting room (`NOT_IN_QUEUE` when absent).

@@ -37,6 +37,8 @@ import { opsRoutes } from './ops/routes.ts';
 import { registerStateGauges } from './ops/state-metrics.ts';
 import { paymentRoutes } from './payments/routes.ts';
 import { createPayments } from './payments/service.ts';
+import { powRoutes } from './pow/routes.ts';
+import { createProofOfWork } from './pow/service.ts';
 import { createSocketSink } from './realtime/emitter-sink.ts';
 import { createGateway } from './realtime/gateway.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
@@ -203,6 +205,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const queueView = createQueueView({ redis, keys, saleCache, now });
   const fairness = createFairness({ redis, keys, db: database.db, saleCache });
   const accessCodes = createAccessCodes({ redis, keys, saleCache, now });
+  const proofOfWork = createProofOfWork({ redis, keys, saleCache, secret: config.accessTokenSecret, now });
   const waitingRoom = createWaitingRoom({
     redis,
     keys,
@@ -246,6 +249,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     fairness,
     accessCodes,
     webhooks,
+    proofOfWork,
     accessSessions,
     accessTokens,
     holdQueue,
@@ -305,7 +309,11 @@ export function createApp(services: Services) {
         guards: services.guards,
         accessTokens: services.accessTokens,
       }),
-      waitingRoomRoutes(services.waitingRoom, services.guards),
+      // A new entry first passes the concert's proof-of-work gate, if it has one.
+      waitingRoomRoutes(services.waitingRoom, services.guards, (concertId, userId, body) =>
+        services.proofOfWork.verify(concertId, userId, body),
+      ),
+      powRoutes(services.proofOfWork, services.guards),
       fairnessRoutes(services.fairness, services.guards),
       accessCodeRoutes(services.accessCodes, services.guards),
       webhookRoutes(services.webhooks, services.guards),

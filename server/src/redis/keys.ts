@@ -62,6 +62,8 @@ export function createKeys(prefix: string) {
     accessCodes: (concertId: number) => `${c(concertId)}:access-codes`,
     /** HASH userId → lane: fans let into a codes-only sale without a code (access-codes/). */
     allowList: (concertId: number) => `${c(concertId)}:allow-list`,
+    /** STRING, expires with its challenge: a proof-of-work challenge already used to enter (pow/). */
+    powUsed: (concertId: number, challengeId: string) => `${c(concertId)}:pow-used:${challengeId}`,
     /** HASH webhookId → JSON registration (url, events, secret): organisers' webhooks. Never used by a script. */
     webhooks: `${prefix}:webhooks`,
     /** LIST of JSON delivery attempts of one webhook, newest first, capped. Never used by a script. */

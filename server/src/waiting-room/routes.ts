@@ -1,12 +1,18 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { EnterRequest } from '../../../client-sdk/src/protocol.ts';
 import type { AuthGuards } from '../auth/middleware.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
 import { AccessTokenGrantSchema, ConcertParams, EnterSchema, QueueStatusSchema } from './schemas.ts';
 import type { WaitingRoom } from './service.ts';
 
+/**
+ * A check a new entry must pass first (proof-of-work, pow/): throws to refuse. It sees the enter body.
+ */
+export type EnterGate = (concertId: number, userId: string, body: EnterRequest) => Promise<void>;
+
 /** The fan's routes of a concert's waiting room (API.md "Waiting room"). Thin: the service does the work. */
-export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
+export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards, gate?: EnterGate) {
   // No `persist`: enter and status must not touch MySQL, so the user row is left to the routes that write it.
   const user = guards.user();
   const common = {
@@ -65,10 +71,13 @@ export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
   return createRouter()
     .openapi(enter, async (c) => {
       const fan = currentUser(c);
+      const { concertId } = c.req.valid('param');
+      const body = c.req.valid('json') ?? {};
+      await gate?.(concertId, fan.id, body);
       const { created, status } = await room.enter(
-        c.req.valid('param').concertId,
+        concertId,
         { id: fan.id, tier: fan.tier },
-        { accessCode: c.req.valid('json')?.accessCode },
+        { accessCode: body.accessCode },
       );
       return created ? c.json(ok(status), 201) : c.json(ok(status), 200);
     })

@@ -46,5 +46,11 @@ export const EnterSchema = z
       .max(64)
       .optional()
       .openapi({ description: 'A presale or VIP code (a codes-only sale needs one, or the allow-list)' }),
+    challenge: z.string().min(1).max(300).optional().openapi({ description: 'From GET .../queue/challenge' }),
+    nonce: z
+      .string()
+      .regex(/^\d{1,16}$/, 'must be a decimal number')
+      .optional()
+      .openapi({ description: 'SHA-256(`<challenge>.<nonce>`) starts with difficultyBits zero bits' }),
   })
   .openapi('EnterRequest') satisfies z.ZodType<EnterRequest>;

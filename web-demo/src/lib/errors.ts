@@ -56,6 +56,7 @@ const MESSAGES: Record<FrontrowErrorCode, Explain> = {
     e.details?.reason === 'REQUIRED'
       ? 'This sale is for access-code holders only. Enter your code to join.'
       : 'That access code is not valid: it is unknown, used up or expired.',
+  INVALID_PROOF_OF_WORK: () => 'The anti-bot check did not pass or ran out of time. Try joining again.',
   NETWORK_ERROR: () => 'Cannot reach Frontrow. Check your connection and try again.',
   TIMEOUT: () => 'No answer in time. Try again.',
 };
