@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PowProgress, solveChallenge } from '../../../client-sdk/src/pow.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createSale, makeFans, manualClock, QUIET, type TestFan } from '../waiting-room/test-kit.ts';
-import { leadingZeroBits } from './service.ts';
+import { leadingZeroBits, POW_DEFAULT_BITS } from './service.ts';
 
 const BITS = 12;
 
@@ -100,6 +100,11 @@ describe('proof-of-work at the door', () => {
   it('answers bad input in the error envelope', async () => {
     const concertId = await createSale(t, admin);
     for (const bits of [-1, 33, 1.5, 'ten', null]) expect((await setBits(concertId, bits)).status).toBe(400);
+    const byDefault = await t.call('PUT', `/api/v1/admin/concerts/${concertId}/proof-of-work`, {
+      token: admin,
+      body: {},
+    });
+    expect(byDefault.body.data.difficultyBits).toBe(POW_DEFAULT_BITS);
     const [fan] = await makeFans(t, 1);
     const asFan = await t.call('PUT', `/api/v1/admin/concerts/${concertId}/proof-of-work`, {
       token: fan!.token,

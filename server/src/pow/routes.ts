@@ -3,7 +3,7 @@ import type { AuthGuards } from '../auth/middleware.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { ConcertParams } from '../waiting-room/schemas.ts';
-import type { ProofOfWork } from './service.ts';
+import { POW_DEFAULT_BITS, type ProofOfWork } from './service.ts';
 
 const PowChallengeSchema = z
   .object({
@@ -37,7 +37,20 @@ export function powRoutes(pow: ProofOfWork, guards: AuthGuards) {
     summary: 'Set the proof-of-work difficulty of entering, in leading zero bits (0 turns it off)',
     security: [{ bearerAuth: [] }],
     middleware: guards.admin(),
-    request: { params: ConcertParams, body: jsonBody(PowSettingsSchema.pick({ difficultyBits: true })) },
+    request: {
+      params: ConcertParams,
+      body: jsonBody(
+        z.object({
+          difficultyBits: z
+            .number()
+            .int()
+            .min(0)
+            .max(32)
+            .default(POW_DEFAULT_BITS)
+            .openapi({ description: `Leading zero bits; ${POW_DEFAULT_BITS} when left out` }),
+        }),
+      ),
+    },
     responses: { 200: jsonResponse(PowSettingsSchema, 'The setting'), ...errorResponses(400, 401, 403, 404) },
   });
   return createRouter()

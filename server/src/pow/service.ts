@@ -5,6 +5,12 @@ import { AppError } from '../http/errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
 
+/**
+ * The difficulty an organiser gets by turning the gate on without choosing one: about 2^19 SHA-256 tries, a
+ * second or two in a browser tab (docs/performance.md has the measurement).
+ */
+export const POW_DEFAULT_BITS = 19;
+
 /** How long a challenge can be used. */
 export const CHALLENGE_TTL_MS = 120_000;
 
