@@ -29,6 +29,14 @@ function run(prefix, bits) {
   }
 }`;
 
+/** The part of Node's `worker_threads` used here (the SDK's types do not assume Node). */
+interface NodeThreads {
+  Worker: new (
+    source: string,
+    opts: { eval: boolean; workerData: unknown },
+  ) => { on(event: 'message', handler: (m: Message) => void): void; terminate(): Promise<number> };
+}
+
 interface Runner {
   onMessage(handler: (m: Message) => void): void;
   stop(): void;
@@ -53,7 +61,7 @@ async function startWorker(prefix: string, bits: number): Promise<Runner | undef
   }
   const nodeModule = 'node:worker_threads';
   const threads = (await import(/* @vite-ignore */ nodeModule).catch(() => undefined)) as
-    | typeof import('node:worker_threads')
+    | NodeThreads
     | undefined;
   if (!threads) return undefined;
   const source = `${workerLoop('require("node:worker_threads").parentPort.postMessage')}
