@@ -2,6 +2,7 @@ import { createAccessStore } from './access.ts';
 import { adminApi } from './admin-api.ts';
 import { paymentsApi, pointsApi, reservationsApi, seatsApi } from './booking-api.ts';
 import { authApi, catalogApi } from './catalog-api.ts';
+import { fairnessApi } from './fairness-api.ts';
 import { createTransport, type TokenSource } from './http.ts';
 import { queueApi } from './queue-api.ts';
 import { createRealtime, type SocketConfig } from './realtime.ts';
@@ -59,6 +60,7 @@ export function createFrontrow(options: FrontrowOptions) {
     payments: paymentsApi(http, access.lookup),
     admin: adminApi(http),
     auth: authApi(http),
+    fairness: fairnessApi(http),
     /**
      * Any REST call by method and path, with the envelope unwrapped and errors typed (for routes newer than the
      * SDK).

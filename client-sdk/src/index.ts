@@ -4,10 +4,20 @@
  */
 export type { AccessOptions, IdempotentOptions } from './booking-api.ts';
 export { createFrontrow, type Frontrow, type FrontrowOptions } from './client.ts';
+export {
+  DRAW_ALGORITHM,
+  DRAW_VERSION,
+  type DrawVerification,
+  drawCommitment,
+  drawOrder,
+  drawOrderHash,
+  verifyDraw,
+} from './draw.ts';
 export { FrontrowError, type FrontrowErrorCode, isFrontrowError } from './errors.ts';
 export type { TokenSource } from './http.ts';
 export { newIdempotencyKey } from './ids.ts';
 export { estimateWaitSeconds, positionFromTick, rankInLane } from './position.ts';
+export { type PowProgress, type SolveOptions, solveChallenge } from './pow.ts';
 export * from './protocol.ts';
 export type { QueuePosition, QueueWatchHandlers, QueueWatchOptions } from './queue-watch.ts';
 export type { QueuedRequestOptions } from './queued-request.ts';
@@ -15,3 +25,4 @@ export type { SocketConfig } from './realtime.ts';
 export type { SeatWatchHandlers } from './seats-watch.ts';
 export type * from './types.ts';
 export { plannedWaitRange, roundSeatsLeft, SPREAD_WINDOW, waitRange } from './wait-range.ts';
+export { verifyWebhook, WEBHOOK_TOLERANCE_SECONDS, webhookSignature } from './webhooks.ts';

@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'SOLD_OUT',
   'DEPENDENCY_UNAVAILABLE',
   'INTERNAL_ERROR',
+  'INVALID_ACCESS_CODE',
+  'INVALID_PROOF_OF_WORK',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -69,6 +71,8 @@ export interface Concert {
   saleOpensAt: string;
   saleClosesAt: string;
   scheduleCount: number;
+  /** SHA-256 (hex) of the secret seed of the pre-queue draw, published from the moment the room can fill. */
+  drawCommitment?: string | null;
 }
 
 export interface Schedule {
@@ -536,4 +540,153 @@ export interface ReservationQueueHealth {
   concerts: number;
   pending: number;
   oldestPendingAgeMs: number | null;
+}
+
+// Fairness: the verifiable pre-queue draw (docs/fairness.md).
+
+/** Entry tickets of a draw's fans by lane (the pre-queue in ticket order, or the drawn order). */
+export interface DrawLanes {
+  vip: number[];
+  normal: number[];
+}
+
+/** COMMITTED: the seed is secret and only its hash is out; DRAWN: the shuffle ran and the seed is revealed. */
+export type DrawState = 'COMMITTED' | 'DRAWN';
+
+/** `GET /concerts/{id}/fairness`: everything a third party needs to recompute the draw. */
+export interface FairnessRecord {
+  concertId: number;
+  algorithm: 'frontrow-draw';
+  version: 1;
+  state: DrawState;
+  /** SHA-256 of the 32-byte seed, hex. */
+  commitment: string;
+  /** The 32-byte seed, hex: null until the draw ran. */
+  seed: string | null;
+  drawnAt: string | null;
+  /** The pre-queue's entry tickets, ascending in each lane: the draw's input. */
+  preQueue: DrawLanes | null;
+  /** The same tickets in their drawn order: the draw's output. */
+  drawn: DrawLanes | null;
+  /** SHA-256 (hex) of the drawn order's canonical text (docs/fairness.md). */
+  orderHash: string | null;
+}
+
+/** `GET /concerts/{id}/queue/me/draw`: the caller's part in the draw (entry null if it was not in the pre-queue). */
+export interface DrawPlace {
+  concertId: number;
+  state: DrawState;
+  entry: {
+    lane: Lane;
+    /** The ticket the fan got when it entered, before the draw. */
+    entryTicket: number;
+    /** 1-based place in its lane's drawn order. */
+    place: number;
+    /** The ticket the fan holds after the draw (the place-th smallest entry ticket of its lane). */
+    ticket: number;
+  } | null;
+}
+
+// Access codes and allow-lists (presale and invite-only sales).
+
+/** `open`: anyone may enter; `codes-only`: only with an access code or on the allow-list. */
+export type AccessMode = 'open' | 'codes-only';
+/** A code's lane: `vip` enters the VIP lane; `presale` lets its holder in with its own tier's lane. */
+export type AccessLane = 'presale' | 'vip';
+
+/** `POST /concerts/{id}/queue` body (optional). */
+export interface EnterRequest {
+  accessCode?: string;
+  /** A solved proof-of-work challenge, where the concert asks for one (`GET .../queue/challenge`). */
+  challenge?: string;
+  /** Decimal: SHA-256(`${challenge}.${nonce}`) starts with `difficultyBits` zero bits. */
+  nonce?: string;
+}
+
+export interface CreateAccessCodesRequest {
+  count: number;
+  usesPerCode: number;
+  lane: AccessLane;
+  expiresAt: string;
+}
+/** The codes in clear, shown this once: the server keeps only their SHA-256. */
+export interface AccessCodeBatch {
+  concertId: number;
+  codes: string[];
+  usesPerCode: number;
+  lane: AccessLane;
+  expiresAt: string;
+}
+
+export interface AllowListRequest {
+  userIds: string[];
+  lane: AccessLane;
+}
+export interface AccessSettings {
+  concertId: number;
+  accessMode: AccessMode;
+  /** How many user ids the allow-list holds. */
+  allowListed: number;
+}
+
+// Signed webhooks for organisers (docs/fragments/fairness-api.md).
+
+export const WEBHOOK_EVENTS = [
+  'sale.opened',
+  'sale.paused',
+  'sale.resumed',
+  'sale.closed',
+  'sale.sold_out',
+  'admission.minute',
+  'reservation.paid',
+  'reservation.refunded',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+
+/** What a webhook receives: the same `id` on every retry of one event, for de-duplication. */
+export interface WebhookEvent<T = Record<string, unknown>> {
+  id: string;
+  type: WebhookEventType | 'ping';
+  createdAt: string;
+  data: T;
+}
+
+export interface CreateWebhookRequest {
+  url: string;
+  events: WebhookEventType[];
+  /** The shared secret the `Frontrow-Signature` header is computed with (16-256 characters). */
+  secret: string;
+}
+/** A registered webhook (its secret is never shown again). */
+export interface Webhook {
+  webhookId: string;
+  url: string;
+  events: WebhookEventType[];
+  createdAt: string;
+}
+
+export interface WebhookDelivery {
+  eventId: string;
+  type: WebhookEventType | 'ping';
+  attempt: number;
+  at: string;
+  outcome: 'DELIVERED' | 'RETRYING' | 'FAILED';
+  /** The receiver's HTTP status, when it answered. */
+  httpStatus: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+// Proof-of-work at the door.
+
+/** `GET /concerts/{id}/queue/challenge`: challenge null when the concert asks for no work. */
+export interface PowChallenge {
+  concertId: number;
+  difficultyBits: number;
+  challenge: string | null;
+  expiresAt: string | null;
+}
+export interface PowSettings {
+  concertId: number;
+  difficultyBits: number;
 }

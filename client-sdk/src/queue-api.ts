@@ -1,7 +1,8 @@
 import type { AccessStore } from './access.ts';
 import type { Transport } from './http.ts';
 import { seg } from './ids.ts';
-import type { AccessTokenGrant, QueueStatus } from './protocol.ts';
+import { type PowProgress, solveChallenge } from './pow.ts';
+import type { AccessTokenGrant, EnterRequest, PowChallenge, QueueStatus } from './protocol.ts';
 import { type QueueWatchHandlers, type QueueWatchOptions, watchQueue } from './queue-watch.ts';
 import type { Realtime } from './realtime.ts';
 
@@ -10,13 +11,50 @@ export function queueApi(http: Transport, rt: Realtime, access: AccessStore) {
   return {
     /**
      * Joins the concert's waiting room (lane from the user token's tier). Joining again keeps the same place.
-     * Throws QUEUE_NOT_OPEN before the join window, BOOKING_CLOSED after the sale, QUEUE_FULL at the cap.
+     * Throws QUEUE_NOT_OPEN before the join window, BOOKING_CLOSED after the sale, QUEUE_FULL at the cap,
+     * INVALID_ACCESS_CODE for a wrong, used or expired code (or none where the sale is codes-only).
      *
      * @example
      * const status = await fr.queue.enter(concertId);
      * console.log(`#${status.position} of ${status.totalWaiting}`);
+     * await fr.queue.enter(concertId, { accessCode: '7KQ2-M9XD-0R4T-HHZ8' }); // a presale or VIP code
      */
-    enter: (concertId: number): Promise<QueueStatus> => http.request('POST', base(concertId)),
+    enter: (concertId: number, body?: EnterRequest): Promise<QueueStatus> =>
+      http.request('POST', base(concertId), body ? { body } : {}),
+
+    /**
+     * A proof-of-work challenge for entering (challenge null when the concert asks for none).
+     *
+     * @example
+     * const { challenge, difficultyBits } = await fr.queue.challenge(concertId);
+     */
+    challenge: (concertId: number): Promise<PowChallenge> =>
+      http.request('GET', `${base(concertId)}/challenge`),
+
+    /**
+     * Enters the way a fan page should: fetches a challenge, solves it off the main thread where the concert
+     * asks for proof-of-work (reporting progress), then enters with it and the access code, if any.
+     *
+     * @example
+     * const status = await fr.queue.join(concertId, {
+     *   onProgress: ({ tried, expected }) => bar.style.width = `${Math.min(99, (100 * tried) / expected)}%`,
+     * });
+     */
+    join: async (
+      concertId: number,
+      opts: { accessCode?: string; onProgress?: (p: PowProgress) => void; signal?: AbortSignal } = {},
+    ): Promise<QueueStatus> => {
+      const body: EnterRequest = opts.accessCode ? { accessCode: opts.accessCode } : {};
+      const pow = await http.request<PowChallenge>('GET', `${base(concertId)}/challenge`);
+      if (pow.challenge) {
+        body.challenge = pow.challenge;
+        body.nonce = await solveChallenge(pow.challenge, pow.difficultyBits, {
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+      }
+      return http.request('POST', base(concertId), { body });
+    },
 
     /**
      * The caller's status in the concert's waiting room (`NOT_IN_QUEUE` when absent).

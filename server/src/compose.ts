@@ -1,6 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAccessSessions } from './access/sessions.ts';
 import { createAccessTokens } from './access/tokens.ts';
+import { accessCodeRoutes, invalidCodePenalty } from './access-codes/routes.ts';
+import { createAccessCodes } from './access-codes/service.ts';
 import { createAdmission } from './admission/admit.ts';
 import { createSaleJobs } from './admission/jobs.ts';
 import { createQueueView } from './admission/queue-view.ts';
@@ -23,6 +25,8 @@ import { dashboardRoutes } from './dashboard/routes.ts';
 import { createSalesStats } from './dashboard/stats.ts';
 import { createDatabase, type Database } from './db/client.ts';
 import { type EventSink, fanOut } from './events/index.ts';
+import { fairnessRoutes } from './fairness/routes.ts';
+import { createFairness, withDrawCommitments } from './fairness/service.ts';
 import { createHttpApp } from './http/app.ts';
 import { createInventory } from './inventory/service.ts';
 import type { Logger } from './logging/logger.ts';
@@ -35,6 +39,8 @@ import { opsRoutes } from './ops/routes.ts';
 import { registerStateGauges } from './ops/state-metrics.ts';
 import { paymentRoutes } from './payments/routes.ts';
 import { createPayments } from './payments/service.ts';
+import { powRoutes } from './pow/routes.ts';
+import { createProofOfWork } from './pow/service.ts';
 import { createSocketSink } from './realtime/emitter-sink.ts';
 import { createGateway } from './realtime/gateway.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
@@ -51,6 +57,10 @@ import { webDemoRoutes } from './static/web-demo.ts';
 import { waitingRoomRoutes } from './waiting-room/routes.ts';
 import { createSaleCache } from './waiting-room/sale-cache.ts';
 import { createWaitingRoom } from './waiting-room/service.ts';
+import { withPaymentWebhooks } from './webhooks/payment-events.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
+import { createWebhooks, type WebhookOptions } from './webhooks/service.ts';
+import { startWebhookWorker } from './webhooks/worker.ts';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -61,6 +71,8 @@ export interface ServiceOptions {
    * (default, production), or only those this key prefix registered (tests: many prefixes share one database).
    */
   salesSync?: 'all' | 'registered';
+  /** Webhook delivery attempts, backoff and timeout (tests shorten them). */
+  webhooks?: Partial<WebhookOptions>;
 }
 
 /**
@@ -92,12 +104,22 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
     queueTick: (concertId) => waitingRoom.tick(concertId),
   });
+  // Organisers' webhooks: the sale events they subscribed to go out as signed, retried BullMQ deliveries.
+  const webhooks = createWebhooks({
+    redis,
+    connections,
+    keys,
+    logger: opts.logger,
+    now,
+    ...(opts.webhooks ? { options: opts.webhooks } : {}),
+  });
   // Every domain event is counted and pushed, and every committed seat change recounts its concert's inventory;
   // a test may add a recorder of its own.
   const events = fanOut(
     metrics.sink,
     socketSink,
     { publish: (event) => inventory.sink.publish(event) },
+    webhooks.sink,
     ...seed002Events({ config, io: socketSink }),
     ...(opts.events ? [opts.events] : []),
   );
@@ -118,16 +140,20 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     }),
   );
   // Paying ends the fan's turn through the waiting room: slot freed, token ended, PAID in the durable log.
-  const payments = business.payments(
-    createPayments({
-      booking,
-      config,
-      logger: opts.logger,
-      accessSessions: {
-        end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID'),
-        get: (concertId, userId) => accessSessions.get(concertId, userId),
-      },
-    }),
+  const payments = withPaymentWebhooks(
+    business.payments(
+      createPayments({
+        booking,
+        config,
+        logger: opts.logger,
+        accessSessions: {
+          end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID'),
+          get: (concertId, userId) => accessSessions.get(concertId, userId),
+        },
+      }),
+    ),
+    webhooks,
+    opts.logger,
   );
   // Queued (v2) reservations: per-concert BullMQ priority queues, decided by the worker role with booking's hold.
   const reservationRequests = createReservationRequests({
@@ -199,7 +225,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   });
   // Every BullMQ queue of this process, for the job dashboard and the queue-depth gauges.
   const jobQueues = jobQueueList({
-    fixed: [saleJobs.queue, holdQueue.queue],
+    fixed: [saleJobs.queue, holdQueue.queue, webhooks.queue],
     perConcert: {
       redis,
       registry: keys.requestConcerts,
@@ -214,6 +240,9 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     requests: () => reservationRequests.health(),
   });
   const queueView = createQueueView({ redis, keys, saleCache, now });
+  const fairness = createFairness({ redis, keys, db: database.db, saleCache });
+  const accessCodes = createAccessCodes({ redis, keys, saleCache, now });
+  const proofOfWork = createProofOfWork({ redis, keys, saleCache, secret: config.accessTokenSecret, now });
   const waitingRoom = createWaitingRoom({
     redis,
     keys,
@@ -253,8 +282,12 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     userTokens,
     users,
     guards,
-    // A created concert gets its sale cache and timers at once.
-    catalog: withSaleTimers(catalog, sales, opts.logger),
+    // A created concert gets its sale cache and timers at once; every listing shows its draw commitment.
+    catalog: withDrawCommitments(withSaleTimers(catalog, sales, opts.logger), fairness),
+    fairness,
+    accessCodes,
+    webhooks,
+    proofOfWork,
     accessSessions,
     accessTokens,
     holdQueue,
@@ -276,6 +309,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
       await socketSink.close();
       await saleJobs.close().catch(() => undefined);
       await holdQueue.close().catch(() => undefined);
+      await webhooks.close().catch(() => undefined);
       await reservationRequests.close().catch(() => undefined);
       await Promise.allSettled([database.close(), redis.quit()]);
     },
@@ -291,6 +325,7 @@ export function createApp(services: Services) {
     metrics: services.metrics.httpMiddleware,
     guards: [
       ['/api/v1/concerts/:concertId/queue', services.rateLimits.limit('queue')],
+      ['/api/v1/concerts/:concertId/queue', invalidCodePenalty(services.rateLimits)],
       ['/api/v1/concerts/:concertId/queue/*', services.rateLimits.limit('queue')],
       ['/api/v1/reservations', services.rateLimits.limit('booking')],
       ['/api/v2/reservations', services.rateLimits.limit('booking')],
@@ -316,7 +351,14 @@ export function createApp(services: Services) {
         guards: services.guards,
         accessTokens: services.accessTokens,
       }),
-      waitingRoomRoutes(services.waitingRoom, services.guards),
+      // A new entry first passes the concert's proof-of-work gate, if it has one.
+      waitingRoomRoutes(services.waitingRoom, services.guards, (concertId, userId, body) =>
+        services.proofOfWork.verify(concertId, userId, body),
+      ),
+      powRoutes(services.proofOfWork, services.guards),
+      fairnessRoutes(services.fairness, services.guards),
+      accessCodeRoutes(services.accessCodes, services.guards),
+      webhookRoutes(services.webhooks, services.guards),
       admissionRoutes({
         sales: services.sales,
         admission: services.admission,
@@ -454,6 +496,16 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
       now: services.now,
       requests: services.reservationRequests,
       holdMany: services.booking.holdMany,
+    }),
+  );
+  parts.push(
+    await startWebhookWorker({
+      connections: services.connections,
+      redis: services.redis,
+      keys: services.keys,
+      logger: services.logger,
+      webhooks: services.webhooks,
+      now: services.now,
     }),
   );
   void services;

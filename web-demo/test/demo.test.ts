@@ -171,4 +171,29 @@ describe('web demo in a browser', () => {
     expect(await cy.textContent('#queue-seats')).toBe('0');
     await shot(cy, 'fan-sold-out');
   });
+
+  it('lets the organiser create access codes and a webhook from the dashboard', {
+    timeout: 60_000,
+  }, async () => {
+    const title = `Codes Night ${uniqueId('t')}`;
+    const admin = await page();
+    await admin.goto(`${live.url}/admin.html`);
+    await admin.click('#create-box summary');
+    await admin.fill('#create-title', title);
+    await admin.click('#create-go');
+    await admin.getByText(`Created “${title}”`).waitFor();
+
+    await admin.fill('#codes-count', '3');
+    await admin.selectOption('#codes-lane', 'vip');
+    await admin.click('#codes-go');
+    await admin.getByText('3 vip codes created').waitFor();
+    const codes = (await admin.textContent('#codes-out'))!.split('\n');
+    expect(codes).toHaveLength(3);
+    for (const code of codes) expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+
+    await admin.fill('#hook-url', 'https://example.com/frontrow');
+    await admin.fill('#hook-secret', 'a-secret-of-sixteen-plus');
+    await admin.click('#hook-go');
+    await admin.getByText(/Webhook wh_[0-9a-f]{16} added/).waitFor();
+  });
 });

@@ -4,21 +4,29 @@
   laneSeq) pairs of a lane's pre-sale fans among those fans, so "VIP lane first, then laneSeq (= ticket) order
   inside a lane" stays the only ordering rule; later arrivals queue behind them in arrival order.
 
-  The permutation is a Fisher-Yates shuffle driven by xorshift32 from a recorded seed: VIP lane first, then the
-  normal lane, on one generator, each lane listed in laneSeq order. admission/shuffle.ts replays it for audits.
+  The permutation is frontrow-draw v1 (docs/fairness.md): Fisher-Yates over each lane's fans in laneSeq order,
+  VIP lane first, on one stream of 32-bit words from HMAC-SHA256(seed, counter). Redis Lua has no SHA-256, so
+  the caller computes the words from the sale's committed seed (fairness/draw.ts) and this script consumes them;
+  the seed is revealed (field `seed`) in the same step.
 
-  KEYS[1] sale        HASH state, openedAt, shuffled, seed, shuffledVip, shuffledNormal
+  KEYS[1] sale        HASH state, openedAt, shuffled, seed, shuffledVip, shuffledNormal, drawSeed (secret)
   KEYS[2] fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
   KEYS[3] laneVip     ZSET userId -> laneSeq
   KEYS[4] laneNormal  ZSET userId -> laneSeq
   KEYS[5] log         LIST write-behind log ('S' rows name each ticket's new owner)
+  KEYS[6] draw        HASH userId -> "lane|entryTicket|place|ticket": each drawn fan before and after the draw
+  KEYS[7] drawOrder   HASH vip|normal -> entry tickets in drawn order, comma-separated
   ARGV[1] nowMs       from the injectable clock
-  ARGV[2] seed        8 hex digits, not 0; used only if this call performs the shuffle
+  ARGV[2] words       the draw's stream: big-endian uint32 words, 4 bytes each, from ARGV[4]
   ARGV[3] resume      '1' also turns PAUSED into ON_SALE (an admin's open); the timed open leaves PAUSED alone
+  ARGV[4] seedHex     the seed ARGV[2] was computed from; must be the sale's drawSeed
 
   Returns {'OK', previousState, state, seed, vipShuffled, normalShuffled, shuffledNow}
     seed '' while no shuffle ever happened; shuffledNow = 1 only for the call that shuffled
+       or {'MORE', words}  the stream was too short for the lanes as they are now: call again with that many
+       or {'STALE'}        ARGV[4] is not the sale's drawSeed (missing or another): read it again
        or {code}  NO_SALE, NOT_FOUND, BOOKING_CLOSED
+  Nothing is written before MORE or STALE.
 
   Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
@@ -37,45 +45,64 @@ if state == 'CLOSED' then return {'BOOKING_CLOSED'} end
 
 local shuffledNow = 0
 if state == 'SCHEDULED' or state == 'QUEUE_OPEN' then
-  rcall('HSET', KEYS[1], 'state', 'ON_SALE', 'openedAt', string.format('%.0f', now))
   if not rcall('HGET', KEYS[1], 'shuffled') then
-    local x = tonumber(ARGV[2], 16)
-    local function nextRandom()
-      x = bit.bxor(x, bit.lshift(x, 13))
-      x = bit.bxor(x, bit.rshift(x, 17))
-      x = bit.bxor(x, bit.lshift(x, 5))
-      return x % 4294967296 -- LuaBitOp works in signed 32 bits; this is the unsigned value
+    if rcall('HGET', KEYS[1], 'drawSeed') ~= ARGV[4] then return {'STALE'} end
+    local words, used = ARGV[2], 0
+    local function uniform(n)
+      local limit = 4294967296 - 4294967296 % n
+      while 4 * used + 4 <= #words do
+        local b1, b2, b3, b4 = string.byte(words, 4 * used + 1, 4 * used + 4)
+        used = used + 1
+        local x = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+        if x < limit then return x % n end
+      end
+      return nil
     end
-    local function shuffleLane(laneKey)
-      local members = rcall('ZRANGE', laneKey, 0, -1, 'WITHSCORES')
-      local n = #members / 2
-      local users, records = {}, {}
+    -- Both lanes are drawn before anything is written, so a stream that runs out leaves no trace.
+    local lanes = {}
+    for l, laneKey in ipairs({ KEYS[3], KEYS[4] }) do
+      local members = rcall('ZRANGE', laneKey, 0, -1)
+      local n = #members
+      local records = {}
       for i = 1, n do
-        users[i] = members[2 * i - 1]
-        records[i] = { string.match(rcall('HGET', KEYS[2], users[i]), '^(%u)|(%l+)|(%d+)|(%d+)|(.*)$') }
+        records[i] = { string.match(rcall('HGET', KEYS[2], members[i]), '^(%u)|(%l+)|(%d+)|(%d+)|(.*)$') }
       end
       -- slots[i] keeps the i-th (ticket, laneSeq) pair; the fans are permuted over the slots.
       local order = {}
       for i = 1, n do order[i] = i end
       for i = n, 2, -1 do
-        local j = (nextRandom() % i) + 1
-        order[i], order[j] = order[j], order[i]
+        local j = uniform(i)
+        if not j then
+          -- This draw and the i - 2 after it in this lane, then every draw of the normal lane, plus a margin.
+          local rest = i - 1
+          if l == 1 then rest = rest + rcall('ZCARD', KEYS[4]) end
+          return {'MORE', used + rest + 64}
+        end
+        order[i], order[j + 1] = order[j + 1], order[i]
       end
-      for i = 1, n do
-        local slot, owner = records[i], records[order[i]]
-        local userId = users[order[i]]
-        rcall('ZADD', laneKey, slot[4], userId)
+      lanes[l] = { key = laneKey, n = n, users = members, records = records, order = order }
+    end
+    rcall('HSET', KEYS[1], 'state', 'ON_SALE', 'openedAt', string.format('%.0f', now))
+    for l, lane in ipairs(lanes) do
+      local drawn = {}
+      for i = 1, lane.n do
+        local slot, owner = lane.records[i], lane.records[lane.order[i]]
+        local userId = lane.users[lane.order[i]]
+        drawn[i] = owner[3]
+        rcall('ZADD', lane.key, slot[4], userId)
         rcall('HSET', KEYS[2], userId, table.concat({ owner[1], owner[2], slot[3], slot[4], owner[5] }, '|'))
+        rcall('HSET', KEYS[6], userId, table.concat({ owner[2], owner[3], i, slot[3] }, '|'))
         local joinedAt = string.match(owner[5], '^(%d+)')
         rcall('RPUSH', KEYS[5],
           table.concat({ 'S', slot[3], owner[2], joinedAt, string.format('%.0f', now), '', userId }, '|'))
       end
-      return n
+      rcall('HSET', KEYS[7], l == 1 and 'vip' or 'normal', table.concat(drawn, ','))
     end
-    local vip = shuffleLane(KEYS[3])
-    local normal = shuffleLane(KEYS[4])
-    rcall('HSET', KEYS[1], 'shuffled', '1', 'seed', ARGV[2], 'shuffledVip', vip, 'shuffledNormal', normal)
+    rcall('HSET', KEYS[1], 'shuffled', '1', 'seed', ARGV[4], 'shuffledVip', lanes[1].n,
+      'shuffledNormal', lanes[2].n)
     shuffledNow = 1
+  else
+    rcall('HSET', KEYS[1], 'state', 'ON_SALE', 'openedAt', string.format('%.0f', now))
   end
 elseif state == 'PAUSED' and resume then
   rcall('HSET', KEYS[1], 'state', 'ON_SALE')

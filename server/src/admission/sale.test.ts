@@ -1,10 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drawOrder } from '../../../client-sdk/src/draw.ts';
 import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { queueEntries, queueShuffles } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createServices, createWorkers } from '../compose.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';
+import { recordedDrawSeed } from '../fairness/draw.ts';
 import { createLogger } from '../logging/logger.ts';
 import {
   createSale,
@@ -15,7 +17,6 @@ import {
   statusOf,
   type TestFan,
 } from '../waiting-room/test-kit.ts';
-import { recordedSeed, replayShuffle } from './shuffle.ts';
 
 /** The worker role runs here: timers, the admission scheduler and the write-behind are real BullMQ jobs. */
 const fast = { ...QUIET, ADMIT_INTERVAL_SECONDS: '0.2', ADMIT_GROUP_SIZE: '3', MAX_ACTIVE_USERS: '1000' };
@@ -50,23 +51,23 @@ describe('a sale run by the worker role', () => {
       'the sale to open',
     );
 
-    // The recorded seed replays the permutation of the (ticket, laneSeq) pairs over each lane's early fans.
+    // The revealed seed replays the draw: the fan holding the i-th (ticket, laneSeq) pair of its lane after it
+    // is the fan whose entry ticket was drawn i-th.
     const [shuffle] = await t.services.database.db
       .select()
       .from(queueShuffles)
       .where(eq(queueShuffles.concertId, concertId));
     const seed = (await t.services.redis.hget(t.services.keys.sale(concertId), 'seed'))!;
-    expect(shuffle).toMatchObject({ seed: recordedSeed(seed), vipCount: 8, normalCount: 12 });
+    expect(shuffle).toMatchObject({ seed: recordedDrawSeed(seed), vipCount: 8, normalCount: 12 });
     const after = new Map<string, QueueStatus>();
     for (const fan of early) after.set(fan.id, await statusOf(t, concertId, fan));
     const byLaneSeq = (fans: TestFan[], m: Map<string, QueueStatus>) =>
       [...fans].sort((a, b) => m.get(a.id)!.laneSeq! - m.get(b.id)!.laneSeq!).map((f) => f.id);
-    const replayed = replayShuffle(seed, {
-      vip: byLaneSeq(vip, before),
-      normal: byLaneSeq(normal, before),
-    });
-    expect(byLaneSeq(vip, after)).toEqual(replayed.vip);
-    expect(byLaneSeq(normal, after)).toEqual(replayed.normal);
+    const entryTickets = (fans: TestFan[]) => fans.map((f) => before.get(f.id)!.ticket!);
+    const drawn = drawOrder(seed, { vip: entryTickets(vip), normal: entryTickets(normal) });
+    const ticketsAfter = (fans: TestFan[]) => byLaneSeq(fans, after).map((id) => before.get(id)!.ticket);
+    expect(ticketsAfter(vip)).toEqual(drawn.vip);
+    expect(ticketsAfter(normal)).toEqual(drawn.normal);
     const pairs = (fans: TestFan[], m: Map<string, QueueStatus>) =>
       fans.map((f) => `${m.get(f.id)!.ticket}/${m.get(f.id)!.laneSeq}`).sort();
     expect(pairs(vip, after)).toEqual(pairs(vip, before));
@@ -87,7 +88,9 @@ describe('a sale run by the worker role', () => {
       8_000,
       'everyone admitted',
     );
-    expect(admittedIds(sink.events, concertId)).toEqual([...replayed.vip, ...replayed.normal, late!.id]);
+    const entryOwner = new Map(early.map((f) => [before.get(f.id)!.ticket!, f.id]));
+    const drawnFans = [...drawn.vip, ...drawn.normal].map((ticket) => entryOwner.get(ticket));
+    expect(admittedIds(sink.events, concertId)).toEqual([...drawnFans, late!.id]);
 
     await eventually(
       async () => ((await listed()) === 'CLOSED' ? true : undefined),

@@ -10,6 +10,7 @@ import { concerts, queueShuffles } from '../../../drizzle/schema.ts';
 import type { Catalog } from '../catalog/service.ts';
 import type { Db } from '../db/client.ts';
 import type { DomainEvent, EventSink } from '../events/index.ts';
+import { commitDrawSeed, drawWords, recordedDrawSeed } from '../fairness/draw.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
@@ -18,8 +19,7 @@ import { type SaleCache, type SaleRow, saleRowColumns } from '../waiting-room/sa
 import type { LuaReply } from '../waiting-room/scripts.ts';
 import type { SaleJobs, SaleTimes, WaitingRoomJob } from './jobs.ts';
 import { saleViewFromHash } from './sale-view.ts';
-import { defineAdmissionScripts } from './scripts.ts';
-import { newShuffleSeed, recordedSeed } from './shuffle.ts';
+import { defineAdmissionScripts, openSaleKeys } from './scripts.ts';
 
 export interface SalesDeps {
   redis: RedisClient;
@@ -151,6 +151,32 @@ export function createSales(deps: SalesDeps) {
     await db.update(concerts).set(set).where(eq(concerts.id, concertId));
   }
 
+  /**
+   * open-sale.lua with the draw's stream for the sale's committed seed, sized to the lanes; again with a longer
+   * stream when fans entered in between (MORE), or with the seed read again when the cache was refilled (STALE).
+   */
+  async function openScript(concertId: number, resume: boolean): Promise<LuaReply> {
+    const key = keys.sale(concertId);
+    let words = 0;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const read = await commitDrawSeed(redis.multi(), key)
+        .hmget(key, 'drawSeed', 'shuffled')
+        .zcard(keys.lane(concertId, 'vip'))
+        .zcard(keys.lane(concertId, 'normal'))
+        .exec();
+      const [seed, shuffled] = (read?.[2]?.[1] ?? []) as (string | null)[];
+      if (!seed) throw new Error(`no draw seed for concert ${concertId}`);
+      words = Math.max(words, Number(read?.[3]?.[1] ?? 0) + Number(read?.[4]?.[1] ?? 0) + 64);
+      const stream = shuffled ? '' : drawWords(seed, words);
+      const reply = await saleCache.run(concertId, () =>
+        redis.frOpenSale(...openSaleKeys(keys, concertId), now().getTime(), stream, resume ? '1' : '0', seed),
+      );
+      if (reply[0] === 'MORE') words = Number(reply[1]);
+      else if (reply[0] !== 'STALE') return reply;
+    }
+    throw new Error(`the draw of concert ${concertId} did not settle`);
+  }
+
   return {
     view,
     mirror,
@@ -172,18 +198,7 @@ export function createSales(deps: SalesDeps) {
       overrides: OpenSaleRequest = {},
       opts: { resume?: boolean } = {},
     ): Promise<SaleView> {
-      const reply = await saleCache.run(concertId, () =>
-        redis.frOpenSale(
-          keys.sale(concertId),
-          keys.fans(concertId),
-          keys.lane(concertId, 'vip'),
-          keys.lane(concertId, 'normal'),
-          keys.queueLog(concertId),
-          now().getTime(),
-          newShuffleSeed(),
-          opts.resume === false ? '0' : '1',
-        ),
-      );
+      const reply = await openScript(concertId, opts.resume !== false);
       if (reply[0] !== 'OK') throw conflict('CLOSED', concertId);
       const [, previous, state, seed, vip, normal, shuffledNow] = reply as LuaReply;
       await applyOverrides(concertId, overrides);
@@ -194,7 +209,7 @@ export function createSales(deps: SalesDeps) {
           .insert(queueShuffles)
           .values({
             concertId,
-            seed: recordedSeed(String(seed)),
+            seed: recordedDrawSeed(String(seed)),
             vipCount: Number(vip),
             normalCount: Number(normal),
           })
@@ -208,7 +223,7 @@ export function createSales(deps: SalesDeps) {
       if (opts.resume !== false) await cancelTimers(concertId, ['queue-open', 'sale-open']);
       if (previous !== state) {
         logger.info({ concertId, from: previous, seed, vip, normal }, 'sale opened');
-        events.publish({ type: 'sale.state', concertId, state: 'ON_SALE' });
+        events.publish({ type: 'sale.state', concertId, state: 'ON_SALE', from: previous as SaleState });
       }
       if (shuffledNow === 1 && Number(vip) + Number(normal) > 0)
         events.publish({ type: 'queue.moved', concertId });
@@ -243,7 +258,8 @@ export function createSales(deps: SalesDeps) {
       await setReason(concertId, undefined);
       await startAdmission(concertId);
       await mirror(concertId);
-      if (previous !== 'ON_SALE') events.publish({ type: 'sale.state', concertId, state: 'ON_SALE' });
+      if (previous !== 'ON_SALE')
+        events.publish({ type: 'sale.state', concertId, state: 'ON_SALE', from: 'PAUSED' });
       return view(concertId);
     },
 

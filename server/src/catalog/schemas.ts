@@ -50,6 +50,9 @@ export const ConcertSchema = z
     saleOpensAt: z.string(),
     saleClosesAt: z.string(),
     scheduleCount: z.number().int(),
+    drawCommitment: z.string().nullable().optional().openapi({
+      description: 'SHA-256 (hex) of the secret seed of the pre-queue draw (GET .../fairness)',
+    }),
   })
   .openapi('Concert');
 

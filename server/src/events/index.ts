@@ -13,7 +13,7 @@ import type {
  * (or a worker's Socket.IO emitter) subscribes. Until a gateway is wired, the no-op sink drops them.
  */
 export type DomainEvent =
-  | { type: 'sale.state'; concertId: number; state: SaleState; reason?: string }
+  | { type: 'sale.state'; concertId: number; state: SaleState; reason?: string; from?: SaleState }
   /** No seat left and none held: the waiting room was emptied (inventory/). */
   | { type: 'sale.soldout'; concertId: number; removed: number; reopenOnReturns: boolean }
   /** Seats came back after a sell-out and the sale's setting reopened the room. */

@@ -35,6 +35,8 @@ const expected: Record<string, number> = {
   QUEUE_FULL: 503,
   DEPENDENCY_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
+  INVALID_ACCESS_CODE: 403,
+  INVALID_PROOF_OF_WORK: 403,
 };
 
 function appThrowing(err: () => unknown) {

@@ -43,6 +43,8 @@ export function httpStatus(code: ErrorCode): ErrorStatus {
     case 'FORBIDDEN':
     case 'NOT_ADMITTED':
     case 'WRONG_CONCERT':
+    case 'INVALID_ACCESS_CODE':
+    case 'INVALID_PROOF_OF_WORK':
       return 403;
     case 'NOT_FOUND':
       return 404;

@@ -72,6 +72,14 @@ export function createRateLimits(
   }
 
   return {
+    /**
+     * Charges `points` more requests to a user's budget of one class (a wrong access code costs more than a
+     * request, so codes cannot be guessed at the request rate).
+     */
+    async penalize(kind: LimitClass, userId: string, points: number): Promise<void> {
+      await perUser[kind]?.penalty(`${kind}:${userId}`, points).catch(() => undefined);
+    },
+
     /** Middleware for one class of routes: the caller's address, then its verified user. */
     limit(kind: LimitClass): MiddlewareHandler<AppEnv> {
       const userLimiter = perUser[kind];

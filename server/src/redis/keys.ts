@@ -60,6 +60,20 @@ export function createKeys(prefix: string) {
     queueLogInflight: (concertId: number) => `${c(concertId)}:queue-log:inflight`,
     /** STRING (PX lease): the drainer that owns the in-flight batch. */
     queueLogLease: (concertId: number) => `${c(concertId)}:queue-log:lease`,
+    /** HASH userId → `lane|entryTicket|place|ticket`: each fan of the pre-queue draw (fairness/). */
+    draw: (concertId: number) => `${c(concertId)}:draw`,
+    /** HASH vip|normal → entry tickets in drawn order, comma-separated: the published draw (fairness/). */
+    drawOrder: (concertId: number) => `${c(concertId)}:draw-order`,
+    /** HASH sha256(code) → `lane|usesLeft|expiresAtMs`: the concert's access codes (access-codes/). */
+    accessCodes: (concertId: number) => `${c(concertId)}:access-codes`,
+    /** HASH userId → lane: fans let into a codes-only sale without a code (access-codes/). */
+    allowList: (concertId: number) => `${c(concertId)}:allow-list`,
+    /** STRING, expires with its challenge: a proof-of-work challenge already used to enter (pow/). */
+    powUsed: (concertId: number, challengeId: string) => `${c(concertId)}:pow-used:${challengeId}`,
+    /** HASH webhookId → JSON registration (url, events, secret): organisers' webhooks. Never used by a script. */
+    webhooks: `${prefix}:webhooks`,
+    /** LIST of JSON delivery attempts of one webhook, newest first, capped. Never used by a script. */
+    webhookDeliveries: (webhookId: string) => `${prefix}:webhook-deliveries:${webhookId}`,
     /** SET of concert ids with a waiting room under this prefix. Outside any hash tag: never used by a script. */
     sales: `${prefix}:sales`,
     /**

@@ -14,15 +14,23 @@
   KEYS[9]  ready       ZSET userId -> readyUntilMs
   KEYS[10] sessionIds  HASH userId -> "jti|expiresAtMs" (access/sessions.lua)
   KEYS[11] log         LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
+  KEYS[12] accessCodes HASH sha256(code) -> "lane|usesLeft|expiresAtMs" (access-codes/)
+  KEYS[13] allowList   HASH userId -> lane (access-codes/)
   ARGV[1] userId
   ARGV[2] lane          'vip' | 'normal' (from the user token's tier, never from the request)
   ARGV[3] nowMs         from the injectable clock
   ARGV[4] maxQueueSize  MAX_QUEUE_SIZE: waiting fans over both lanes
+  ARGV[5] codeHash      SHA-256 (hex) of the access code the fan gave, '' for none
 
   Returns {'OK', created}   created = 1 for a new entry, 0 when the fan already waits, is READY or ENTERED
        or {'QUEUE_NOT_OPEN', joinOpensAtMs}
+       or {'INVALID_ACCESS_CODE', reason}  reason REQUIRED (codes-only sale), UNKNOWN, USED, EXPIRED
        or {code}            NO_SALE (cache empty: load the sale and retry), NOT_FOUND, BOOKING_CLOSED, QUEUE_FULL,
                             SOLD_OUT (no seat left and none held: nobody new waits for nothing)
+
+  A code is redeemed (one use) only by a new entry, in this step: a fan already in the room keeps its place
+  and its code's use, and a code with one use lets exactly one fan in however many race for it. A code or an
+  allow-list entry of lane 'vip' puts the fan in the VIP lane; 'presale' opens a codes-only sale to the fan.
 
   A fan whose READY window or session is over (EXPIRED) enters again at the back with a new ticket.
   Order inside a lane is laneSeq order, which is also ticket order: both are issued here in the same step.
@@ -34,7 +42,7 @@
 local rcall = redis.call
 local userId, lane, now, maxSize = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'joinOpensAt', 'closesAt', 'soldOut')
+local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'joinOpensAt', 'closesAt', 'soldOut', 'accessMode')
 local state = meta[1]
 if not state then
   if meta[2] then return {'NOT_FOUND'} end
@@ -74,6 +82,20 @@ if (state == 'SCHEDULED' or state == 'QUEUE_OPEN') and now < tonumber(meta[3]) t
   return {'QUEUE_NOT_OPEN', tonumber(meta[3])}
 end
 if rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4]) >= maxSize then return {'QUEUE_FULL'} end
+
+local granted = rcall('HGET', KEYS[13], userId)
+if ARGV[5] ~= '' then
+  local code = rcall('HGET', KEYS[12], ARGV[5])
+  if not code then return {'INVALID_ACCESS_CODE', 'UNKNOWN'} end
+  local codeLane, uses, expiresAt = string.match(code, '^(%l+)|(%d+)|(%d+)$')
+  if tonumber(expiresAt) <= now then return {'INVALID_ACCESS_CODE', 'EXPIRED'} end
+  if tonumber(uses) < 1 then return {'INVALID_ACCESS_CODE', 'USED'} end
+  rcall('HSET', KEYS[12], ARGV[5], table.concat({ codeLane, tonumber(uses) - 1, expiresAt }, '|'))
+  granted = codeLane
+elseif meta[6] == 'codes-only' and not granted then
+  return {'INVALID_ACCESS_CODE', 'REQUIRED'}
+end
+if granted == 'vip' then lane = 'vip' end
 
 local laneKey, seqKey = KEYS[4], KEYS[6]
 if lane == 'vip' then laneKey, seqKey = KEYS[3], KEYS[5] end

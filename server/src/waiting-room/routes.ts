@@ -1,12 +1,18 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { EnterRequest } from '../../../client-sdk/src/protocol.ts';
 import type { AuthGuards } from '../auth/middleware.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
-import { AccessTokenGrantSchema, ConcertParams, QueueStatusSchema } from './schemas.ts';
+import { AccessTokenGrantSchema, ConcertParams, EnterSchema, QueueStatusSchema } from './schemas.ts';
 import type { WaitingRoom } from './service.ts';
 
+/**
+ * A check a new entry must pass first (proof-of-work, pow/): throws to refuse. It sees the enter body.
+ */
+export type EnterGate = (concertId: number, userId: string, body: EnterRequest) => Promise<void>;
+
 /** The fan's routes of a concert's waiting room (docs/api.md "Waiting room"). Thin: the service does the work. */
-export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
+export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards, gate?: EnterGate) {
   // No `persist`: enter and status must not touch MySQL, so the user row is left to the routes that write it.
   const user = guards.user();
   const common = {
@@ -20,6 +26,10 @@ export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
     ...common,
     method: 'post',
     path: '/api/v1/concerts/{concertId}/queue',
+    request: {
+      params: ConcertParams,
+      body: { required: false, content: { 'application/json': { schema: EnterSchema } } },
+    },
     summary: 'Enter the waiting room (idempotent: 200 with the same place when already queued)',
     description:
       'The lane comes from the user token (tier vip → VIP lane, ahead of the normal lane). Fans who join before ' +
@@ -27,7 +37,7 @@ export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
     responses: {
       201: jsonResponse(QueueStatusSchema, 'Entered'),
       200: jsonResponse(QueueStatusSchema, 'Already in the waiting room: the same place'),
-      ...errorResponses(400, 401, 404, 409, 503),
+      ...errorResponses(400, 401, 403, 404, 409, 503),
     },
   });
   const me = createRoute({
@@ -61,10 +71,14 @@ export function waitingRoomRoutes(room: WaitingRoom, guards: AuthGuards) {
   return createRouter()
     .openapi(enter, async (c) => {
       const fan = currentUser(c);
-      const { created, status } = await room.enter(c.req.valid('param').concertId, {
-        id: fan.id,
-        tier: fan.tier,
-      });
+      const { concertId } = c.req.valid('param');
+      const body = c.req.valid('json') ?? {};
+      await gate?.(concertId, fan.id, body);
+      const { created, status } = await room.enter(
+        concertId,
+        { id: fan.id, tier: fan.tier },
+        { accessCode: body.accessCode },
+      );
       return created ? c.json(ok(status), 201) : c.json(ok(status), 200);
     })
     .openapi(me, async (c) =>

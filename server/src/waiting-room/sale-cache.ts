@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { concerts } from '../../../drizzle/schema.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
+import { commitDrawSeed } from '../fairness/draw.ts';
 import { notFound } from '../http/errors.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -73,7 +74,7 @@ export function createSaleCache(deps: {
     const key = keys.sale(row.id);
     const k = knobs(row);
     const opensAt = row.saleOpensAt.getTime();
-    await redis
+    const multi = redis
       .multi()
       .hdel(key, 'missing')
       .persist(key)
@@ -88,8 +89,9 @@ export function createSaleCache(deps: {
       })
       .hsetnx(key, 'state', row.saleState)
       // The sale's own ratio, once an organiser set one at open, outlives a refill.
-      .hsetnx(key, 'admitRatio', sale.admitSeatRatio)
-      .exec();
+      .hsetnx(key, 'admitRatio', sale.admitSeatRatio);
+    // The draw's seed exists, and its commitment is published, before the first fan can enter.
+    await commitDrawSeed(multi, key).exec();
     // The registry lives outside the concert's hash tag, so it cannot join the MULTI on a cluster.
     await redis.sadd(keys.sales, String(row.id));
   }

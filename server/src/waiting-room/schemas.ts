@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { EnterRequest } from '../../../client-sdk/src/protocol.ts';
 import { IdParam } from '../http/router.ts';
 
 export const ConcertParams = z.object({
@@ -68,3 +69,20 @@ export const QueueStatusSchema = z
 export const AccessTokenGrantSchema = z
   .object({ accessToken: z.string(), expiresAt: z.string(), status: z.literal('ENTERED') })
   .openapi('AccessTokenGrant');
+
+export const EnterSchema = z
+  .object({
+    accessCode: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: 'A presale or VIP code (a codes-only sale needs one, or the allow-list)' }),
+    challenge: z.string().min(1).max(300).optional().openapi({ description: 'From GET .../queue/challenge' }),
+    nonce: z
+      .string()
+      .regex(/^\d{1,16}$/, 'must be a decimal number')
+      .optional()
+      .openapi({ description: 'SHA-256(`<challenge>.<nonce>`) starts with difficultyBits zero bits' }),
+  })
+  .openapi('EnterRequest') satisfies z.ZodType<EnterRequest>;

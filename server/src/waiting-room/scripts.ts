@@ -33,7 +33,7 @@ export function defineLua(redis: RedisClient, name: string, file: URL, numberOfK
 
 export function defineWaitingRoomScripts(redis: RedisClient): void {
   const here = (f: string) => new URL(f, import.meta.url);
-  defineLua(redis, 'frEnter', here('./enter.lua'), 11);
+  defineLua(redis, 'frEnter', here('./enter.lua'), 13);
   defineLua(redis, 'frStatus', here('./status.lua'), 5);
   defineLua(redis, 'frLeave', here('./leave.lua'), 10);
   defineLua(redis, 'frClaim', here('./claim.lua'), 6);
@@ -61,6 +61,14 @@ export function scriptError(code: string, concertId: number, extra?: string | nu
       return new AppError('SOLD_OUT', 'Every seat of this concert is sold; the waiting room is closed', {
         concertId,
       });
+    case 'INVALID_ACCESS_CODE':
+      return new AppError(
+        'INVALID_ACCESS_CODE',
+        extra === 'REQUIRED'
+          ? 'This sale is open to access-code holders only: enter with your code'
+          : 'This access code is not valid (unknown, used up or expired)',
+        { concertId, reason: extra },
+      );
     case 'QUEUE_FULL':
       return new AppError('QUEUE_FULL', 'The waiting room is full; try again shortly', { concertId }, 30);
     case 'NOT_ADMITTED':

@@ -9,6 +9,7 @@ import type {
 import { roundSeatsLeft } from '../../../client-sdk/src/wait-range.ts';
 import type { AccessSessions } from '../access/sessions.ts';
 import type { AccessTokens } from '../access/tokens.ts';
+import { hashAccessCode } from '../access-codes/codes.ts';
 import type { Config } from '../config/index.ts';
 import type { EventSink } from '../events/index.ts';
 import { readLaneTick } from '../realtime/tick.ts';
@@ -90,8 +91,15 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
   return {
     status,
 
-    /** 201 for a new entry, 200 for the place the fan already has (created false). */
-    async enter(concertId: number, fan: Fan): Promise<{ created: boolean; status: QueueStatus }> {
+    /**
+     * 201 for a new entry, 200 for the place the fan already has (created false). An access code is redeemed
+     * by the new entry it lets in (access-codes/).
+     */
+    async enter(
+      concertId: number,
+      fan: Fan,
+      opts: { accessCode?: string } = {},
+    ): Promise<{ created: boolean; status: QueueStatus }> {
       const nowMs = now().getTime();
       const [entered, current] = await saleCache.run(
         concertId,
@@ -109,17 +117,20 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
               keys.ready(concertId),
               keys.sessionIds(concertId),
               keys.queueLog(concertId),
+              keys.accessCodes(concertId),
+              keys.allowList(concertId),
               fan.id,
               fan.tier,
               nowMs,
               sale.maxQueueSize,
+              opts.accessCode === undefined ? '' : hashAccessCode(opts.accessCode),
             ),
             redis.frStatus(...statusArgs(concertId, fan.id, nowMs)),
           ),
         firstCode,
       );
       const [code, extra] = entered;
-      if (code !== 'OK') throw scriptError(String(code), concertId, extra as number);
+      if (code !== 'OK') throw scriptError(String(code), concertId, extra as number | string);
       // A new fan changes the lane counts every watcher sees (and a VIP moves every normal fan back one place).
       // The socket sink turns this into at most one tick per concert per second.
       if (extra === 1) events.publish({ type: 'queue.moved', concertId });

@@ -1,5 +1,14 @@
 import '../style.css';
-import type { AdminQueueView, Concert, CreateConcertRequest, SaleState, SalesStats } from '@frontrow/client';
+import {
+  type AccessCodeBatch,
+  type AdminQueueView,
+  type Concert,
+  type CreateConcertRequest,
+  type SaleState,
+  type SalesStats,
+  WEBHOOK_EVENTS,
+  type Webhook,
+} from '@frontrow/client';
 import { busy, byId, h, notify } from '../lib/dom.ts';
 import { explain } from '../lib/errors.ts';
 import { count, time, won } from '../lib/format.ts';
@@ -160,6 +169,30 @@ action('notice-clear', async (id) => {
   await fr.admin.postNotice(id, '');
   byId<HTMLTextAreaElement>('notice-text').value = '';
   return 'Notice cleared.';
+});
+action('codes-go', async (id) => {
+  const batch = await fr.request<AccessCodeBatch>('POST', `/api/v1/admin/concerts/${id}/access-codes`, {
+    body: {
+      count: Math.max(1, num('codes-count')),
+      usesPerCode: Math.max(1, num('codes-uses')),
+      lane: byId<HTMLSelectElement>('codes-lane').value,
+      expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    },
+  });
+  const out = byId('codes-out');
+  out.textContent = batch.codes.join('\n');
+  out.hidden = false;
+  return `${batch.codes.length} ${batch.lane} codes created: copy them now, they are not shown again.`;
+});
+action('hook-go', async () => {
+  const hook = await fr.request<Webhook>('POST', '/api/v1/admin/webhooks', {
+    body: {
+      url: byId<HTMLInputElement>('hook-url').value,
+      secret: byId<HTMLInputElement>('hook-secret').value,
+      events: [...WEBHOOK_EVENTS],
+    },
+  });
+  return `Webhook ${hook.webhookId} added: ${hook.url}.`;
 });
 action('admit-go', async (id) => {
   const r = await fr.admin.admitNow(id, Math.max(1, num('admit-count')));

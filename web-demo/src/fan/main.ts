@@ -164,7 +164,12 @@ function saleHint(c: Concert): string {
 async function joinQueue(c: Concert) {
   if (!user) return showSignIn();
   clearNotice();
-  const status = await fr.queue.enter(c.concertId);
+  // Where the concert asks for proof-of-work, the SDK solves it in a Web Worker; the fan sees it progress.
+  const status = await fr.queue.join(c.concertId, {
+    onProgress: ({ tried, expected }) =>
+      notify(`Checking you are not a bot… ${Math.min(99, Math.floor((100 * tried) / expected))}%`),
+  });
+  clearNotice();
   save({ concertId: c.concertId, concertTitle: c.title });
   showQueue(status);
 }

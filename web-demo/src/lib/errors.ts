@@ -57,6 +57,11 @@ const MESSAGES: Record<FrontrowErrorCode, Explain> = {
   DEPENDENCY_UNAVAILABLE: () => 'The service is having trouble right now. Try again in a moment.',
   INTERNAL_ERROR: (e) =>
     `Something went wrong on our side${e.requestId ? ` (reference ${e.requestId.slice(0, 8)})` : ''}.`,
+  INVALID_ACCESS_CODE: (e) =>
+    e.details?.reason === 'REQUIRED'
+      ? 'This sale is for access-code holders only. Enter your code to join.'
+      : 'That access code is not valid: it is unknown, used up or expired.',
+  INVALID_PROOF_OF_WORK: () => 'The anti-bot check did not pass or ran out of time. Try joining again.',
   NETWORK_ERROR: () => 'Cannot reach Frontrow. Check your connection and try again.',
   TIMEOUT: () => 'No answer in time. Try again.',
 };

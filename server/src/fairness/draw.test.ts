@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import {
+  drawOrder,
+  drawStream,
+  drawCommitment as sdkCommitment,
+  drawOrderHash as sdkOrderHash,
+  verifyDraw,
+} from '../../../client-sdk/src/draw.ts';
+import type { DrawLanes } from '../../../client-sdk/src/protocol.ts';
+import { fromHex, hmacSha256, sha256, toHex, utf8 } from '../../../client-sdk/src/sha256.ts';
+import { defineAdmissionScripts, openSaleKeys } from '../admission/scripts.ts';
+import { createKeys } from '../redis/keys.ts';
+import { drawCommitment, drawOrderHash, drawWords, recordedDrawSeed, seedFromRecord } from './draw.ts';
+
+const redis = new Redis(inject('redisUrl'));
+defineAdmissionScripts(redis);
+afterAll(() => redis.quit());
+
+/** docs/fairness.md's worked example, checked there against an independent Python reimplementation. */
+const VECTOR = {
+  seed: '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f',
+  commitment: '630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd',
+  firstWords: [
+    '9f0cd9b9',
+    '4097fe49',
+    '29918d2b',
+    '8942b344',
+    '39574261',
+    'a35dc501',
+    '63f06c67',
+    'd4e48899',
+    'c432e059',
+  ],
+  preQueue: { vip: [2, 5, 9], normal: [1, 3, 4, 6, 7, 8, 10, 11, 12, 13] },
+  drawn: { vip: [9, 5, 2], normal: [1, 6, 4, 13, 12, 11, 7, 3, 10, 8] },
+  orderHash: 'b6960ff5cc1fa60c12c255e4c454fec412e404d6b4b9f79f3a7d5873c8e4ba5e',
+};
+
+const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => toHex(b));
+/** Distinct positive tickets, as a lane's pre-queue holds them (gaps where fans left before the open). */
+const laneArb = (max: number) => fc.uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { maxLength: max });
+
+describe('the SDK SHA-256 (the verifier every fan runs)', () => {
+  it('matches the FIPS 180-4 and RFC 4231 answers', () => {
+    expect(toHex(sha256(utf8('')))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(toHex(sha256(utf8('abc')))).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+    expect(toHex(sha256(utf8('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')))).toBe(
+      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+    );
+    // RFC 4231 test cases 1 and 2.
+    expect(toHex(hmacSha256(new Uint8Array(20).fill(0x0b))(utf8('Hi There')))).toBe(
+      'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7',
+    );
+    expect(toHex(hmacSha256(utf8('Jefe'))(utf8('what do ya want for nothing?')))).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
+  });
+});
+
+describe('frontrow-draw v1', () => {
+  it('gives the published test vector', () => {
+    const stream = drawStream(fromHex(VECTOR.seed));
+    const words = VECTOR.firstWords.map(() => stream.word().toString(16).padStart(8, '0'));
+    expect(words).toEqual(VECTOR.firstWords);
+    expect(drawWords(VECTOR.seed, 9).toString('hex')).toBe(VECTOR.firstWords.join(''));
+    expect(drawCommitment(VECTOR.seed)).toBe(VECTOR.commitment);
+    expect(drawOrder(VECTOR.seed, VECTOR.preQueue)).toEqual(VECTOR.drawn);
+    expect(drawOrderHash(VECTOR.drawn)).toBe(VECTOR.orderHash);
+    expect(verifyDraw({ ...VECTOR }, { commitment: VECTOR.commitment, entryTicket: 6 })).toMatchObject({
+      valid: true,
+      problems: [],
+      place: { lane: 'normal', place: 2 },
+    });
+  });
+
+  it("the server's stream (Node's HMAC) and the SDK's (plain TypeScript) agree for any seed", () => {
+    fc.assert(
+      fc.property(seedArb, fc.integer({ min: 1, max: 300 }), (seed, count) => {
+        const stream = drawStream(fromHex(seed));
+        const sdk = Buffer.alloc(count * 4);
+        for (let i = 0; i < count; i++) sdk.writeUInt32BE(stream.word(), 4 * i);
+        expect(drawWords(seed, count).toString('hex')).toBe(sdk.toString('hex'));
+        expect(drawCommitment(seed)).toBe(sdkCommitment(seed));
+      }),
+    );
+  });
+
+  it('open-sale.lua draws the order the SDK recomputes, for any seed and pre-queue', async () => {
+    const keys = createKeys(`${inject('redisPrefix')}:draw-${randomBytes(3).toString('hex')}`);
+    let concertId = 0;
+    await fc.assert(
+      fc.asyncProperty(seedArb, laneArb(40), laneArb(120), async (seed, vipTickets, normalTickets) => {
+        concertId += 1;
+        const preQueue = { vip: vipTickets, normal: normalTickets.filter((t) => !vipTickets.includes(t)) };
+        await seedRoom(keys, concertId, seed, preQueue);
+        const reply = await openSale(keys, concertId, seed, drawWords(seed, 200));
+        expect(reply[0]).toBe('OK');
+        const expected = drawOrder(seed, preQueue);
+        const [vip, normal] = await redis.hmget(keys.drawOrder(concertId), 'vip', 'normal');
+        const published = { vip: csv(vip), normal: csv(normal) };
+        expect(published).toEqual(expected);
+        expect(await redis.hget(keys.sale(concertId), 'seed')).toBe(seed);
+        // Each fan's record: its entry ticket, its place, and the ticket of that place (the place-th smallest).
+        const sorted = [...preQueue.normal].sort((a, b) => a - b);
+        for (const [i, ticket] of expected.normal.entries()) {
+          const rec = await redis.hget(keys.draw(concertId), `u${ticket}`);
+          expect(rec).toBe(`normal|${ticket}|${i + 1}|${sorted[i]}`);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('asks for a longer stream when fans outnumber the words, and writes nothing until it has one', async () => {
+    const keys = createKeys(`${inject('redisPrefix')}:draw-${randomBytes(3).toString('hex')}`);
+    const seed = randomBytes(32).toString('hex');
+    const preQueue = { vip: [1, 2, 3], normal: Array.from({ length: 50 }, (_, i) => i + 4) };
+    await seedRoom(keys, 1, seed, preQueue);
+    const short = await openSale(keys, 1, seed, drawWords(seed, 10));
+    expect(short[0]).toBe('MORE');
+    expect(Number(short[1])).toBeGreaterThanOrEqual(2 + 49);
+    expect(await redis.hget(keys.sale(1), 'state')).toBe('QUEUE_OPEN');
+    expect(await redis.exists(keys.drawOrder(1), keys.draw(1), keys.queueLog(1))).toBe(0);
+    expect((await openSale(keys, 1, 'ab'.repeat(32), drawWords(seed, 100)))[0]).toBe('STALE');
+    expect((await openSale(keys, 1, seed, drawWords(seed, Number(short[1]))))[0]).toBe('OK');
+    expect(await redis.hget(keys.drawOrder(1), 'normal')).toBe(drawOrder(seed, preQueue).normal.join(','));
+  });
+
+  it('changes the order hash when the seed, the list or one ticket changes', () => {
+    fc.assert(
+      fc.property(seedArb, seedArb, laneArb(30), laneArb(60), (seed, other, vip, normalRaw) => {
+        const normal = normalRaw.filter((t) => !vip.includes(t));
+        fc.pre(seed !== other && vip.length + normal.length >= 2);
+        const hash = (s: string, lanes: DrawLanes) => drawOrderHash(drawOrder(s, lanes));
+        const base = hash(seed, { vip, normal });
+        expect(sdkOrderHash(drawOrder(seed, { vip, normal }))).toBe(base);
+        // A different seed can give the same order for a tiny pre-queue (2 tickets: 1 in 2), never by design.
+        if (vip.length + normal.length >= 12) expect(hash(other, { vip, normal })).not.toBe(base);
+        const all = [...vip, ...normal];
+        const fresh = Math.max(...all) + 1;
+        expect(hash(seed, { vip, normal: [...normal, fresh] })).not.toBe(base);
+        const changed =
+          normal.length > 0
+            ? { vip, normal: [fresh, ...normal.slice(1)] }
+            : { vip: [fresh, ...vip.slice(1)], normal };
+        expect(hash(seed, changed)).not.toBe(base);
+      }),
+    );
+  });
+
+  it('records the seed in queue_shuffles within its 64 characters, and reads it back', () => {
+    fc.assert(
+      fc.property(seedArb, (seed) => {
+        const recorded = recordedDrawSeed(seed);
+        expect(recorded.length).toBeLessThanOrEqual(64);
+        expect(seedFromRecord(recorded)).toBe(seed);
+      }),
+    );
+    expect(seedFromRecord('xorshift32-fisher-yates:0badcafe')).toBeUndefined();
+  });
+});
+
+const csv = (s: string | null | undefined) => (s ? s.split(',').map(Number) : []);
+
+/** A concert's room in QUEUE_OPEN with `seed` committed and the pre-queue waiting (fan `u<ticket>`, laneSeq 1..n). */
+async function seedRoom(
+  keys: ReturnType<typeof createKeys>,
+  concertId: number,
+  seed: string,
+  pre: DrawLanes,
+) {
+  const multi = redis.multi().hset(keys.sale(concertId), { state: 'QUEUE_OPEN', drawSeed: seed });
+  for (const lane of ['vip', 'normal'] as const) {
+    [...pre[lane]]
+      .sort((a, b) => a - b)
+      .forEach((ticket, i) => {
+        multi.hset(keys.fans(concertId), `u${ticket}`, `W|${lane}|${ticket}|${i + 1}|1000|0|`);
+        multi.zadd(keys.lane(concertId, lane), i + 1, `u${ticket}`);
+      });
+  }
+  await multi.exec();
+}
+
+function openSale(keys: ReturnType<typeof createKeys>, concertId: number, seed: string, words: Buffer) {
+  return redis.frOpenSale(...openSaleKeys(keys, concertId), Date.now(), words, '1', seed);
+}
