@@ -420,6 +420,7 @@ export function createRealtime(httpServer: HttpServer, services: Services) {
     eventLimiter: createSocketEventLimiter(services.config.rateLimits.socketEvents),
     connectionLimits: services.config.socketLimits,
     trustProxy: services.config.trustProxy,
+    trustProxyHops: services.config.trustProxyHops,
     now: services.now,
   });
   const gauge = services.metrics.socketsConnected;

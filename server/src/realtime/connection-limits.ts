@@ -1,4 +1,5 @@
 import { AppError } from '../http/errors.ts';
+import { forwardedEntry } from '../ops/rate-limit.ts';
 
 export interface ConnectionLimits {
   /** Sockets one user may hold open on this process; 0 = no cap. */
@@ -59,17 +60,16 @@ export function createConnectionLimits(limits: ConnectionLimits) {
 }
 
 /**
- * The client address of a handshake. Behind a trusted proxy it is the entry that proxy appended to
- * X-Forwarded-For (the rightmost); everything left of it was written by the client and proves nothing.
+ * The client address of a handshake, read as the HTTP routes read it (ops/rate-limit.ts): behind `hops` trusted
+ * proxies it is the X-Forwarded-For entry that many from the right; everything left of it was written by the
+ * client and proves nothing.
  */
 export function handshakeAddress(
   headers: Record<string, string | string[] | undefined>,
   remote: string,
-  trustProxy: boolean,
+  proxy: { trustProxy: boolean; trustProxyHops: number },
 ): string {
-  if (!trustProxy) return remote;
+  if (!proxy.trustProxy) return remote;
   const header = headers['x-forwarded-for'];
-  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
-  const last = value.slice(value.lastIndexOf(',') + 1).trim();
-  return last || remote;
+  return forwardedEntry(Array.isArray(header) ? header.join(',') : header, proxy.trustProxyHops) ?? remote;
 }

@@ -32,8 +32,9 @@ export interface GatewayDeps {
   concertOfSchedule(scheduleId: number): Promise<number>;
   /** Sockets per user and per client address on this process (connection-limits.ts); absent = no caps. */
   connectionLimits?: ConnectionLimits;
-  /** Read the client address from X-Forwarded-For (TRUST_PROXY). */
+  /** Read the client address from X-Forwarded-For (TRUST_PROXY), that many proxies from the right. */
   trustProxy?: boolean;
+  trustProxyHops?: number;
   /** Throws RATE_LIMITED when one socket sends too many events (ops/rate-limit.ts). */
   eventLimiter?: (socketId: string) => Promise<void>;
   now?: () => Date;
@@ -88,7 +89,10 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
       const { headers, address } = socket.handshake;
       const release = connections.acquire(
         user.id,
-        handshakeAddress(headers, address, deps.trustProxy ?? false),
+        handshakeAddress(headers, address, {
+          trustProxy: deps.trustProxy ?? false,
+          trustProxyHops: deps.trustProxyHops ?? 1,
+        }),
       );
       socket.once('disconnect', release);
       socket.data.user = user;
