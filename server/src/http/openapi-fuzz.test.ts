@@ -131,6 +131,9 @@ function request(op: Operation) {
   });
 }
 
+/** Keys that caching a sale or counting a request writes, whatever the request's answer. */
+const CACHE_KEY = /^:(rl:.*|sales|\{c:\d+\}:(sale|tick-gate|ticket-seq|lane-seq:(vip|normal)))$/;
+
 /** What a fan could notice: rows of this run's fans in MySQL and this server's Redis keys (caches aside). */
 async function snapshot(): Promise<string> {
   const like = `${fanPrefix}-%`;
@@ -160,11 +163,11 @@ async function snapshot(): Promise<string> {
       1000,
     );
     cursor = next;
-    // Rate-limit buckets count every request, the sale cache remembers unknown concerts, and the one-second tick
-    // gate comes and goes on its own: none of them is state a refused request could have changed.
-    keys.push(
-      ...batch.filter((k) => !k.includes(':rl:') && !k.endsWith(':sale') && !k.endsWith(':tick-gate')),
-    );
+    // Rate-limit buckets count every request; the one-second tick gate comes and goes on its own; and the first
+    // request for a concert caches its sale from MySQL (the sale hash, the registry of cached sales, and the ticket
+    // and lane counters restored from MySQL's log). The fuzzer's concert ids reach concerts other test files made,
+    // which this server has not cached yet. None of them is state a refused request could have changed.
+    keys.push(...batch.filter((k) => !CACHE_KEY.test(k.slice(t.config.redisPrefix.length))));
   } while (cursor !== '0');
   return JSON.stringify({ counts, keys: keys.sort() });
 }
