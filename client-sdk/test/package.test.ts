@@ -13,7 +13,7 @@ const sdk = fileURLToPath(new URL('..', import.meta.url));
 const repo = join(sdk, '..');
 
 /** Gzipped bytes the browser bundle may weigh (socket.io-client included). */
-const BROWSER_BUDGET_GZIP = 20 * 1024;
+const BROWSER_BUDGET_GZIP = 25 * 1024;
 
 const manifest = JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8'));
 let packed: string[];
