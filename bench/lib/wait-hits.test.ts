@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueTick } from '../../client-sdk/src/protocol.ts';
+import { SPREAD_WINDOW } from '../../client-sdk/src/wait-range.ts';
 import {
   hitRates,
   type Join,
@@ -128,7 +129,7 @@ describe('wait hit rates', () => {
     expect(a!.halfPace).toBeUndefined();
   });
 
-  it('the spread of admissions made is newest first and only up to the moment', () => {
+  it('the spread of admissions made is one slot per interval, newest first, up to the moment', () => {
     const steps: Array<[number, number]> = [
       [1000, 5],
       [2000, 6],
@@ -136,5 +137,15 @@ describe('wait hit rates', () => {
     ];
     expect(spreadAt(steps, 2500)).toEqual([6, 5]);
     expect(spreadAt(steps, 500)).toEqual([]);
+  });
+
+  it('admissions made slower than one step per interval leave empty intervals in the spread', () => {
+    const steps: Array<[number, number]> = [
+      [1000, 100],
+      [4000, 100],
+      [4500, 50],
+    ];
+    expect(spreadAt(steps, 4900)).toEqual([150, 0, 0, 100]);
+    expect(spreadAt(steps, 200_000)).toHaveLength(SPREAD_WINDOW);
   });
 });

@@ -134,7 +134,7 @@ export function judgeWaits(
     const sample: WaitSample = { join: { shown: atJoin, actualSeconds: (admitted - j.at) / 1000 }, half };
     const position = tick && tick.at < admitted ? positionFromTick(tick, lane, laneSeq) : undefined;
     if (tick && position !== undefined) {
-      const range = waitRange(position, spreadAt(steps, tick.at), stepMs);
+      const range = waitRange(position, spreadAt(steps, tick.at, stepMs), stepMs);
       if (range) sample.halfPace = { shown: { range, seconds: null }, actualSeconds: half.actualSeconds };
     }
     out.push(sample);
@@ -143,14 +143,21 @@ export function judgeWaits(
 }
 
 /**
- * The spread a scheduled tick every `tickMs` would have recorded from `steps` (`[atMs, admitted]`, ascending):
- * the admissions of the steps up to `atMs`, newest first, at most SPREAD_WINDOW of them.
+ * The spread scheduled ticks every `stepMs` would have recorded from `steps` (`[atMs, admitted]`, ascending), as
+ * of `atMs`: the admissions of each `stepMs` slot from the first step on, zero for a slot without one, newest
+ * first, at most SPREAD_WINDOW slots.
  */
-export function spreadAt(steps: Array<[number, number]>, atMs: number): number[] {
-  const out: number[] = [];
-  for (let i = steps.length - 1; i >= 0 && out.length < SPREAD_WINDOW; i--) {
-    const step = steps[i];
-    if (step && step[0] <= atMs) out.push(step[1]);
+export function spreadAt(steps: Array<[number, number]>, atMs: number, stepMs = 1000): number[] {
+  const first = steps[0]?.[0];
+  if (first === undefined || atMs < first) return [];
+  const slots = Math.min(SPREAD_WINDOW, Math.floor((atMs - first) / stepMs) + 1);
+  const out = new Array<number>(slots).fill(0);
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const [at, admitted] = steps[i] ?? [0, 0];
+    if (at > atMs) continue;
+    const slot = Math.floor((atMs - at) / stepMs);
+    if (slot >= slots) break;
+    out[slot] = (out[slot] ?? 0) + admitted;
   }
   return out;
 }
