@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { admitAndClaim, type BenchFan, createConcert, enterAll, openSale, seatIds } from '../lib/api.ts';
 import { checkLedger, checkSeats } from '../lib/checks.ts';
@@ -129,7 +131,10 @@ export const drop: Scenario = {
       const errors = enters.errors + polls.errors + badAnswers + holds.failed + pushed.disconnects;
       const apiP975 = Math.max(enters.p97_5, polls.p97_5);
       const s = 'drop';
-      const hits = hitRates(judgeWaits(joins, pushed.admittedAt, pushed.rawTicks, steps));
+      const judged = judgeWaits(joins, pushed.admittedAt, pushed.rawTicks, steps);
+      // Per fan, for reading the misses: what it was shown and how long it then waited.
+      await writeFile(join(ctx.logDir, 'drop-waits.json'), JSON.stringify({ steps, judged }));
+      const hits = hitRates(judged);
       const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
       return [
         row({
