@@ -70,6 +70,8 @@ const env: Record<string, string> = {
   RATE_LIMIT_BOOKING_PER_USER: '0',
   RATE_LIMIT_PER_IP: '0',
   RATE_LIMIT_SOCKET_EVENTS: '0',
+  // Each fan process holds thousands of sockets from one source address.
+  SOCKET_MAX_PER_ADDRESS: '0',
   MAX_ACTIVE_USERS: '1000000',
   MAX_QUEUE_SIZE: '10000000',
   // 256 hot-run buyers must be able to hold 2,000 seats between them.

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import type { QueueStatus } from '../../client-sdk/src/protocol.ts';
 
 /**
  * A small HTTP client for the server under test, and the setup steps every scenario shares: concerts, fans,
@@ -155,10 +156,14 @@ export async function openSale(
   if (res.status !== 200 && res.status !== 409) throw new Error(`sale/open: ${JSON.stringify(res.body)}`);
 }
 
+/** Enters every fan; each answer's QueueStatus and the time it arrived, in input order. */
 export async function enterAll(api: Api, concertId: number, fans: BenchFan[], concurrency = 64) {
-  await pool(fans, concurrency, (fan) =>
-    api.expect(201, 'POST', `/api/v1/concerts/${concertId}/queue`, { token: fan.token }),
-  );
+  return pool(fans, concurrency, async (fan) => {
+    const status = (await api.expect(201, 'POST', `/api/v1/concerts/${concertId}/queue`, {
+      token: fan.token,
+    })) as QueueStatus;
+    return { userId: fan.userId, at: Date.now(), status };
+  });
 }
 
 /** Enters, admits and claims: every fan leaves with an access token for the concert. */

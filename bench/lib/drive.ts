@@ -1,8 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ctx } from './context.ts';
 
-/** Admits `perSecond` fans every second for `seconds` through the admin API (the queue moves: ticks flow). */
-export async function driveAdmissions(ctx: Ctx, concertId: number, perSecond: number, seconds: number) {
+/**
+ * Admits `perSecond` fans every second for `seconds` through the admin API (the queue moves: ticks flow).
+ * `steps`, if given, receives `[atMs, admitted]` for each step.
+ */
+export async function driveAdmissions(
+  ctx: Ctx,
+  concertId: number,
+  perSecond: number,
+  seconds: number,
+  steps?: Array<[number, number]>,
+) {
   let admitted = 0;
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
@@ -13,6 +22,7 @@ export async function driveAdmissions(ctx: Ctx, concertId: number, perSecond: nu
     });
     if (res.status !== 200) throw new Error(`admit: ${res.status} ${JSON.stringify(res.body)}`);
     admitted += res.body.data.admitted;
+    steps?.push([Date.now(), res.body.data.admitted]);
     await sleep(Math.max(0, 1000 - (Date.now() - started)));
   }
   return admitted;

@@ -46,6 +46,10 @@ export interface ChildReport {
   /** Final `reservation:update` per request id: its status and arrival time (ms). */
   updates: Record<string, [string, number]>;
   ticks: TickSample[];
+  /** Each distinct tick once, as the first socket received it (for what fans were shown when). */
+  rawTicks: QueueTick[];
+  /** Arrival time (ms) of each fan's `queue:admitted`, by user id. */
+  admittedAt: Record<string, number>;
   disconnects: number;
 }
 
@@ -63,6 +67,8 @@ function fresh() {
     lastAdmittedAt: 0,
     updates: {} as Record<string, [string, number]>,
     ticks: new Map<number, { sample: TickSample; lat: number[] }>(),
+    rawTicks: [] as QueueTick[],
+    admittedAt: {} as Record<string, number>,
     disconnects: 0,
   };
 }
@@ -75,6 +81,7 @@ function onTick(socket: Socket, tick: QueueTick) {
     const waiting = tick.lanes.vip.waiting + tick.lanes.normal.waiting;
     entry = { sample: { at: tick.at, received: 0, positioned: 0, positionSum: 0, waiting, p99: 0 }, lat: [] };
     state.ticks.set(tick.at, entry);
+    state.rawTicks.push(tick);
   }
   entry.sample.received++;
   entry.lat.push(now - tick.at);
@@ -104,6 +111,7 @@ async function connect(msg: Extract<ParentMessage, { type: 'start' }>, fan: Fan)
     const sec = Math.floor(now / 1000);
     state.admittedPerSecond[sec] = (state.admittedPerSecond[sec] ?? 0) + 1;
     state.admitted++;
+    state.admittedAt[fan.userId] = now;
     state.lastAdmittedAt = Math.max(state.lastAdmittedAt, now);
   });
   socket.on('reservation:update', (u: { requestId: string; status: string }) => {

@@ -117,6 +117,8 @@ export async function startFans(opts: {
         lastAdmittedAt: 0,
         updates: {},
         ticks: [],
+        rawTicks: [],
+        admittedAt: {},
         disconnects: 0,
       };
       const ticks = new Map<number, TickSample>();
@@ -127,6 +129,8 @@ export async function startFans(opts: {
         out.admitted += r.admitted;
         out.lastAdmittedAt = Math.max(out.lastAdmittedAt, r.lastAdmittedAt);
         Object.assign(out.updates, r.updates);
+        Object.assign(out.admittedAt, r.admittedAt);
+        out.rawTicks.push(...r.rawTicks);
         out.disconnects += r.disconnects;
         for (const t of r.ticks) {
           const seen = ticks.get(t.at);
@@ -140,6 +144,7 @@ export async function startFans(opts: {
         }
       }
       out.ticks = [...ticks.values()].sort((a, b) => a.at - b.at);
+      out.rawTicks = [...new Map(out.rawTicks.map((t) => [t.at, t])).values()].sort((a, b) => a.at - b.at);
       return out;
     },
     async close() {
