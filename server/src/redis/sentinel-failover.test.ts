@@ -3,7 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueEntries } from '../../../drizzle/schema.ts';
-import { type CallResult, createTestServer, type TestServer } from '../../test/harness.ts';
+import { createTestServer, type TestServer } from '../../test/harness.ts';
+import { throughOutage } from '../../test/outage.ts';
 import { cli, type SentinelProcs, startSentinels } from '../../test/redis-procs.ts';
 import { seatViolations } from '../booking/testing.ts';
 import { recordingSink } from '../events/index.ts';
@@ -73,27 +74,15 @@ describe('a Sentinel failover in the middle of a drop', () => {
     const scheduleId: number = schedule.scheduleId;
 
     // Every answer of the drop, by status; a 503 with its time.
-    const unavailable: number[] = [];
-    const unexpected: string[] = [];
-    async function call(
+    const outage = throughOutage(t);
+    const { unavailable, unexpected } = outage;
+    const call = (
       method: string,
       path: string,
       fan: TestFan,
       headers?: Record<string, string>,
       body?: unknown,
-    ) {
-      for (;;) {
-        const res: CallResult = await t.call(method, path, { token: fan.token, headers, body });
-        if (res.status === 503) {
-          unavailable.push(Date.now());
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
-        }
-        if (res.status >= 500)
-          unexpected.push(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-        return res;
-      }
-    }
+    ) => outage.call(method, path, { token: fan.token, headers, body });
 
     const held: number[] = [];
     const sold = { out: 0 };
@@ -173,7 +162,7 @@ describe('a Sentinel failover in the middle of a drop', () => {
       }),
     ]);
     clearTimeout(timer);
-    const window = unavailable.length > 0 ? Math.max(...unavailable) - killedAt : 0;
+    const window = outage.window(killedAt);
     console.log(`sentinel failover: ${unavailable.length} answers 503 within ${window} ms of the kill`);
     expect(finished, `the drop did not complete: held ${held.length}, sold out for ${sold.out}`).toBe(true);
     expect(unexpected).toEqual([]);
