@@ -51,6 +51,12 @@ export default defineConfig({
         test: {
           name: 'cluster',
           include: clusterMatrix,
+          // The failover and resharding tests start Redis topologies of their own and run once, in `standalone`.
+          exclude: [
+            ...configDefaults.exclude,
+            'server/src/redis/sentinel-failover.test.ts',
+            'server/src/redis/resharding.test.ts',
+          ],
           globalSetup: ['server/test/global-setup.ts', 'server/test/cluster-setup.ts'],
         },
       },

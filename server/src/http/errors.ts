@@ -116,8 +116,11 @@ export function asDependencyError(err: unknown): AppError | undefined {
     /Connection is closed|Stream isn't writeable|Command timed out|enableOfflineQueue|connect ETIMEDOUT|Pool is closed|max retries per request/i.test(
       msg,
     ) ||
-    // Redis Cluster during a slot move or failover, Sentinel during a failover, a replica still loading.
-    /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|READONLY|LOADING|MASTERDOWN)\b|Too many Cluster redirections|Cluster isn't ready|Failed to refresh slots cache|None of startup nodes is available|All sentinels are unreachable/.test(
+    // Redis Cluster during a slot move or failover, Sentinel during a failover, a replica still loading. An
+    // auto-pipeline holds the commands bound for one primary; when a slot moves, ioredis refuses to resend the
+    // batch to the slot's new owner ("same slots allocation group"): the request is retried, not broken. A script
+    // redirected to a primary whose cache lacks it answers NOSCRIPT once; ioredis sends EVAL on the next call.
+    /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|READONLY|LOADING|MASTERDOWN|NOSCRIPT)\b|Too many Cluster redirections|same slots allocation group|Cluster isn't ready|Failed to refresh slots cache|None of startup nodes is available|All sentinels are unreachable/.test(
       msg,
     )
   ) {

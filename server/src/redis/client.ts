@@ -109,8 +109,11 @@ export function createRedisConnections(target: RedisTarget): RedisConnections {
           sentinels: target.sentinels,
           name: target.name,
           role: 'master',
-          // Sentinels announce a failover on +switch-master: reconnect at once instead of at the next error.
-          failoverDetector: use !== 'probe',
+          // No failoverDetector: its +switch-master handler disconnects the connector even while a reconnect
+          // is asking the sentinels for the primary; that connect then rejects ("Connection is closed") and
+          // ioredis ends the client for good. A dead primary closes the socket anyway, and a demoted one
+          // answers READONLY (reconnectOnError below): either way the reconnect asks the sentinels afresh.
+          failoverDetector: false,
           sentinelRetryStrategy: o.retry,
           reconnectOnError: reconnectOnReadonly,
           ...(target.password !== undefined && { password: target.password }),

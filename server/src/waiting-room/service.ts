@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
 import type {
   AccessTokenGrant,
   Lane,
@@ -77,14 +78,17 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
   const firstCode = (replies: [LuaReply, LuaReply]) => replies[0][0];
 
   /**
-   * A step and the fan's status after it, sent in the same event-loop turn: the connection's auto-pipelining puts
-   * them in one write, in this order, so the status reads what the step left.
+   * A step and the fan's status after it. On one connection (standalone, Sentinel) both go in the same event-loop
+   * turn: auto-pipelining puts them in one write, in this order, so the status reads what the step left. On a
+   * cluster a step that meets a slot move (ASK, TRYAGAIN) is resent later while the status is not, so the status
+   * could read the state before the step: there it is sent once the step has answered.
    */
   async function withStatus(
     step: Promise<unknown>,
-    current: Promise<unknown>,
+    current: () => Promise<unknown>,
   ): Promise<[LuaReply, LuaReply]> {
-    const [a, b] = await Promise.all([step, current]);
+    const [a, b] =
+      redis instanceof Cluster ? [await step, await current()] : await Promise.all([step, current()]);
     return [(a as LuaReply) ?? [], (b as LuaReply) ?? []];
   }
 
@@ -125,7 +129,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
               sale.maxQueueSize,
               opts.accessCode === undefined ? '' : hashAccessCode(opts.accessCode),
             ),
-            redis.frStatus(...statusArgs(concertId, fan.id, nowMs)),
+            () => redis.frStatus(...statusArgs(concertId, fan.id, nowMs)),
           ),
         firstCode,
       );
@@ -143,8 +147,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       const [left, current] = await saleCache.run(
         concertId,
         () =>
-          withStatus(
-            redis.frLeave(...leaveArgs(concertId, userId, nowMs, 'LEFT')),
+          withStatus(redis.frLeave(...leaveArgs(concertId, userId, nowMs, 'LEFT')), () =>
             redis.frStatus(...statusArgs(concertId, userId, nowMs)),
           ),
         firstCode,
