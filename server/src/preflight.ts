@@ -1,6 +1,5 @@
 import mysql from 'mysql2/promise';
 import type { Config } from './config/index.ts';
-import { redactUrl } from './config/redact.ts';
 import { createRedisConnections } from './redis/client.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { AdminQueueView, Lane, SaleState } from '../../../client-sdk/src/protocol.ts';
+import type { AdminQueueView, Lane } from '../../../client-sdk/src/protocol.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
