@@ -92,7 +92,7 @@ describe('wait hit rates', () => {
     const ticks = [
       tick(10_000, 10, 1),
       tick(49_000, 50, 1),
-      tick(52_000, 53, 1, [1, 1, 1, 1]),
+      tick(52_000, 53, 1, new Array<number>(60).fill(1)),
       tick(60_000, 61, 1),
     ];
     const [a, ...rest] = judgeWaits(joins, { a: 100_000 }, ticks);

@@ -17,6 +17,14 @@ const MAX_RUN = 5;
 const LATE_MS = 500;
 
 /**
+ * A window of fewer ticks than this has seen only the sale's first moments, typically while slots were free and
+ * every tick admitted its full group; how fast slots free up once the first admitted fans hold theirs is not in
+ * it yet. Its slow case is therefore at least the likely one stretched toward twice (the planned slow case), the
+ * more the younger the window: by (YOUNG_WINDOW - ticks) / YOUNG_WINDOW.
+ */
+const YOUNG_WINDOW = 20;
+
+/**
  * Seats left as fans see them: exact below 100, else rounded down to two significant digits (never more seats
  * than there are).
  *
@@ -52,10 +60,12 @@ function toRange(tickMs: number, fast: number, likely: number, slow: number): Wa
  * the fast, likely and slow case. A pace below a quarter of the mean (a window that stalled while holds were
  * live) counts as a quarter, so the slow case stays finite. The next tick comes within one interval: the fast
  * case counts the first tick as immediate, the likely one as half an interval away, the slow one adds LATE_MS.
- * Null when the window admitted nobody.
+ * A window younger than YOUNG_WINDOW ticks widens the slow case (see there). Null when the window admitted
+ * nobody.
  *
  * @example
- * waitRange(40, [10, 10, 10, 10], 1000); // { lowSeconds: 3, midSeconds: 4, highSeconds: 5 }
+ * waitRange(40, new Array(60).fill(10), 1000); // { lowSeconds: 3, midSeconds: 4, highSeconds: 5 }
+ * waitRange(40, [10, 10, 10, 10], 1000); // { lowSeconds: 3, midSeconds: 4, highSeconds: 7 }
  */
 export function waitRange(position: number, spread: number[], tickMs: number): WaitRange | null {
   const total = spread.reduce((a, b) => a + b, 0);
@@ -75,11 +85,13 @@ export function waitRange(position: number, spread: number[], tickMs: number): W
   }
   paces.sort((a, b) => a - b);
   const ticks = (pace: number) => Math.ceil(position / pace);
+  const likely = ticks(quantile(paces, 0.5)) - 0.5;
+  const young = Math.max(0, YOUNG_WINDOW - spread.length) / YOUNG_WINDOW;
   return toRange(
     tickMs,
     ticks(quantile(paces, 0.9)) - 1,
-    ticks(quantile(paces, 0.5)) - 0.5,
-    ticks(quantile(paces, 0.1)),
+    likely,
+    Math.max(ticks(quantile(paces, 0.1)), likely * (1 + young)),
   );
 }
 
