@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RowDataPacket } from 'mysql2/promise';
 import { io, type Socket } from 'socket.io-client';
+import { Pool } from 'undici';
 import type { QueueStatus, QueueTick } from '../../client-sdk/src/protocol.ts';
-import { type BenchFan, bookingHeaders, createConcert, openSale } from '../lib/api.ts';
+import { type BenchFan, bookingHeaders, createConcert, openSale, type Reply } from '../lib/api.ts';
 import { checkLedger, checkSeats } from '../lib/checks.ts';
 import { check, row, type Scenario } from '../lib/context.ts';
 import { hitRates, type Join, judgeWaits, NUMBER_TOLERANCE, type WaitSample } from '../lib/wait-hits.ts';
@@ -63,6 +64,7 @@ export const waits: Scenario = {
     }));
 
     const ticks: QueueTick[] = [];
+    const http = client(ctx.url);
     const observer = await connect(ctx.url, await ctx.api.signToken(`waits-observer-${ctx.runId}`));
     observer.on('queue:tick', (tick: QueueTick) => {
       if (tick.concertId === setup.concertId) ticks.push(tick);
@@ -81,6 +83,8 @@ export const waits: Scenario = {
     let bought = 0;
     let left = 0;
     let nextSeat = 0;
+    /** Holds and payments whose answer was lost: whether they happened is not known. */
+    let unsure = 0;
     const queuePath = `/api/v1/concerts/${setup.concertId}/queue`;
     const t0 = Date.now() + 1000;
     const lastArrival = t0 + (arrivals.at(-1) ?? 0);
@@ -89,13 +93,14 @@ export const waits: Scenario = {
       const fan = fans[i]!;
       const plan = plans[i]!;
       await sleep(Math.max(0, t0 + arrivals[i]! - Date.now()));
-      const socket = await connect(ctx.url, fan.token);
+      const socket = await connect(ctx.url, fan.token).catch(() => connect(ctx.url, fan.token));
       try {
         const admitted = new Promise<number>((resolve) =>
           socket.once('queue:admitted', () => resolve(Date.now())),
         );
-        const entered = await ctx.api.call('POST', queuePath, { token: fan.token });
-        if (entered.status !== 201)
+        // Entering again answers 200 with the same place: a retried enter is safe.
+        const entered = await http.call('POST', queuePath, { token: fan.token }, 3);
+        if (entered.status !== 201 && entered.status !== 200)
           throw new Error(`enter: ${entered.status} ${JSON.stringify(entered.body)}`);
         const status = entered.body.data as QueueStatus;
         const join = { userId: fan.userId, at: Date.now(), status };
@@ -114,7 +119,7 @@ export const waits: Scenario = {
         if (outcome === 'deadline' || outcome === 'cancelled') throw new Error('never admitted');
         if (outcome === 'give up') {
           // A fan whose turn came just as it gave up leaves all the same, unjudged.
-          const res = await ctx.api.call('DELETE', `${queuePath}/me`, { token: fan.token });
+          const res = await http.call('DELETE', `${queuePath}/me`, { token: fan.token }, 3);
           if (res.status !== 200) throw new Error(`give up: ${res.status} ${JSON.stringify(res.body)}`);
           gaveUp++;
           return;
@@ -125,30 +130,39 @@ export const waits: Scenario = {
         socket.disconnect();
       }
       await sleep(plan.shopMs);
-      const claim = await ctx.api.call('POST', `${queuePath}/access-token`, { token: fan.token });
+      const claim = await http.call('POST', `${queuePath}/access-token`, { token: fan.token }, 3);
       if (claim.status !== 200) throw new Error(`claim: ${claim.status} ${JSON.stringify(claim.body)}`);
       fan.accessToken = claim.body.data.accessToken as string;
       if (!plan.buys) {
-        const res = await ctx.api.call('DELETE', `${queuePath}/me`, { token: fan.token });
+        const res = await http.call('DELETE', `${queuePath}/me`, { token: fan.token }, 3);
         if (res.status !== 200) throw new Error(`leave: ${res.status} ${JSON.stringify(res.body)}`);
         left++;
         return;
       }
       const headers = bookingHeaders(fan);
-      const charged = await ctx.api.call('POST', '/api/v1/points/charge', {
-        headers,
-        body: { amount: 10_000 },
-      });
+      const charged = await http.call(
+        'POST',
+        '/api/v1/points/charge',
+        { headers, body: { amount: 10_000 } },
+        3,
+      );
       if (charged.status !== 200 && charged.status !== 201) throw new Error(`charge: ${charged.status}`);
-      const held = await ctx.api.call('POST', '/api/v1/reservations', {
-        headers,
-        body: { scheduleId: setup.scheduleId, seatIds: [seats[nextSeat++]!] },
-      });
+      // A hold or payment is not retried (a second one is not the same request); a lost answer leaves its seat
+      // HELD or SOLD, unknown to the scenario.
+      const unsureOf = (err: Error) => {
+        unsure++;
+        throw err;
+      };
+      const held = await http
+        .call('POST', '/api/v1/reservations', {
+          headers,
+          body: { scheduleId: setup.scheduleId, seatIds: [seats[nextSeat++]!] },
+        })
+        .catch(unsureOf);
       if (held.status !== 201) throw new Error(`hold: ${held.status} ${JSON.stringify(held.body)}`);
-      const paid = await ctx.api.call('POST', '/api/v1/payments', {
-        headers,
-        body: { reservationId: held.body.data.reservationId },
-      });
+      const paid = await http
+        .call('POST', '/api/v1/payments', { headers, body: { reservationId: held.body.data.reservationId } })
+        .catch(unsureOf);
       if (paid.status !== 201) throw new Error(`pay: ${paid.status} ${JSON.stringify(paid.body)}`);
       bought++;
     }
@@ -161,10 +175,13 @@ export const waits: Scenario = {
       );
     } finally {
       observer.disconnect();
+      await http.close();
     }
-    check(problems.length === 0, `${problems.length} fans failed, first: ${problems[0]}`);
     const seatState = await checkSeats(ctx.db, setup.scheduleId);
-    check(seatState.sold === bought, `${seatState.sold} seats SOLD after ${bought} payments`);
+    check(
+      seatState.sold >= bought && seatState.sold + seatState.held <= bought + unsure,
+      `${seatState.sold} seats SOLD and ${seatState.held} HELD after ${bought} payments (${unsure} unanswered)`,
+    );
     await checkLedger(ctx.db);
 
     joins.sort((a, b) => a.at - b.at);
@@ -195,6 +212,15 @@ export const waits: Scenario = {
       }),
       row({
         scenario: s,
+        metric: 'fans whose requests failed',
+        value: problems.length,
+        unit: '',
+        target: '0',
+        ok: (v) => v === 0,
+        note: problems[0] ?? '',
+      }),
+      row({
+        scenario: s,
         metric: 'actual wait p10 / p50 / p90',
         value: quantile(waitsSeconds, 0.5),
         unit: 's',
@@ -203,6 +229,38 @@ export const waits: Scenario = {
     ];
   },
 };
+
+/**
+ * The scenario's HTTP client: a pool of 64 connections, so a rush waits here rather than in the server's accept
+ * queue. `attempts` > 1 retries a request whose answer never came (for requests that are safe to repeat).
+ */
+function client(url: string) {
+  const pool = new Pool(url, { connections: 64 });
+  return {
+    async call(
+      method: 'GET' | 'POST' | 'DELETE',
+      path: string,
+      init: { token?: string; headers?: Record<string, string>; body?: unknown },
+      attempts = 1,
+    ): Promise<Reply> {
+      const headers: Record<string, string> = { ...init.headers };
+      if (init.token) headers.authorization = `Bearer ${init.token}`;
+      if (init.body !== undefined) headers['content-type'] = 'application/json';
+      const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await pool.request({ method, path, headers, body });
+          const text = await res.body.text();
+          return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+        } catch (err) {
+          if (attempt >= attempts) throw new Error(`${method} ${path}: ${(err as Error).message}`);
+          await sleep(250 * attempt);
+        }
+      }
+    },
+    close: () => pool.close(),
+  };
+}
 
 function connect(url: string, token: string): Promise<Socket> {
   const socket = io(url, {
