@@ -19,6 +19,7 @@ import { payments } from './scenarios/payments.ts';
 import { polling } from './scenarios/polling.ts';
 import { push } from './scenarios/push.ts';
 import { queued } from './scenarios/queued.ts';
+import { waits } from './scenarios/waits.ts';
 
 /**
  * `npm run bench [-- --quick | --soak] [--only a,b] [--sockets N] [--single-process] [--no-wait | --max-wait S]`: starts
@@ -28,7 +29,7 @@ import { queued } from './scenarios/queued.ts';
  */
 
 // The order of priority, which is also the run order.
-const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued];
+const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued, waits];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

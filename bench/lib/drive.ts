@@ -3,15 +3,8 @@ import type { Ctx } from './context.ts';
 
 /**
  * Admits `perSecond` fans every second for `seconds` through the admin API (the queue moves: ticks flow).
- * `steps`, if given, receives `[atMs, admitted]` for each step.
  */
-export async function driveAdmissions(
-  ctx: Ctx,
-  concertId: number,
-  perSecond: number,
-  seconds: number,
-  steps?: Array<[number, number]>,
-) {
+export async function driveAdmissions(ctx: Ctx, concertId: number, perSecond: number, seconds: number) {
   let admitted = 0;
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
@@ -22,7 +15,6 @@ export async function driveAdmissions(
     });
     if (res.status !== 200) throw new Error(`admit: ${res.status} ${JSON.stringify(res.body)}`);
     admitted += res.body.data.admitted;
-    steps?.push([Date.now(), res.body.data.admitted]);
     await sleep(Math.max(0, 1000 - (Date.now() - started)));
   }
   return admitted;

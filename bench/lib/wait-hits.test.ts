@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueTick } from '../../client-sdk/src/protocol.ts';
-import { SPREAD_WINDOW } from '../../client-sdk/src/wait-range.ts';
-import {
-  hitRates,
-  type Join,
-  judgeWaits,
-  numberHit,
-  rangeHit,
-  spreadAt,
-  type WaitSample,
-} from './wait-hits.ts';
+import { hitRates, type Join, judgeWaits, numberHit, rangeHit, type WaitSample } from './wait-hits.ts';
 
 const range = (lowSeconds: number, midSeconds: number, highSeconds: number) => ({
   lowSeconds,
@@ -76,15 +67,12 @@ describe('wait hit rates', () => {
         half: { shown: shown(range(0, 1, 2), 1), actualSeconds: 30 },
       },
     ];
-    samples[0]!.halfPace = { shown: shown(range(29, 30, 31), null), actualSeconds: 30 };
-    samples[1]!.halfPace = { shown: shown(range(1, 2, 3), null), actualSeconds: 30 };
     expect(hitRates(samples)).toEqual({
       fans: 4,
       rangeAtJoin: 0.5,
       rangeAtHalf: 0.5,
       numberAtJoin: 0.5,
       numberAtHalf: 0.25,
-      rangeAtHalfPace: 0.5,
     });
     expect(hitRates([]).rangeAtJoin).toBeNaN();
   });
@@ -104,17 +92,15 @@ describe('wait hit rates', () => {
     const ticks = [
       tick(10_000, 10, 1),
       tick(49_000, 50, 1),
-      tick(52_000, 53, 1, [1, 1, 1, 1]),
+      tick(52_000, 53, 1, new Array<number>(60).fill(1)),
       tick(60_000, 61, 1),
     ];
-    const steps: Array<[number, number]> = Array.from({ length: 52 }, (_, i) => [(i + 1) * 1000, 1]);
-    const [a, ...rest] = judgeWaits(joins, { a: 100_000 }, ticks, steps);
+    const [a, ...rest] = judgeWaits(joins, { a: 100_000 }, ticks);
     expect(rest).toEqual([]);
     expect(a!.join).toEqual({ shown: { range: range(50, 60, 70), seconds: 60 }, actualSeconds: 100 });
     expect(a!.half.actualSeconds).toBe(48);
-    // position 49 at 1 fan per 1 s tick: the SDK shows 48..49 s and 48 s
-    expect(a!.half.shown).toEqual({ range: range(48, 49, 49), seconds: 48 });
-    expect(a!.halfPace?.shown.range).toEqual(range(48, 49, 49));
+    // position 49 at 1 fan per 1 s tick: the SDK shows 48..50 s and 48 s
+    expect(a!.half.shown).toEqual({ range: range(48, 49, 50), seconds: 48 });
   });
 
   it('a tick without a spread keeps the range shown before, as the SDK does', () => {
@@ -126,26 +112,5 @@ describe('wait hit rates', () => {
     };
     const [a] = judgeWaits([{ userId: 'a', at: 0, status }], { a: 10_000 }, [tick(6_000, 5, 2)]);
     expect(a!.half.shown).toEqual({ range: range(1, 2, 3), seconds: 3 });
-    expect(a!.halfPace).toBeUndefined();
-  });
-
-  it('the spread of admissions made is one slot per interval, newest first, up to the moment', () => {
-    const steps: Array<[number, number]> = [
-      [1000, 5],
-      [2000, 6],
-      [3000, 7],
-    ];
-    expect(spreadAt(steps, 2500)).toEqual([6, 5]);
-    expect(spreadAt(steps, 500)).toEqual([]);
-  });
-
-  it('admissions made slower than one step per interval leave empty intervals in the spread', () => {
-    const steps: Array<[number, number]> = [
-      [1000, 100],
-      [4000, 100],
-      [4500, 50],
-    ];
-    expect(spreadAt(steps, 4900)).toEqual([150, 0, 0, 100]);
-    expect(spreadAt(steps, 200_000)).toHaveLength(SPREAD_WINDOW);
   });
 });

@@ -1,6 +1,6 @@
 import { estimateWaitSeconds, positionFromTick } from '../../client-sdk/src/position.ts';
 import type { Lane, QueueStatus, QueueTick, WaitRange } from '../../client-sdk/src/protocol.ts';
-import { SPREAD_WINDOW, waitRange } from '../../client-sdk/src/wait-range.ts';
+import { waitRange } from '../../client-sdk/src/wait-range.ts';
 
 /** What a fan was shown at one moment: the range and the single-number estimate (null: nothing shown). */
 export interface WaitShown {
@@ -14,14 +14,10 @@ export interface Judged {
   actualSeconds: number;
 }
 
-/**
- * One admitted fan, judged at join and at the first tick after half of its actual wait; `halfPace` is the SDK's
- * range at that tick had the tick's spread held the admissions actually made (see spreadAt).
- */
+/** One admitted fan, judged at join and at the first tick after half of its actual wait. */
 export interface WaitSample {
   join: Judged;
   half: Judged;
-  halfPace?: Judged;
 }
 
 /**
@@ -48,8 +44,6 @@ export interface HitRates {
   rangeAtHalf: number;
   numberAtJoin: number;
   numberAtHalf: number;
-  /** Over the fans that have a `halfPace`. */
-  rangeAtHalfPace: number;
 }
 
 /** Fraction of fans (0..1) for which each estimate hit; NaN for no fans. */
@@ -64,10 +58,6 @@ export function hitRates(samples: WaitSample[]): HitRates {
     rangeAtHalf: rate((s) => range(s.half)),
     numberAtJoin: rate((s) => number(s.join)),
     numberAtHalf: rate((s) => number(s.half)),
-    rangeAtHalfPace: ((paced) =>
-      paced.length === 0 ? Number.NaN : paced.filter(range).length / paced.length)(
-      samples.flatMap((s) => (s.halfPace ? [s.halfPace] : [])),
-    ),
   };
 }
 
@@ -113,8 +103,6 @@ export function judgeWaits(
   joins: Join[],
   admittedAt: Record<string, number>,
   ticks: QueueTick[],
-  steps: Array<[number, number]> = [],
-  stepMs = 1000,
 ): WaitSample[] {
   const out: WaitSample[] = [];
   for (const j of joins) {
@@ -131,33 +119,7 @@ export function judgeWaits(
       tick && tick.at < admitted
         ? { shown: shownAfterTick(tick, lane, laneSeq, atJoin), actualSeconds: (admitted - tick.at) / 1000 }
         : { shown: atJoin, actualSeconds: (admitted - mid) / 1000 };
-    const sample: WaitSample = { join: { shown: atJoin, actualSeconds: (admitted - j.at) / 1000 }, half };
-    const position = tick && tick.at < admitted ? positionFromTick(tick, lane, laneSeq) : undefined;
-    if (tick && position !== undefined) {
-      const range = waitRange(position, spreadAt(steps, tick.at, stepMs), stepMs);
-      if (range) sample.halfPace = { shown: { range, seconds: null }, actualSeconds: half.actualSeconds };
-    }
-    out.push(sample);
-  }
-  return out;
-}
-
-/**
- * The spread scheduled ticks every `stepMs` would have recorded from `steps` (`[atMs, admitted]`, ascending), as
- * of `atMs`: the admissions of each `stepMs` slot from the first step on, zero for a slot without one, newest
- * first, at most SPREAD_WINDOW slots.
- */
-export function spreadAt(steps: Array<[number, number]>, atMs: number, stepMs = 1000): number[] {
-  const first = steps[0]?.[0];
-  if (first === undefined || atMs < first) return [];
-  const slots = Math.min(SPREAD_WINDOW, Math.floor((atMs - first) / stepMs) + 1);
-  const out = new Array<number>(slots).fill(0);
-  for (let i = steps.length - 1; i >= 0; i--) {
-    const [at, admitted] = steps[i] ?? [0, 0];
-    if (at > atMs) continue;
-    const slot = Math.floor((atMs - at) / stepMs);
-    if (slot >= slots) break;
-    out[slot] = (out[slot] ?? 0) + admitted;
+    out.push({ join: { shown: atJoin, actualSeconds: (admitted - j.at) / 1000 }, half });
   }
   return out;
 }

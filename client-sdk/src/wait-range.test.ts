@@ -87,12 +87,20 @@ describe('wait ranges', () => {
     ]);
   });
 
-  it('is null without measured admissions and narrows to one tick for a steady pace', () => {
+  it('is null without measured admissions and narrows to about one tick for a steady pace', () => {
     expect(waitRange(10, [], 1000)).toBeNull();
     expect(waitRange(10, [0, 0, 0], 1000)).toBeNull();
-    expect(waitRange(40, [10, 10, 10, 10], 1000)).toEqual({ lowSeconds: 3, midSeconds: 4, highSeconds: 4 });
+    const steady = new Array<number>(SPREAD_WINDOW).fill(10);
+    expect(waitRange(40, steady, 1000)).toEqual({ lowSeconds: 3, midSeconds: 4, highSeconds: 5 });
+    // A window of 4 ticks has not seen how fast slots free up: the slow case stretches 3.5 ticks by 1 + 16/20.
+    expect(waitRange(40, [10, 10, 10, 10], 1000)).toEqual({ lowSeconds: 3, midSeconds: 4, highSeconds: 7 });
+    expect(waitRange(40, steady.slice(0, 20), 1000)).toEqual({
+      lowSeconds: 3,
+      midSeconds: 4,
+      highSeconds: 5,
+    });
     const planned = plannedWaitRange(25, 10, 2_000, 1_000, 60_000);
-    expect(planned).toEqual({ lowSeconds: 64, midSeconds: 65, highSeconds: 72 });
+    expect(planned).toEqual({ lowSeconds: 64, midSeconds: 65, highSeconds: 73 });
   });
 
   it('covers the actual wait of at least 80% of the admitted fans in a simulated drop', () => {

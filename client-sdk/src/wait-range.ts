@@ -8,7 +8,21 @@ export const SPREAD_WINDOW = 60;
  * drifts over a long wait (holds pile up, buyers free their slots in waves), so longer runs would make ranges
  * narrower than the truth.
  */
-const MAX_RUN = 10;
+const MAX_RUN = 5;
+
+/**
+ * What the slow case allows beyond its last tick: the tick may run late, and the admission takes a moment to
+ * reach the fan.
+ */
+const LATE_MS = 500;
+
+/**
+ * A window of fewer ticks than this has seen only the sale's first moments, typically while slots were free and
+ * every tick admitted its full group; how fast slots free up once the first admitted fans hold theirs is not in
+ * it yet. Its slow case is therefore at least the likely one stretched toward twice (the planned slow case), the
+ * more the younger the window: by (YOUNG_WINDOW - ticks) / YOUNG_WINDOW.
+ */
+const YOUNG_WINDOW = 20;
 
 /**
  * Seats left as fans see them: exact below 100, else rounded down to two significant digits (never more seats
@@ -34,7 +48,7 @@ function toRange(tickMs: number, fast: number, likely: number, slow: number): Wa
   return {
     lowSeconds: Math.max(0, Math.floor((fast * tickMs) / 1000)),
     midSeconds: Math.max(0, Math.round((likely * tickMs) / 1000)),
-    highSeconds: Math.max(0, Math.ceil((slow * tickMs) / 1000)),
+    highSeconds: Math.max(0, Math.ceil((slow * tickMs + LATE_MS) / 1000)),
   };
 }
 
@@ -45,11 +59,13 @@ function toRange(tickMs: number, fast: number, likely: number, slow: number): Wa
  * from the mean pace, at most MAX_RUN and half the window) and the 90th, 50th and 10th percentiles of those runs' paces give
  * the fast, likely and slow case. A pace below a quarter of the mean (a window that stalled while holds were
  * live) counts as a quarter, so the slow case stays finite. The next tick comes within one interval: the fast
- * case counts the first tick as immediate, the likely one as half an interval away. Null when the window admitted
+ * case counts the first tick as immediate, the likely one as half an interval away, the slow one adds LATE_MS.
+ * A window younger than YOUNG_WINDOW ticks widens the slow case (see there). Null when the window admitted
  * nobody.
  *
  * @example
- * waitRange(40, [10, 10, 10, 10], 1000); // { lowSeconds: 3, midSeconds: 4, highSeconds: 4 }
+ * waitRange(40, new Array(60).fill(10), 1000); // { lowSeconds: 3, midSeconds: 4, highSeconds: 5 }
+ * waitRange(40, [10, 10, 10, 10], 1000); // { lowSeconds: 3, midSeconds: 4, highSeconds: 7 }
  */
 export function waitRange(position: number, spread: number[], tickMs: number): WaitRange | null {
   const total = spread.reduce((a, b) => a + b, 0);
@@ -69,11 +85,13 @@ export function waitRange(position: number, spread: number[], tickMs: number): W
   }
   paces.sort((a, b) => a - b);
   const ticks = (pace: number) => Math.ceil(position / pace);
+  const likely = ticks(quantile(paces, 0.5)) - 0.5;
+  const young = Math.max(0, YOUNG_WINDOW - spread.length) / YOUNG_WINDOW;
   return toRange(
     tickMs,
     ticks(quantile(paces, 0.9)) - 1,
-    ticks(quantile(paces, 0.5)) - 0.5,
-    ticks(quantile(paces, 0.1)),
+    likely,
+    Math.max(ticks(quantile(paces, 0.1)), likely * (1 + young)),
   );
 }
 

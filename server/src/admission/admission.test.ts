@@ -103,15 +103,27 @@ describe('admission', () => {
     const before = await statusOf(t, concertId, fans[7]!);
     // Configured: 2 fans every 30 s → 7 ahead take 105 s.
     expect(before.estimatedWaitSeconds).toBe(105);
+    clock.advance(10_000);
     const admitted = await t.call('POST', `/api/v1/admin/concerts/${concertId}/admit`, {
       token: admin,
       body: { count: 3 },
     });
     expect(admitted.body.data).toMatchObject({ requested: 3, admitted: 3, active: 3, maxActive: 3 });
-    // Measured: 3 fans in the first 30 s of the sale = 0.1/s → 4 ahead take 40 s.
+    // Measured: an admin's 3 fans 10 s after the sale opened = 0.3/s (not spread over the 30 s interval) → 4
+    // ahead take 14 s.
     const after = await statusOf(t, concertId, fans[7]!);
     expect(after.aheadCount).toBe(4);
-    expect(after.estimatedWaitSeconds).toBe(40);
+    expect(after.estimatedWaitSeconds).toBe(14);
+  });
+
+  it('counts a scheduled tick as one interval of admissions, even the first one right at the opening', async () => {
+    const fans = await makeFans(t, 6);
+    const concertId = await openSaleWith(fans);
+    expect(await tick(concertId, 'rate-first')).toHaveLength(2);
+    // 2 fans in the first tick = 2 per 30 s → 3 ahead take 45 s.
+    const status = await statusOf(t, concertId, fans[5]!);
+    expect(status.aheadCount).toBe(3);
+    expect(status.estimatedWaitSeconds).toBe(45);
   });
 });
 

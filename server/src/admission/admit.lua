@@ -153,6 +153,8 @@ if want > 0 and selling then
 
   -- The measured admission rate: admissions over the last max(1 min, 5 intervals), divided by the time the sale
   -- has been admitting within that window; when nothing moved in the window, the average since the sale opened.
+  -- That time is at least what this step stands for: a scheduled tick one interval (its group is the interval's
+  -- admissions), an admin's step one second (it happened now, whatever the interval).
   local count = #admitted / 4
   if count > 0 then
     rcall('LPUSH', KEYS[11], int(now) .. '|' .. count)
@@ -167,7 +169,7 @@ if want > 0 and selling then
     if now - tonumber(at) >= span then break end
     sum = sum + tonumber(c)
   end
-  local elapsed = math.max(now - openedAt, intervalMs)
+  local elapsed = math.max(now - openedAt, tickId ~= '' and intervalMs or 1000)
   local rate
   if sum > 0 then
     rate = sum * 1000 / math.min(span, elapsed)

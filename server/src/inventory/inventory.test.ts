@@ -258,7 +258,7 @@ describe('organiser notices', () => {
     expect((await statusOf(t, concertId, fan!)).notice).toBeNull();
   });
 
-  it('shows the reason of a pause to fans until the sale resumes', async () => {
+  it('shows the reason of a pause to fans until the sale resumes, and the reason of a close', async () => {
     const concert = await openSale(t, 5);
     const { concertId } = concert;
     const [fan] = await makeFans(t, 1);
@@ -278,5 +278,20 @@ describe('organiser notices', () => {
     expect((await statusOf(t, concertId, fan!)).stateReason).toBeNull();
     // A pause without a body still works.
     expect((await t.call('POST', `${base}/pause`, { token: admin })).status).toBe(200);
+
+    // The reason of a close reaches the fans too, and stays.
+    const closed = await t.call('POST', `${base}/close`, { token: admin, body: { reason: 'Venue flooded' } });
+    expect(closed.status).toBe(200);
+    expect(eventsOf('sale.state', concertId).at(-1)).toMatchObject({
+      state: 'CLOSED',
+      reason: 'Venue flooded',
+    });
+    expect(await statusOf(t, concertId, fan!)).toMatchObject({ stateReason: 'Venue flooded' });
+    const tooLong = await t.call('POST', `${base}/close`, {
+      token: admin,
+      body: { reason: 'x'.repeat(281) },
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.code).toBe('VALIDATION_ERROR');
   });
 });
