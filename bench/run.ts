@@ -17,6 +17,7 @@ import { holds } from './scenarios/holds.ts';
 import { http } from './scenarios/http.ts';
 import { payments } from './scenarios/payments.ts';
 import { polling } from './scenarios/polling.ts';
+import { pow } from './scenarios/pow.ts';
 import { push } from './scenarios/push.ts';
 import { queued } from './scenarios/queued.ts';
 
@@ -28,7 +29,7 @@ import { queued } from './scenarios/queued.ts';
  */
 
 // The order of priority, which is also the run order.
-const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued];
+const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued, pow];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
