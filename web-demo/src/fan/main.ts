@@ -271,8 +271,9 @@ function showQueue(initial?: QueueStatus) {
   };
   const onStatus = (s: QueueStatus) => {
     const lane = byId('queue-lane');
-    lane.textContent = s.lane === 'vip' ? 'VIP lane' : 'Standard lane';
-    lane.className = `badge ${s.lane === 'vip' ? 'vip' : ''}`;
+    lane.textContent =
+      s.lane === 'vip' ? 'VIP lane' : s.lane === 'presale' ? 'Presale lane' : 'Standard lane';
+    lane.className = `badge ${s.lane === 'vip' || s.lane === 'presale' ? s.lane : ''}`;
     switch (s.status) {
       case 'READY':
       case 'ENTERED':
