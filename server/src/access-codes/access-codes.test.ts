@@ -114,7 +114,7 @@ describe('access codes, allow-lists and codes-only sales', () => {
     expect((await statusOf(t, concertId, withPresale!)).position).toBe(3);
   });
 
-  it('a presale code never moves a VIP fan back: it keeps the VIP lane', async () => {
+  it('a presale code never moves a fan back: a VIP fan, or a VIP allow-list entry, keeps the VIP lane', async () => {
     const concertId = await createSale(t, admin);
     const [code] = (
       await createCodes(concertId, { count: 1, usesPerCode: 2, lane: 'presale', expiresAt: inAnHour() })
@@ -126,6 +126,21 @@ describe('access codes, allow-lists and codes-only sales', () => {
     expect((await statusOf(t, concertId, vipFan!)).lane).toBe('vip');
     expect((await statusOf(t, concertId, normalFan!)).lane).toBe('presale');
     expect((await statusOf(t, concertId, normalFan!)).position).toBe(2);
+
+    // An allow-listed VIP entry and a presale code: the better lane wins, and the code is still spent.
+    const [both] = await makeFans(t, 1);
+    await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
+      token: admin,
+      body: { userIds: [both!.id], lane: 'vip' },
+    });
+    const [another] = (
+      await createCodes(concertId, { count: 1, usesPerCode: 1, lane: 'presale', expiresAt: inAnHour() })
+    ).body.data.codes;
+    expect((await enterWith(concertId, both!, another)).status).toBe(201);
+    expect((await statusOf(t, concertId, both!)).lane).toBe('vip');
+    expect((await enterWith(concertId, normalFan!, another)).status).toBe(200);
+    const [late] = await makeFans(t, 1);
+    expect((await enterWith(concertId, late!, another)).body.error.details.reason).toBe('USED');
   });
 
   it('refuses wrong and expired codes with 403 INVALID_ACCESS_CODE', async () => {

@@ -33,7 +33,7 @@
   A code is redeemed (one use) only by a new entry, in this step: a fan already in the room keeps its place
   and its code's use, and a code with one use lets exactly one fan in however many race for it. A code or an
   allow-list entry opens a codes-only sale to the fan and puts it in its lane ('vip' or 'presale'), unless the
-  fan's own lane goes first: lanes are admitted vip, then presale, then normal.
+  fan's own lane (or the other grant's) goes first: lanes are admitted vip, then presale, then normal.
 
   A fan whose READY window or session is over (EXPIRED) enters again at the back with a new ticket.
   Order inside a lane is laneSeq order, which is also ticket order: both are issued here in the same step.
@@ -88,7 +88,8 @@ if rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4]) + rcall('ZCARD', KEYS[5]) >
   return {'QUEUE_FULL'}
 end
 
-local granted = rcall('HGET', KEYS[15], userId)
+local listed = rcall('HGET', KEYS[15], userId)
+local granted = listed
 if ARGV[5] ~= '' then
   local code = rcall('HGET', KEYS[14], ARGV[5])
   if not code then return {'INVALID_ACCESS_CODE', 'UNKNOWN'} end
@@ -97,12 +98,14 @@ if ARGV[5] ~= '' then
   if tonumber(uses) < 1 then return {'INVALID_ACCESS_CODE', 'USED'} end
   rcall('HSET', KEYS[14], ARGV[5], table.concat({ codeLane, tonumber(uses) - 1, expiresAt }, '|'))
   granted = codeLane
-elseif meta[6] == 'codes-only' and not granted then
+elseif meta[6] == 'codes-only' and not listed then
   return {'INVALID_ACCESS_CODE', 'REQUIRED'}
 end
--- The better of the fan's own lane and the granted one (admission order: vip, presale, normal).
+-- The best of the fan's own lane, its allow-list entry and its code (admission order: vip, presale, normal).
 local order = { vip = 1, presale = 2, normal = 3 }
-if granted and order[granted] and order[granted] < order[lane] then lane = granted end
+for _, g in ipairs({ listed, granted }) do
+  if g and order[g] and order[g] < order[lane] then lane = g end
+end
 
 local laneKey, seqKey = KEYS[5], KEYS[8]
 if lane == 'vip' then laneKey, seqKey = KEYS[3], KEYS[6]
