@@ -17,6 +17,7 @@ import { holds } from './scenarios/holds.ts';
 import { http } from './scenarios/http.ts';
 import { payments } from './scenarios/payments.ts';
 import { polling } from './scenarios/polling.ts';
+import { pow } from './scenarios/pow.ts';
 import { push } from './scenarios/push.ts';
 import { queued } from './scenarios/queued.ts';
 import { waits } from './scenarios/waits.ts';
@@ -29,7 +30,7 @@ import { waits } from './scenarios/waits.ts';
  */
 
 // The order of priority, which is also the run order.
-const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued, waits];
+const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued, waits, pow];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

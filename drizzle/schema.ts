@@ -49,7 +49,8 @@ export const SALE_STATES = ['SCHEDULED', 'QUEUE_OPEN', 'ON_SALE', 'PAUSED', 'CLO
 export const SEAT_STATUSES = ['AVAILABLE', 'HELD', 'SOLD'] as const;
 export const RESERVATION_STATUSES = ['HELD', 'PAID', 'EXPIRED', 'CANCELLED', 'REFUNDED'] as const;
 export const LEDGER_TYPES = ['CHARGE', 'PAYMENT', 'REFUND'] as const;
-export const LANES = ['vip', 'normal'] as const;
+/** Waiting-room lanes in admission order (client-sdk/src/protocol.ts `LANES`). */
+export const LANES = ['vip', 'presale', 'normal'] as const;
 
 export const users = mysqlTable(
   'users',
@@ -261,6 +262,7 @@ export const queueShuffles = mysqlTable('queue_shuffles', {
     .references(() => concerts.id),
   seed: varchar('seed', { length: 64 }).notNull(),
   vipCount: int('vip_count').notNull(),
+  presaleCount: int('presale_count').notNull().default(0),
   normalCount: int('normal_count').notNull(),
   performedAt: createdAt(),
 });

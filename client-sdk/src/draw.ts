@@ -1,4 +1,4 @@
-import type { DrawLanes, FairnessRecord, Lane } from './protocol.ts';
+import { type DrawLanes, type FairnessRecord, LANES, type Lane } from './protocol.ts';
 import { fromHex, hmacSha256, sha256, toHex, utf8 } from './sha256.ts';
 
 /**
@@ -41,7 +41,7 @@ export function drawStream(seed: Uint8Array): { word: () => number; uniform: (n:
 
 /**
  * Recomputes a draw: Fisher-Yates over each lane's entry tickets in ascending order (for i from n-1 down to 1,
- * swap i with uniform(i + 1)), the VIP lane first and then the normal lane, on one stream.
+ * swap i with uniform(i + 1)), the VIP lane first, then the presale lane, then the normal lane, on one stream.
  *
  * @example
  * const drawn = drawOrder(record.seed!, record.preQueue!);
@@ -59,19 +59,24 @@ export function drawOrder(seedHex: string, preQueue: DrawLanes): DrawLanes {
     return out;
   };
   const vip = shuffle(preQueue.vip);
+  const presale = shuffle(preQueue.presale);
   const normal = shuffle(preQueue.normal);
-  return { vip, normal };
+  return { vip, presale, normal };
 }
 
+/** A drawn order's canonical text: one line per lane in admission order, `<lane>:<tickets>`, each ending in \n. */
+export const drawOrderText = (drawn: DrawLanes): string =>
+  LANES.map((lane) => `${lane}:${drawn[lane].join(',')}\n`).join('');
+
 /**
- * SHA-256 (hex) of a drawn order's canonical text: `vip:` and the VIP tickets joined by commas, a newline,
- * `normal:` and the normal tickets likewise, a newline (UTF-8, decimal, no spaces).
+ * SHA-256 (hex) of a drawn order's canonical text: `vip:` and the VIP tickets joined by commas, a newline, then
+ * `presale:` and `normal:` likewise (UTF-8, decimal, no spaces; an empty lane is its name and the colon).
  *
  * @example
- * drawOrderHash({ vip: [2], normal: [3, 1] }); // SHA-256 of "vip:2\nnormal:3,1\n"
+ * drawOrderHash({ vip: [2], presale: [], normal: [3, 1] }); // SHA-256 of "vip:2\npresale:\nnormal:3,1\n"
  */
 export function drawOrderHash(drawn: DrawLanes): string {
-  return toHex(sha256(utf8(`vip:${drawn.vip.join(',')}\nnormal:${drawn.normal.join(',')}\n`)));
+  return toHex(sha256(utf8(drawOrderText(drawn))));
 }
 
 /** SHA-256 (hex) of a hex seed: the commitment published before the draw. */
@@ -131,11 +136,7 @@ export function verifyDraw(
   const result: DrawVerification = { valid: problems.length === 0, problems, drawn, orderHash };
   if (opts.entryTicket !== undefined) {
     const ticket = opts.entryTicket;
-    const lane: Lane | undefined = drawn.vip.includes(ticket)
-      ? 'vip'
-      : drawn.normal.includes(ticket)
-        ? 'normal'
-        : undefined;
+    const lane: Lane | undefined = LANES.find((l) => drawn[l].includes(ticket));
     result.place = lane ? { lane, place: drawn[lane].indexOf(ticket) + 1 } : null;
   }
   return result;

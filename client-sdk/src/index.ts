@@ -11,12 +11,13 @@ export {
   drawCommitment,
   drawOrder,
   drawOrderHash,
+  drawOrderText,
   verifyDraw,
 } from './draw.ts';
 export { FrontrowError, type FrontrowErrorCode, isFrontrowError } from './errors.ts';
 export type { TokenSource } from './http.ts';
 export { newIdempotencyKey } from './ids.ts';
-export { estimateWaitSeconds, positionFromTick, rankInLane } from './position.ts';
+export { estimateWaitSeconds, laneOf, positionFromTick, rankInLane, waitingInTick } from './position.ts';
 export { type PowProgress, type SolveOptions, solveChallenge } from './pow.ts';
 export * from './protocol.ts';
 export type { QueuePosition, QueueWatchHandlers, QueueWatchOptions } from './queue-watch.ts';

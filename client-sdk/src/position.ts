@@ -1,4 +1,4 @@
-import type { Lane, LaneTick, QueueTick } from './protocol.ts';
+import { LANES, type Lane, type LaneTick, type QueueTick } from './protocol.ts';
 
 /**
  * 0-based rank of the fan with lane sequence `seq` inside one lane, read off the lane's sampled marks.
@@ -26,11 +26,24 @@ export function rankInLane(lane: LaneTick, seq: number): number | undefined {
   return Math.max(rankK, Math.min(rankK + (seq - seqK), cap));
 }
 
-/** 1-based place in the whole waiting room: the VIP lane goes first, so a normal fan waits behind all of it. */
+const EMPTY_LANE: LaneTick = { waiting: 0, marks: [] };
+
+/** One lane of a tick (an empty one when the tick does not carry it). */
+export const laneOf = (tick: QueueTick, lane: Lane): LaneTick => tick.lanes[lane] ?? EMPTY_LANE;
+
+/** Fans waiting in every lane of a tick. */
+export const waitingInTick = (tick: QueueTick): number =>
+  LANES.reduce((sum, lane) => sum + laneOf(tick, lane).waiting, 0);
+
+/**
+ * 1-based place in the whole waiting room: lanes are admitted VIP, then presale, then normal, so a fan waits
+ * behind every fan of the lanes ahead of its own.
+ */
 export function positionFromTick(tick: QueueTick, lane: Lane, laneSeq: number): number | undefined {
-  const rank = rankInLane(tick.lanes[lane], laneSeq);
+  const rank = rankInLane(laneOf(tick, lane), laneSeq);
   if (rank === undefined) return undefined;
-  return (lane === 'normal' ? tick.lanes.vip.waiting : 0) + rank + 1;
+  const ahead = LANES.slice(0, LANES.indexOf(lane)).reduce((sum, l) => sum + laneOf(tick, l).waiting, 0);
+  return ahead + rank + 1;
 }
 
 /** Seconds until the fan's turn at the measured admission rate; undefined while nothing is being admitted. */

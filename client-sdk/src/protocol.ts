@@ -47,7 +47,12 @@ export type Envelope<T> = { success: true; data: T } | { success: false; error: 
 
 export type Tier = 'vip' | 'normal';
 export type Role = 'admin' | 'user';
-export type Lane = Tier;
+/**
+ * The lanes of a waiting room in admission order: VIP first, then presale (fans with a presale code or on a
+ * presale allow-list), then normal; first in, first out inside a lane.
+ */
+export const LANES = ['vip', 'presale', 'normal'] as const;
+export type Lane = (typeof LANES)[number];
 export type SaleState = 'SCHEDULED' | 'QUEUE_OPEN' | 'ON_SALE' | 'PAUSED' | 'CLOSED';
 export type SeatStatus = 'AVAILABLE' | 'HELD' | 'SOLD';
 export type ScheduleStatus = 'UPCOMING' | 'OPEN' | 'SOLD_OUT' | 'CLOSED';
@@ -360,10 +365,10 @@ export interface AdminQueueView extends SaleView {
   left: Record<Lane, number>;
   /** Fans whose READY window or session ran out. */
   expired: number;
-  /** Tickets handed out so far (dense 1..N over both lanes). */
+  /** Tickets handed out so far (dense 1..N over every lane). */
   lastTicket: number;
-  /** The pre-queue shuffle, once it happened: its seed reproduces the permutation (admission/shuffle.ts). */
-  shuffle: { seed: string; vip: number; normal: number } | null;
+  /** The pre-queue shuffle, once it happened: its seed reproduces the permutation (docs/fairness.md). */
+  shuffle: ({ seed: string } & Record<Lane, number>) | null;
   /** The next fans to be admitted, VIP lane first. */
   head: Array<{ position: number; userId: string; lane: Lane; ticket: number; joinedAt: string }>;
 }
@@ -466,7 +471,8 @@ export interface QueueTick {
   /** Server time of the snapshot (ms since epoch). */
   at: number;
   saleState: SaleState;
-  lanes: Record<Lane, LaneTick>;
+  /** Every lane of the room; a client reads a missing `presale` (a server without that lane) as empty. */
+  lanes: Record<'vip' | 'normal', LaneTick> & { presale?: LaneTick };
   /** Fans admitted per second, a moving average. */
   admitRate: number;
   /** AVAILABLE seats, rounded as in QueueStatus.seatsLeft. */
@@ -511,8 +517,8 @@ export interface ReservationUpdate {
 export interface ReservationQueueStats {
   concertId: number;
   at: string;
-  /** Requests waiting for their decision, per lane; `total` also counts retried ones put back at the head. */
-  pending: Record<Lane, number> & { total: number };
+  /** Requests waiting for their decision, per lane (the user token's tier); `total` also counts retried ones. */
+  pending: Record<Tier, number> & { total: number };
   /** Being decided now: at most 1, a concert's requests are decided one at a time. */
   processing: number;
   /** Since the queue began. */
@@ -547,6 +553,7 @@ export interface ReservationQueueHealth {
 /** Entry tickets of a draw's fans by lane (the pre-queue in ticket order, or the drawn order). */
 export interface DrawLanes {
   vip: number[];
+  presale: number[];
   normal: number[];
 }
 
@@ -591,7 +598,10 @@ export interface DrawPlace {
 
 /** `open`: anyone may enter; `codes-only`: only with an access code or on the allow-list. */
 export type AccessMode = 'open' | 'codes-only';
-/** A code's lane: `vip` enters the VIP lane; `presale` lets its holder in with its own tier's lane. */
+/**
+ * A code's lane: `vip` enters the VIP lane; `presale` the presale lane (a VIP fan keeps the VIP lane). A code or
+ * allow-list entry also lets its holder into a codes-only sale.
+ */
 export type AccessLane = 'presale' | 'vip';
 
 /** `POST /concerts/{id}/queue` body (optional). */

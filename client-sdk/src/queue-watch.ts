@@ -1,5 +1,5 @@
 import type { FrontrowError } from './errors.ts';
-import { estimateWaitSeconds, positionFromTick } from './position.ts';
+import { estimateWaitSeconds, positionFromTick, waitingInTick } from './position.ts';
 import type { QueueStatus, QueueTick, SaleNotice, SaleState, SoldOutEvent, WaitRange } from './protocol.ts';
 import type { Realtime } from './realtime.ts';
 import { waitRange } from './wait-range.ts';
@@ -7,7 +7,7 @@ import { waitRange } from './wait-range.ts';
 /** A fan's place, recomputed locally from every `queue:tick`. */
 export interface QueuePosition {
   concertId: number;
-  /** 1-based place in the whole waiting room (VIP lane first). */
+  /** 1-based place in the whole waiting room (VIP lane first, then presale, then normal). */
   position: number;
   aheadCount: number;
   /** Fans waiting in both lanes. */
@@ -144,7 +144,7 @@ export function watchQueue(
     const estimate = estimateWaitSeconds(tick, pos) ?? s.estimatedWaitSeconds;
     // The same range the server computes, from the spread the tick carries.
     const range = waitRange(pos, tick.admitSpread ?? [], tick.tickMs ?? 0) ?? s.estimatedWait ?? null;
-    const totalWaiting = tick.lanes.vip.waiting + tick.lanes.normal.waiting;
+    const totalWaiting = waitingInTick(tick);
     const seats = { seatsLeft: tick.seatsLeft, seatsHeld: tick.seatsHeld };
     status = {
       ...s,

@@ -1,4 +1,4 @@
-import type { ApiErrorBody, Lane, Reservation } from './protocol.ts';
+import type { ApiErrorBody, Reservation, Tier } from './protocol.ts';
 
 /*
  * Shapes of the queued v2 reservations that protocol.ts does not carry, as docs/api.md lists their fields.
@@ -8,7 +8,8 @@ import type { ApiErrorBody, Lane, Reservation } from './protocol.ts';
 export interface ReservationRequestAccepted {
   requestId: string;
   status: 'PENDING';
-  lane: Lane;
+  /** The user token's tier: queued requests have a VIP and a normal lane. */
+  lane: Tier;
   position: number;
 }
 

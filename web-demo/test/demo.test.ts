@@ -172,7 +172,7 @@ describe('web demo in a browser', () => {
     await shot(cy, 'fan-sold-out');
   });
 
-  it('lets the organiser create access codes and a webhook from the dashboard', {
+  it('lets the organiser create access codes and a webhook from the dashboard; a fan enters with a code', {
     timeout: 60_000,
   }, async () => {
     const title = `Codes Night ${uniqueId('t')}`;
@@ -184,12 +184,19 @@ describe('web demo in a browser', () => {
     await admin.getByText(`Created “${title}”`).waitFor();
 
     await admin.fill('#codes-count', '3');
-    await admin.selectOption('#codes-lane', 'vip');
+    await admin.selectOption('#codes-lane', 'presale');
     await admin.click('#codes-go');
-    await admin.getByText('3 vip codes created').waitFor();
+    await admin.getByText('3 presale codes created').waitFor();
     const codes = (await admin.textContent('#codes-out'))!.split('\n');
     expect(codes).toHaveLength(3);
     for (const code of codes) expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+
+    // A fan with one of them queues in the presale lane, ahead of the standard lane.
+    const cy = await page();
+    await signIn(cy, 'Cy', false);
+    await cy.fill('#access-code', codes[0]!);
+    await join(cy, title);
+    await expect.poll(() => cy.textContent('#queue-lane')).toBe('Presale lane');
 
     await admin.fill('#hook-url', 'https://example.com/frontrow');
     await admin.fill('#hook-secret', 'a-secret-of-sixteen-plus');

@@ -53,9 +53,10 @@ describe('access codes, allow-lists and codes-only sales', () => {
     expect(statuses.filter((s) => s === 403)).toHaveLength(299);
     for (const r of results.filter((x) => x.status === 403))
       expect(r.body.error).toMatchObject({ code: 'INVALID_ACCESS_CODE', details: { reason: 'USED' } });
-    // The invariant in the room itself: one waiting fan, the code spent.
+    // The invariant in the room itself: one waiting fan, in the presale lane, the code spent.
     const { redis, keys } = t.services;
-    expect(await redis.zcard(keys.lane(concertId, 'normal'))).toBe(1);
+    expect(await redis.zcard(keys.lane(concertId, 'presale'))).toBe(1);
+    expect(await redis.zcard(keys.lane(concertId, 'normal'))).toBe(0);
     expect(await redis.hlen(keys.fans(concertId))).toBe(1);
     expect((await redis.hget(keys.accessCodes(concertId), hashAccessCode(code!)))?.split('|')[1]).toBe('0');
   });
@@ -71,10 +72,10 @@ describe('access codes, allow-lists and codes-only sales', () => {
     expect(inside).toHaveLength(5);
     const again = await enterWith(concertId, inside[0]!, code.toLowerCase());
     expect(again.status).toBe(200);
-    expect(await t.services.redis.zcard(t.services.keys.lane(concertId, 'normal'))).toBe(5);
+    expect(await t.services.redis.zcard(t.services.keys.lane(concertId, 'presale'))).toBe(5);
   });
 
-  it('codes-only: no code is refused, the allow-list and a VIP code let in, a VIP code puts the fan in the VIP lane', async () => {
+  it('codes-only: no code is refused, the allow-list and codes let in, each in its lane', async () => {
     const concertId = await createSale(t, admin);
     const mode = await t.call('PUT', `/api/v1/admin/concerts/${concertId}/access-mode`, {
       token: admin,
@@ -95,7 +96,7 @@ describe('access codes, allow-lists and codes-only sales', () => {
     });
     expect(allowed.body.data.allowListed).toBe(1);
     expect((await enterWith(concertId, listed!)).status).toBe(201);
-    expect((await statusOf(t, concertId, listed!)).lane).toBe('normal');
+    expect((await statusOf(t, concertId, listed!)).lane).toBe('presale');
 
     const [vipCode] = (
       await createCodes(concertId, { count: 1, usesPerCode: 1, lane: 'vip', expiresAt: inAnHour() })
@@ -106,7 +107,40 @@ describe('access codes, allow-lists and codes-only sales', () => {
     expect((await enterWith(concertId, withVip!, vipCode)).status).toBe(201);
     expect((await statusOf(t, concertId, withVip!)).lane).toBe('vip');
     expect((await enterWith(concertId, withPresale!, presaleCode)).status).toBe(201);
-    expect((await statusOf(t, concertId, withPresale!)).lane).toBe('normal');
+    expect((await statusOf(t, concertId, withPresale!)).lane).toBe('presale');
+    // VIP, then presale, then normal: the VIP fan is first although it entered after the allow-listed one.
+    expect((await statusOf(t, concertId, withVip!)).position).toBe(1);
+    expect((await statusOf(t, concertId, listed!)).position).toBe(2);
+    expect((await statusOf(t, concertId, withPresale!)).position).toBe(3);
+  });
+
+  it('a presale code never moves a fan back: a VIP fan, or a VIP allow-list entry, keeps the VIP lane', async () => {
+    const concertId = await createSale(t, admin);
+    const [code] = (
+      await createCodes(concertId, { count: 1, usesPerCode: 2, lane: 'presale', expiresAt: inAnHour() })
+    ).body.data.codes;
+    const [vipFan] = await makeFans(t, 1, 'vip');
+    const [normalFan] = await makeFans(t, 1);
+    expect((await enterWith(concertId, normalFan!, code)).status).toBe(201);
+    expect((await enterWith(concertId, vipFan!, code)).status).toBe(201);
+    expect((await statusOf(t, concertId, vipFan!)).lane).toBe('vip');
+    expect((await statusOf(t, concertId, normalFan!)).lane).toBe('presale');
+    expect((await statusOf(t, concertId, normalFan!)).position).toBe(2);
+
+    // An allow-listed VIP entry and a presale code: the better lane wins, and the code is still spent.
+    const [both] = await makeFans(t, 1);
+    await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
+      token: admin,
+      body: { userIds: [both!.id], lane: 'vip' },
+    });
+    const [another] = (
+      await createCodes(concertId, { count: 1, usesPerCode: 1, lane: 'presale', expiresAt: inAnHour() })
+    ).body.data.codes;
+    expect((await enterWith(concertId, both!, another)).status).toBe(201);
+    expect((await statusOf(t, concertId, both!)).lane).toBe('vip');
+    expect((await enterWith(concertId, normalFan!, another)).status).toBe(200);
+    const [late] = await makeFans(t, 1);
+    expect((await enterWith(concertId, late!, another)).body.error.details.reason).toBe('USED');
   });
 
   it('refuses wrong and expired codes with 403 INVALID_ACCESS_CODE', async () => {

@@ -7,7 +7,9 @@ import type {
 } from '../../../client-sdk/src/protocol.ts';
 
 const AccessLane = z.enum(['presale', 'vip']).openapi({
-  description: "`vip`: the VIP lane; `presale`: entry to a codes-only sale in the fan's own lane",
+  description:
+    '`vip`: the VIP lane; `presale`: the presale lane, between VIP and normal (a VIP fan keeps the VIP lane). ' +
+    'Either lets its holder into a codes-only sale.',
 });
 const AccessMode = z.enum(['open', 'codes-only']);
 

@@ -26,6 +26,7 @@ export function createAccessCodes(deps: AccessCodesDeps) {
   const { redis, keys, saleCache, now } = deps;
 
   async function settings(concertId: number): Promise<AccessSettings> {
+    await saleCache.ensure(concertId);
     const [mode, allowListed] = await Promise.all([
       redis.hget(keys.sale(concertId), 'accessMode'),
       redis.hlen(keys.allowList(concertId)),

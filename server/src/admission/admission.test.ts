@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { positionFromTick } from '../../../client-sdk/src/position.ts';
+import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { recordingSink } from '../events/index.ts';
 import {
@@ -124,6 +125,150 @@ describe('admission', () => {
     const status = await statusOf(t, concertId, fans[5]!);
     expect(status.aheadCount).toBe(3);
     expect(status.estimatedWaitSeconds).toBe(45);
+  });
+});
+
+describe('three lanes: VIP, then presale, then normal', () => {
+  it('admits hundreds of concurrently entered fans lane by lane, first come first served inside each', async () => {
+    const concertId = await createSale(t, admin, { seats: 200 });
+    const vip = await makeFans(t, 40, 'vip');
+    const listed = await makeFans(t, 30);
+    const withCode = await makeFans(t, 30);
+    const normal = await makeFans(t, 90);
+    const allow = await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
+      token: admin,
+      body: { userIds: listed.map((f) => f.id), lane: 'presale' },
+    });
+    expect(allow.status).toBe(200);
+    const codes = await t.call('POST', `/api/v1/admin/concerts/${concertId}/access-codes`, {
+      token: admin,
+      body: { count: 1, usesPerCode: 30, lane: 'presale', expiresAt: new Date(clock.ms() + 3_600_000) },
+    });
+    const [code] = codes.body.data.codes as string[];
+    const opened = await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, {
+      token: admin,
+      body: { maxActive: 1000, groupSize: 1000 },
+    });
+    expect(opened.status).toBe(200);
+
+    // Every fan at once, the lanes interleaved (a fixed permutation: 97 and 190 are coprime).
+    const all = [...normal, ...vip, ...listed, ...withCode];
+    const everyone = all.map((_, i) => all[(i * 97) % all.length]!);
+    const entered = await Promise.all(
+      everyone.map((fan) =>
+        t.call('POST', `/api/v1/concerts/${concertId}/queue`, {
+          token: fan.token,
+          ...(withCode.includes(fan) ? { body: { accessCode: code } } : {}),
+        }),
+      ),
+    );
+    expect(entered.map((r) => r.status)).toEqual(everyone.map(() => 201));
+    const presale = [...listed, ...withCode];
+    const laneOf = (fan: TestFan) =>
+      fan.tier === 'vip' ? 'vip' : presale.includes(fan) ? 'presale' : 'normal';
+    const statuses = new Map(everyone.map((fan, i) => [fan.id, entered[i]!.body.data as QueueStatus]));
+
+    // Dense tickets over the room, dense laneSeqs inside each lane.
+    const tickets = [...statuses.values()].map((s) => s.ticket).sort((a, b) => a! - b!);
+    expect(tickets).toEqual(everyone.map((_, i) => i + 1));
+    const byLane = { vip, presale, normal };
+    for (const [lane, fans] of Object.entries(byLane)) {
+      const seqs = fans.map((f) => statuses.get(f.id)!.laneSeq).sort((a, b) => a! - b!);
+      expect(seqs, lane).toEqual(fans.map((_, i) => i + 1));
+    }
+
+    // Each fan's place counts every fan of the lanes ahead, then its own lane in laneSeq order; the tick agrees.
+    const ahead = { vip: 0, presale: vip.length, normal: vip.length + presale.length };
+    const snapshot = (await t.services.waitingRoom.tick(concertId))!;
+    expect(snapshot.lanes).toMatchObject({
+      vip: { waiting: 40 },
+      presale: { waiting: 60 },
+      normal: { waiting: 90 },
+    });
+    for (const fan of everyone) {
+      const status = await statusOf(t, concertId, fan);
+      const lane = laneOf(fan);
+      expect(status.lane, fan.id).toBe(lane);
+      expect(status.position, fan.id).toBe(ahead[lane] + status.laneSeq!);
+      expect(status.totalWaiting).toBe(190);
+      expect(positionFromTick(snapshot, status.lane!, status.laneSeq!), fan.id).toBe(status.position);
+    }
+
+    // Admitted in groups: the whole VIP lane, then the presale lane, then normal, each in laneSeq order.
+    const counts = [];
+    for (const count of [30, 30, 30, 30, 70]) {
+      const res = await t.call('POST', `/api/v1/admin/concerts/${concertId}/admit`, {
+        token: admin,
+        body: { count },
+      });
+      expect(res.status).toBe(200);
+      counts.push(res.body.data.lanes);
+    }
+    expect(counts).toEqual([
+      { vip: 30, presale: 0, normal: 0 },
+      { vip: 10, presale: 20, normal: 0 },
+      { vip: 0, presale: 30, normal: 0 },
+      { vip: 0, presale: 10, normal: 20 },
+      { vip: 0, presale: 0, normal: 70 },
+    ]);
+    const order = sink.events.flatMap((e) =>
+      e.type === 'queue.admitted' && e.concertId === concertId ? [[e.userId, e.lane]] : [],
+    );
+    const expected = (['vip', 'presale', 'normal'] as const).flatMap((lane) =>
+      [...byLane[lane]]
+        .sort((a, b) => statuses.get(a.id)!.laneSeq! - statuses.get(b.id)!.laneSeq!)
+        .map((f) => [f.id, lane]),
+    );
+    expect(order).toEqual(expected);
+
+    // The room agrees: nobody waits, everyone READY once, and the counters per lane.
+    const view = await t.call('GET', `/api/v1/admin/concerts/${concertId}/queue`, { token: admin });
+    expect(view.body.data).toMatchObject({
+      waiting: { vip: 0, presale: 0, normal: 0, total: 0 },
+      ready: 190,
+      served: { vip: 40, presale: 60, normal: 90 },
+      lastTicket: 190,
+    });
+    const records = Object.values(await t.services.redis.hgetall(t.services.keys.fans(concertId)));
+    expect(records).toHaveLength(190);
+    expect(records.every((r) => r.startsWith('R|'))).toBe(true);
+    expect(records.filter((r) => r.startsWith('R|presale|'))).toHaveLength(60);
+  });
+
+  it('a presale fan who leaves frees its place: the presale fans behind and every normal fan move up', async () => {
+    const concertId = await createSale(t, admin);
+    const [early, leaver, late] = await makeFans(t, 3);
+    const [normalFan] = await makeFans(t, 1);
+    const allow = await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
+      token: admin,
+      body: { userIds: [early!.id, leaver!.id, late!.id], lane: 'presale' },
+    });
+    expect(allow.status).toBe(200);
+    for (const fan of [normalFan!, early!, leaver!, late!])
+      expect((await enter(t, concertId, fan)).status).toBe(201);
+    expect((await statusOf(t, concertId, normalFan!)).position).toBe(4);
+    const left = await t.call('DELETE', `/api/v1/concerts/${concertId}/queue/me`, { token: leaver!.token });
+    expect(left.status).toBe(200);
+    expect(left.body.data.status).toBe('NOT_IN_QUEUE');
+    expect(await statusOf(t, concertId, late!)).toMatchObject({ lane: 'presale', position: 2, laneSeq: 3 });
+    expect((await statusOf(t, concertId, normalFan!)).position).toBe(3);
+    const view = await t.call('GET', `/api/v1/admin/concerts/${concertId}/queue`, { token: admin });
+    expect(view.body.data).toMatchObject({
+      waiting: { presale: 2, normal: 1, total: 3 },
+      left: { vip: 0, presale: 1, normal: 0 },
+    });
+    expect(view.body.data.head.map((h: { lane: string }) => h.lane)).toEqual([
+      'presale',
+      'presale',
+      'normal',
+    ]);
+    // Entering again: the back of the presale lane, still ahead of the normal lane.
+    expect((await enter(t, concertId, leaver!)).body.data).toMatchObject({
+      lane: 'presale',
+      laneSeq: 4,
+      position: 3,
+    });
+    expect((await statusOf(t, concertId, normalFan!)).position).toBe(4);
   });
 });
 

@@ -1,7 +1,7 @@
 --[[
   admit: one admission step of a concert, atomically. It first sweeps what ran out (READY windows, booking
   sessions, and with a cutoff waiting entries older than MAX_WAIT_MINUTES), then admits up to `count` fans,
-  VIP lane first and laneSeq order inside a lane, without ever letting READY (window not over) + ENTERED (live
+  VIP lane first, then the presale lane, then the normal lane, laneSeq order inside a lane, without ever letting READY (window not over) + ENTERED (live
   session) exceed maxActive. Two workers running the same tick, or a retried job, cannot admit anyone twice or
   skip anyone: fans are popped from the head of the lanes inside this one script, and a tick id is run once.
 
@@ -9,15 +9,16 @@
                        admitRatio, soldOut; rate and spread (written here)
   KEYS[2]  fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
   KEYS[3]  laneVip     ZSET userId -> laneSeq
-  KEYS[4]  laneNormal  ZSET userId -> laneSeq
-  KEYS[5]  joined      ZSET userId -> joinedAtMs (waiting fans)
-  KEYS[6]  ready       ZSET userId -> readyUntilMs
-  KEYS[7]  sessions    ZSET userId -> expiresAtMs (access/sessions.lua; a payment removes its fan at once)
-  KEYS[8]  sessionIds  HASH userId -> "jti|expiresAtMs"
-  KEYS[9]  stats       HASH served:<lane>, left:<lane>, expired
-  KEYS[10] log         LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
-  KEYS[11] admissions  LIST "atMs|count", newest first
-  KEYS[12] ticks       ZSET tickId -> atMs
+  KEYS[4]  lanePresale ZSET userId -> laneSeq
+  KEYS[5]  laneNormal  ZSET userId -> laneSeq
+  KEYS[6]  joined      ZSET userId -> joinedAtMs (waiting fans)
+  KEYS[7]  ready       ZSET userId -> readyUntilMs
+  KEYS[8]  sessions    ZSET userId -> expiresAtMs (access/sessions.lua; a payment removes its fan at once)
+  KEYS[9]  sessionIds  HASH userId -> "jti|expiresAtMs"
+  KEYS[10] stats       HASH served:<lane>, left:<lane>, expired
+  KEYS[11] log         LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
+  KEYS[12] admissions  LIST "atMs|count", newest first
+  KEYS[13] ticks       ZSET tickId -> atMs
   ARGV[1] nowMs         from the injectable clock
   ARGV[2] readyWindowMs READY_WINDOW_MINUTES in ms
   ARGV[3] tickId        '' for none; a tick id already run makes this a no-op (DUP)
@@ -55,10 +56,12 @@ if not state then
 end
 if state == 'CLOSED' then return {'BOOKING_CLOSED'} end
 if tickId ~= '' then
-  if rcall('ZADD', KEYS[12], 'NX', now, tickId) == 0 then return {'DUP'} end
-  rcall('ZREMRANGEBYSCORE', KEYS[12], '-inf', now - 3600000)
+  if rcall('ZADD', KEYS[13], 'NX', now, tickId) == 0 then return {'DUP'} end
+  rcall('ZREMRANGEBYSCORE', KEYS[13], '-inf', now - 3600000)
 end
 
+local LANES = { 'vip', 'presale', 'normal' }
+local laneKeys = { vip = KEYS[3], presale = KEYS[4], normal = KEYS[5] }
 local function int(x) return string.format('%.0f', x) end
 local function parse(rec)
   local s, l, ticket, seq, joinedAt, untilMs, reason =
@@ -69,7 +72,7 @@ local function save(userId, f)
   rcall('HSET', KEYS[2], userId, table.concat({ f.s, f.lane, f.ticket, f.seq, f.joined, f.untilMs, f.reason }, '|'))
 end
 local function log(kind, f, reason, userId)
-  rcall('RPUSH', KEYS[10], table.concat({ kind, f.ticket, f.lane, f.joined, int(now), reason, userId }, '|'))
+  rcall('RPUSH', KEYS[11], table.concat({ kind, f.ticket, f.lane, f.joined, int(now), reason, userId }, '|'))
 end
 
 local expired = {}
@@ -84,31 +87,31 @@ local function expire(userId, expect, reason, logReason)
   log('L', f, logReason, userId)
   -- A MAX_WAIT removal counts as leaving the lane from the middle; the others as expiries.
   if expect == 'W' then
-    rcall('ZREM', f.lane == 'vip' and KEYS[3] or KEYS[4], userId)
-    rcall('HINCRBY', KEYS[9], 'left:' .. f.lane, 1)
+    rcall('ZREM', laneKeys[f.lane] or KEYS[5], userId)
+    rcall('HINCRBY', KEYS[10], 'left:' .. f.lane, 1)
   else
-    rcall('HINCRBY', KEYS[9], 'expired', 1)
+    rcall('HINCRBY', KEYS[10], 'expired', 1)
   end
   expired[#expired + 1] = userId
   expired[#expired + 1] = reason
 end
 
-for _, userId in ipairs(rcall('ZRANGEBYSCORE', KEYS[6], '-inf', now, 'LIMIT', 0, 1000)) do
-  rcall('ZREM', KEYS[6], userId)
-  expire(userId, 'R', 'READY_EXPIRED', 'EXPIRED')
-end
 for _, userId in ipairs(rcall('ZRANGEBYSCORE', KEYS[7], '-inf', now, 'LIMIT', 0, 1000)) do
   rcall('ZREM', KEYS[7], userId)
-  local session = rcall('HGET', KEYS[8], userId)
+  expire(userId, 'R', 'READY_EXPIRED', 'EXPIRED')
+end
+for _, userId in ipairs(rcall('ZRANGEBYSCORE', KEYS[8], '-inf', now, 'LIMIT', 0, 1000)) do
+  rcall('ZREM', KEYS[8], userId)
+  local session = rcall('HGET', KEYS[9], userId)
   local exp = session and tonumber(string.match(session, '|(%d+)$'))
-  if exp and exp <= now then rcall('HDEL', KEYS[8], userId) end
+  if exp and exp <= now then rcall('HDEL', KEYS[9], userId) end
   expire(userId, 'E', 'SESSION_EXPIRED', 'EXPIRED')
 end
 
 local removed = 0
 if cutoff > 0 then
-  for _, userId in ipairs(rcall('ZRANGEBYSCORE', KEYS[5], '-inf', cutoff, 'LIMIT', 0, 5000)) do
-    rcall('ZREM', KEYS[5], userId)
+  for _, userId in ipairs(rcall('ZRANGEBYSCORE', KEYS[6], '-inf', cutoff, 'LIMIT', 0, 5000)) do
+    rcall('ZREM', KEYS[6], userId)
     local before = #expired
     expire(userId, 'W', 'MAX_WAIT', 'CLEANED')
     if #expired > before then removed = removed + 1 end
@@ -116,31 +119,31 @@ if cutoff > 0 then
 end
 
 local admitted = {}
-local active = rcall('ZCOUNT', KEYS[6], '(' .. int(now), '+inf') + rcall('ZCOUNT', KEYS[7], '(' .. int(now), '+inf')
+local active = rcall('ZCOUNT', KEYS[7], '(' .. int(now), '+inf') + rcall('ZCOUNT', KEYS[8], '(' .. int(now), '+inf')
 if want == -1 then want = tonumber(meta[4]) or 0 end
 -- Past bookingCloseAt nobody is admitted, even before the closing timer has run.
 local selling = (state == 'ON_SALE' or (manual and state == 'PAUSED')) and now < (tonumber(meta[7]) or 0)
   and meta[10] ~= '1'
 local seatCap = -1
 if meta[8] then seatCap = math.ceil(tonumber(meta[8]) * (tonumber(meta[9]) or tonumber(ARGV[7])) - 1e-9) end
-local waitingBefore = rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4])
+local waitingBefore = rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4]) + rcall('ZCARD', KEYS[5])
 if want > 0 and selling then
   local n = math.min(want, maxActive - active, seatCap - active)
   local readyUntil = int(now + windowMs)
-  for _, lane in ipairs({ 'vip', 'normal' }) do
+  for _, lane in ipairs(LANES) do
     if n <= 0 then break end
-    local popped = rcall('ZPOPMIN', lane == 'vip' and KEYS[3] or KEYS[4], n)
+    local popped = rcall('ZPOPMIN', laneKeys[lane], n)
     for i = 1, #popped, 2 do
       local userId = popped[i]
-      rcall('ZREM', KEYS[5], userId)
+      rcall('ZREM', KEYS[6], userId)
       local rec = rcall('HGET', KEYS[2], userId)
       if rec then
         local f = parse(rec)
         f.s, f.untilMs, f.reason = 'R', readyUntil, ''
         save(userId, f)
-        rcall('ZADD', KEYS[6], readyUntil, userId)
+        rcall('ZADD', KEYS[7], readyUntil, userId)
         log('A', f, '', userId)
-        rcall('HINCRBY', KEYS[9], 'served:' .. lane, 1)
+        rcall('HINCRBY', KEYS[10], 'served:' .. lane, 1)
         admitted[#admitted + 1] = userId
         admitted[#admitted + 1] = lane
         admitted[#admitted + 1] = tonumber(f.ticket)
@@ -157,14 +160,14 @@ if want > 0 and selling then
   -- admissions), an admin's step one second (it happened now, whatever the interval).
   local count = #admitted / 4
   if count > 0 then
-    rcall('LPUSH', KEYS[11], int(now) .. '|' .. count)
-    rcall('LTRIM', KEYS[11], 0, 499)
+    rcall('LPUSH', KEYS[12], int(now) .. '|' .. count)
+    rcall('LTRIM', KEYS[12], 0, 499)
   end
   local intervalMs = tonumber(meta[5]) or 1000
   local openedAt = tonumber(meta[6]) or now
   local span = math.max(60000, 5 * intervalMs)
   local sum = 0
-  for _, entry in ipairs(rcall('LRANGE', KEYS[11], 0, 499)) do
+  for _, entry in ipairs(rcall('LRANGE', KEYS[12], 0, 499)) do
     local at, c = string.match(entry, '^(%d+)|(%d+)$')
     if now - tonumber(at) >= span then break end
     sum = sum + tonumber(c)
@@ -174,8 +177,8 @@ if want > 0 and selling then
   if sum > 0 then
     rate = sum * 1000 / math.min(span, elapsed)
   else
-    local stats = rcall('HMGET', KEYS[9], 'served:vip', 'served:normal')
-    local served = (tonumber(stats[1]) or 0) + (tonumber(stats[2]) or 0)
+    local stats = rcall('HMGET', KEYS[10], 'served:vip', 'served:presale', 'served:normal')
+    local served = (tonumber(stats[1]) or 0) + (tonumber(stats[2]) or 0) + (tonumber(stats[3]) or 0)
     rate = served * 1000 / elapsed
   end
   rcall('HSET', KEYS[1], 'rate', tostring(rate))

@@ -54,7 +54,7 @@ interface StepOptions {
 }
 
 /**
- * Admission: the atomic step of admit.lua (sweep what expired, then admit up to a group, VIP first, within the
+ * Admission: the atomic step of admit.lua (sweep what expired, then admit up to a group in lane order, within the
  * active cap) and what it announces. The job scheduler of an open sale calls `tick`; an admin calls `admitNow`;
  * the cleanup sweeps every sale with it.
  */
@@ -152,7 +152,7 @@ export function createAdmission(deps: AdmissionDeps) {
       return step(concertId, { count: -1, tickId });
     },
 
-    /** An admin's "admit N now": the next N, VIP first, still never beyond the active cap. */
+    /** An admin's "admit N now": the next N in lane order, still never beyond the active cap. */
     async admitNow(concertId: number, count: number): Promise<AdmitResult> {
       await recount(concertId);
       const outcome = await step(concertId, { count, manual: true });
@@ -164,7 +164,7 @@ export function createAdmission(deps: AdmissionDeps) {
           state: outcome.state,
         });
       }
-      const lanes: Record<Lane, number> = { vip: 0, normal: 0 };
+      const lanes: Record<Lane, number> = { vip: 0, presale: 0, normal: 0 };
       for (const fan of outcome.admitted) lanes[fan.lane] += 1;
       return {
         concertId,

@@ -5,12 +5,13 @@
   KEYS[1] sale        HASH state, ...
   KEYS[2] fans        HASH userId -> fan record (dropped: the sale state now answers for every fan)
   KEYS[3] laneVip     ZSET
-  KEYS[4] laneNormal  ZSET
-  KEYS[5] joined      ZSET
-  KEYS[6] ready       ZSET
-  KEYS[7] sessions    ZSET (access/sessions.lua)
-  KEYS[8] sessionIds  HASH
-  KEYS[9] log         LIST write-behind log: one 'X' row closes every open queue entry of the concert
+  KEYS[4] lanePresale ZSET
+  KEYS[5] laneNormal  ZSET
+  KEYS[6] joined      ZSET
+  KEYS[7] ready       ZSET
+  KEYS[8] sessions    ZSET (access/sessions.lua)
+  KEYS[9] sessionIds  HASH
+  KEYS[10] log        LIST write-behind log: one 'X' row closes every open queue entry of the concert
   ARGV[1] nowMs       from the injectable clock
 
   Returns {'OK', previous, waiting, active}  (waiting and active as they were before closing)
@@ -31,9 +32,9 @@ if not state then
 end
 if state == 'CLOSED' then return {'OK', state, 0, 0} end
 
-local waiting = rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4])
-local active = rcall('ZCARD', KEYS[6]) + rcall('ZCARD', KEYS[7])
+local waiting = rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4]) + rcall('ZCARD', KEYS[5])
+local active = rcall('ZCARD', KEYS[7]) + rcall('ZCARD', KEYS[8])
 rcall('HSET', KEYS[1], 'state', 'CLOSED', 'closedAt', string.format('%.0f', now))
-rcall('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
-rcall('RPUSH', KEYS[9], table.concat({ 'X', '0', '', '0', string.format('%.0f', now), 'CLOSED', '' }, '|'))
+rcall('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9])
+rcall('RPUSH', KEYS[10], table.concat({ 'X', '0', '', '0', string.format('%.0f', now), 'CLOSED', '' }, '|'))
 return {'OK', state, waiting, active}

@@ -1,27 +1,29 @@
 --[[
   open-sale: the sale of a concert opens (SCHEDULED | QUEUE_OPEN -> ON_SALE), and in the same step the fans who
   joined before it opened are shuffled, once, each inside its own lane. The shuffle permutes the (ticket,
-  laneSeq) pairs of a lane's pre-sale fans among those fans, so "VIP lane first, then laneSeq (= ticket) order
-  inside a lane" stays the only ordering rule; later arrivals queue behind them in arrival order.
+  laneSeq) pairs of a lane's pre-sale fans among those fans, so "VIP lane, then presale, then normal, laneSeq
+  (= ticket) order inside a lane" stays the only ordering rule; later arrivals queue behind them in arrival order.
 
   The permutation is frontrow-draw v1 (docs/fairness.md): Fisher-Yates over each lane's fans in laneSeq order,
-  VIP lane first, on one stream of 32-bit words from HMAC-SHA256(seed, counter). Redis Lua has no SHA-256, so
+  VIP lane, then presale, then normal, on one stream of 32-bit words from HMAC-SHA256(seed, counter). Redis Lua has no SHA-256, so
   the caller computes the words from the sale's committed seed (fairness/draw.ts) and this script consumes them;
   the seed is revealed (field `seed`) in the same step.
 
-  KEYS[1] sale        HASH state, openedAt, shuffled, seed, shuffledVip, shuffledNormal, drawSeed (secret)
+  KEYS[1] sale        HASH state, openedAt, shuffled, seed, shuffledVip, shuffledPresale, shuffledNormal,
+                      drawSeed (secret)
   KEYS[2] fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
   KEYS[3] laneVip     ZSET userId -> laneSeq
-  KEYS[4] laneNormal  ZSET userId -> laneSeq
-  KEYS[5] log         LIST write-behind log ('S' rows name each ticket's new owner)
-  KEYS[6] draw        HASH userId -> "lane|entryTicket|place|ticket": each drawn fan before and after the draw
-  KEYS[7] drawOrder   HASH vip|normal -> entry tickets in drawn order, comma-separated
+  KEYS[4] lanePresale ZSET userId -> laneSeq
+  KEYS[5] laneNormal  ZSET userId -> laneSeq
+  KEYS[6] log         LIST write-behind log ('S' rows name each ticket's new owner)
+  KEYS[7] draw        HASH userId -> "lane|entryTicket|place|ticket": each drawn fan before and after the draw
+  KEYS[8] drawOrder   HASH vip|presale|normal -> entry tickets in drawn order, comma-separated
   ARGV[1] nowMs       from the injectable clock
   ARGV[2] words       the draw's stream: big-endian uint32 words, 4 bytes each, from ARGV[4]
   ARGV[3] resume      '1' also turns PAUSED into ON_SALE (an admin's open); the timed open leaves PAUSED alone
   ARGV[4] seedHex     the seed ARGV[2] was computed from; must be the sale's drawSeed
 
-  Returns {'OK', previousState, state, seed, vipShuffled, normalShuffled, shuffledNow}
+  Returns {'OK', previousState, state, seed, vipShuffled, presaleShuffled, normalShuffled, shuffledNow}
     seed '' while no shuffle ever happened; shuffledNow = 1 only for the call that shuffled
        or {'MORE', words}  the stream was too short for the lanes as they are now: call again with that many
        or {'STALE'}        ARGV[4] is not the sale's drawSeed (missing or another): read it again
@@ -60,7 +62,8 @@ if state == 'SCHEDULED' or state == 'QUEUE_OPEN' then
     end
     -- Both lanes are drawn before anything is written, so a stream that runs out leaves no trace.
     local lanes = {}
-    for l, laneKey in ipairs({ KEYS[3], KEYS[4] }) do
+    local laneKeys = { KEYS[3], KEYS[4], KEYS[5] }
+    for l, laneKey in ipairs(laneKeys) do
       local members = rcall('ZRANGE', laneKey, 0, -1)
       local n = #members
       local records = {}
@@ -73,9 +76,9 @@ if state == 'SCHEDULED' or state == 'QUEUE_OPEN' then
       for i = n, 2, -1 do
         local j = uniform(i)
         if not j then
-          -- This draw and the i - 2 after it in this lane, then every draw of the normal lane, plus a margin.
+          -- This draw and the i - 2 after it in this lane, then every draw of the later lanes, plus a margin.
           local rest = i - 1
-          if l == 1 then rest = rest + rcall('ZCARD', KEYS[4]) end
+          for later = l + 1, #laneKeys do rest = rest + rcall('ZCARD', laneKeys[later]) end
           return {'MORE', used + rest + 64}
         end
         order[i], order[j + 1] = order[j + 1], order[i]
@@ -91,15 +94,15 @@ if state == 'SCHEDULED' or state == 'QUEUE_OPEN' then
         drawn[i] = owner[3]
         rcall('ZADD', lane.key, slot[4], userId)
         rcall('HSET', KEYS[2], userId, table.concat({ owner[1], owner[2], slot[3], slot[4], owner[5] }, '|'))
-        rcall('HSET', KEYS[6], userId, table.concat({ owner[2], owner[3], i, slot[3] }, '|'))
+        rcall('HSET', KEYS[7], userId, table.concat({ owner[2], owner[3], i, slot[3] }, '|'))
         local joinedAt = string.match(owner[5], '^(%d+)')
-        rcall('RPUSH', KEYS[5],
+        rcall('RPUSH', KEYS[6],
           table.concat({ 'S', slot[3], owner[2], joinedAt, string.format('%.0f', now), '', userId }, '|'))
       end
-      rcall('HSET', KEYS[7], l == 1 and 'vip' or 'normal', table.concat(drawn, ','))
+      rcall('HSET', KEYS[8], ({ 'vip', 'presale', 'normal' })[l], table.concat(drawn, ','))
     end
     rcall('HSET', KEYS[1], 'shuffled', '1', 'seed', ARGV[4], 'shuffledVip', lanes[1].n,
-      'shuffledNormal', lanes[2].n)
+      'shuffledPresale', lanes[2].n, 'shuffledNormal', lanes[3].n)
     shuffledNow = 1
   else
     rcall('HSET', KEYS[1], 'state', 'ON_SALE', 'openedAt', string.format('%.0f', now))
@@ -108,5 +111,6 @@ elseif state == 'PAUSED' and resume then
   rcall('HSET', KEYS[1], 'state', 'ON_SALE')
 end
 
-local after = rcall('HMGET', KEYS[1], 'state', 'seed', 'shuffledVip', 'shuffledNormal')
-return {'OK', state, after[1], after[2] or '', tonumber(after[3]) or 0, tonumber(after[4]) or 0, shuffledNow}
+local after = rcall('HMGET', KEYS[1], 'state', 'seed', 'shuffledVip', 'shuffledPresale', 'shuffledNormal')
+return {'OK', state, after[1], after[2] or '', tonumber(after[3]) or 0, tonumber(after[4]) or 0,
+  tonumber(after[5]) or 0, shuffledNow}

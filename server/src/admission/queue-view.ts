@@ -1,10 +1,8 @@
-import type { AdminQueueView, Lane } from '../../../client-sdk/src/protocol.ts';
+import { type AdminQueueView, LANES, type Lane } from '../../../client-sdk/src/protocol.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
 import { saleViewFromHash } from './sale-view.ts';
-
-const LANES: Lane[] = ['vip', 'normal'];
 
 /**
  * The organiser's view of one waiting room. Read with one pipeline, not atomically: counts may be a step apart,
@@ -22,47 +20,47 @@ export function createQueueView(deps: {
     await saleCache.ensure(concertId);
     const nowMs = now().getTime();
     const live = `(${nowMs}`;
-    const replies =
-      (await redis
-        .pipeline()
-        .hgetall(keys.sale(concertId))
-        .zcard(keys.lane(concertId, 'vip'))
-        .zcard(keys.lane(concertId, 'normal'))
-        .zcount(keys.ready(concertId), live, '+inf')
-        .zcount(keys.sessions(concertId), live, '+inf')
-        .hgetall(keys.queueStats(concertId))
-        .lrange(keys.admissions(concertId), 0, 499)
-        .zrange(keys.lane(concertId, 'vip'), '0', String(headSize - 1))
-        .zrange(keys.lane(concertId, 'normal'), '0', String(headSize - 1))
-        .get(keys.ticketSeq(concertId))
-        .exec()) ?? [];
+    const pipeline = redis
+      .pipeline()
+      .hgetall(keys.sale(concertId))
+      .zcount(keys.ready(concertId), live, '+inf')
+      .zcount(keys.sessions(concertId), live, '+inf')
+      .hgetall(keys.queueStats(concertId))
+      .lrange(keys.admissions(concertId), 0, 499)
+      .get(keys.ticketSeq(concertId));
+    // 6, 7, 8: each lane's size; 9, 10, 11: each lane's head, in admission order.
+    for (const lane of LANES) pipeline.zcard(keys.lane(concertId, lane));
+    for (const lane of LANES) pipeline.zrange(keys.lane(concertId, lane), '0', String(headSize - 1));
+    const replies = (await pipeline.exec()) ?? [];
     const value = <T>(i: number) => {
       const [err, v] = replies[i] ?? [];
       if (err) throw err;
       return v as T;
     };
     const sale = value<Record<string, string>>(0);
-    const stats = value<Record<string, string>>(5);
-    const vip = value<number>(1);
-    const normal = value<number>(2);
+    const stats = value<Record<string, string>>(3);
+    const waiting = Object.fromEntries(LANES.map((l, i) => [l, value<number>(6 + i)])) as Record<
+      Lane,
+      number
+    >;
 
     let lastMinute = 0;
-    for (const entry of value<string[]>(6)) {
+    for (const entry of value<string[]>(4)) {
       const [at, count] = entry.split('|').map(Number);
       if (at === undefined || count === undefined || nowMs - at >= 60_000) break;
       lastMinute += count;
     }
 
-    const headUsers = [...value<string[]>(7), ...value<string[]>(8)].slice(0, headSize);
+    const headUsers = LANES.flatMap((_, i) => value<string[]>(9 + i)).slice(0, headSize);
     const records = headUsers.length > 0 ? await redis.hmget(keys.fans(concertId), ...headUsers) : [];
     const head: AdminQueueView['head'] = [];
     headUsers.forEach((userId, i) => {
       const [, lane, ticket, , joinedAt] = (records[i] ?? '').split('|');
-      if (lane !== 'vip' && lane !== 'normal') return;
+      if (!LANES.includes(lane as Lane)) return;
       head.push({
         position: i + 1,
         userId,
-        lane,
+        lane: lane as Lane,
         ticket: Number(ticket),
         joinedAt: new Date(Number(joinedAt)).toISOString(),
       });
@@ -72,17 +70,22 @@ export function createQueueView(deps: {
       Object.fromEntries(LANES.map((l) => [l, Number(stats[`${prefix}:${l}`] ?? 0)])) as Record<Lane, number>;
     return {
       ...saleViewFromHash(concertId, sale),
-      waiting: { vip, normal, total: vip + normal },
-      ready: value<number>(3),
-      entered: value<number>(4),
+      waiting: { ...waiting, total: waiting.vip + waiting.presale + waiting.normal },
+      ready: value<number>(1),
+      entered: value<number>(2),
       admittedPerSecond: Math.round((lastMinute / 60) * 1000) / 1000,
       admittedLastMinute: lastMinute,
       served: perLane('served'),
       left: perLane('left'),
       expired: Number(stats.expired ?? 0),
-      lastTicket: Number(value<string | null>(9) ?? 0),
+      lastTicket: Number(value<string | null>(5) ?? 0),
       shuffle: sale.seed
-        ? { seed: sale.seed, vip: Number(sale.shuffledVip ?? 0), normal: Number(sale.shuffledNormal ?? 0) }
+        ? {
+            seed: sale.seed,
+            vip: Number(sale.shuffledVip ?? 0),
+            presale: Number(sale.shuffledPresale ?? 0),
+            normal: Number(sale.shuffledNormal ?? 0),
+          }
         : null,
       head,
     };

@@ -34,19 +34,26 @@ describe('a sale run by the worker role', () => {
   });
   afterAll(() => t.close());
 
-  it('opens by itself, shuffles the pre-queue once inside each lane, admits VIP first, closes by itself', async () => {
+  it('opens by itself, shuffles the pre-queue once inside each lane, admits VIP, then presale, then normal, closes by itself', async () => {
     const concertId = await createSale(t, admin, { openInMs: 2_500, closeInMs: 8_000, seats: 100 });
     const vip = await makeFans(t, 8, 'vip');
     const normal = await makeFans(t, 12, 'normal');
+    const presale = await makeFans(t, 5, 'normal');
+    const listed = await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
+      token: admin,
+      body: { userIds: presale.map((f) => f.id), lane: 'presale' },
+    });
+    expect(listed.status).toBe(200);
     const early: TestFan[] = [];
-    for (let i = 0; i < 12; i++) early.push(...(i < 8 ? [normal[i]!, vip[i]!] : [normal[i]!]));
+    for (let i = 0; i < 12; i++)
+      early.push(...[normal[i]!, ...(i < 8 ? [vip[i]!] : []), ...(i < 5 ? [presale[i]!] : [])]);
     const before = new Map<string, QueueStatus>();
     for (const fan of early) before.set(fan.id, (await enter(t, concertId, fan)).body.data);
     await t.startWorkers();
 
-    const listed = async () => (await t.call('GET', `/api/v1/concerts/${concertId}`)).body.data.saleState;
+    const saleState = async () => (await t.call('GET', `/api/v1/concerts/${concertId}`)).body.data.saleState;
     await eventually(
-      async () => ((await listed()) === 'ON_SALE' ? true : undefined),
+      async () => ((await saleState()) === 'ON_SALE' ? true : undefined),
       8_000,
       'the sale to open',
     );
@@ -58,20 +65,32 @@ describe('a sale run by the worker role', () => {
       .from(queueShuffles)
       .where(eq(queueShuffles.concertId, concertId));
     const seed = (await t.services.redis.hget(t.services.keys.sale(concertId), 'seed'))!;
-    expect(shuffle).toMatchObject({ seed: recordedDrawSeed(seed), vipCount: 8, normalCount: 12 });
+    expect(shuffle).toMatchObject({
+      seed: recordedDrawSeed(seed),
+      vipCount: 8,
+      presaleCount: 5,
+      normalCount: 12,
+    });
     const after = new Map<string, QueueStatus>();
     for (const fan of early) after.set(fan.id, await statusOf(t, concertId, fan));
     const byLaneSeq = (fans: TestFan[], m: Map<string, QueueStatus>) =>
       [...fans].sort((a, b) => m.get(a.id)!.laneSeq! - m.get(b.id)!.laneSeq!).map((f) => f.id);
     const entryTickets = (fans: TestFan[]) => fans.map((f) => before.get(f.id)!.ticket!);
-    const drawn = drawOrder(seed, { vip: entryTickets(vip), normal: entryTickets(normal) });
+    const drawn = drawOrder(seed, {
+      vip: entryTickets(vip),
+      presale: entryTickets(presale),
+      normal: entryTickets(normal),
+    });
     const ticketsAfter = (fans: TestFan[]) => byLaneSeq(fans, after).map((id) => before.get(id)!.ticket);
     expect(ticketsAfter(vip)).toEqual(drawn.vip);
+    expect(ticketsAfter(presale)).toEqual(drawn.presale);
     expect(ticketsAfter(normal)).toEqual(drawn.normal);
     const pairs = (fans: TestFan[], m: Map<string, QueueStatus>) =>
-      fans.map((f) => `${m.get(f.id)!.ticket}/${m.get(f.id)!.laneSeq}`).sort();
+      fans.map((f) => `${m.get(f.id)!.lane}/${m.get(f.id)!.ticket}/${m.get(f.id)!.laneSeq}`).sort();
     expect(pairs(vip, after)).toEqual(pairs(vip, before));
+    expect(pairs(presale, after)).toEqual(pairs(presale, before));
     expect(pairs(normal, after)).toEqual(pairs(normal, before));
+    expect(presale.every((f) => after.get(f.id)!.lane === 'presale')).toBe(true);
 
     // Exactly once: opening again (an admin, a retried timer) changes nobody's place.
     await t.services.sales.open(concertId);
@@ -81,19 +100,21 @@ describe('a sale run by the worker role', () => {
 
     // Later fans queue behind, first come first served.
     const [late] = await makeFans(t, 1);
-    expect((await enter(t, concertId, late!)).body.data).toMatchObject({ ticket: 21, laneSeq: 13 });
+    expect((await enter(t, concertId, late!)).body.data).toMatchObject({ ticket: 26, laneSeq: 13 });
 
     await eventually(
-      async () => (admittedIds(sink.events, concertId).length === 21 ? true : undefined),
+      async () => (admittedIds(sink.events, concertId).length === 26 ? true : undefined),
       8_000,
       'everyone admitted',
     );
     const entryOwner = new Map(early.map((f) => [before.get(f.id)!.ticket!, f.id]));
-    const drawnFans = [...drawn.vip, ...drawn.normal].map((ticket) => entryOwner.get(ticket));
+    const drawnFans = [...drawn.vip, ...drawn.presale, ...drawn.normal].map((ticket) =>
+      entryOwner.get(ticket),
+    );
     expect(admittedIds(sink.events, concertId)).toEqual([...drawnFans, late!.id]);
 
     await eventually(
-      async () => ((await listed()) === 'CLOSED' ? true : undefined),
+      async () => ((await saleState()) === 'CLOSED' ? true : undefined),
       10_000,
       'the sale to close',
     );
@@ -106,12 +127,12 @@ describe('a sale run by the worker role', () => {
         .select()
         .from(queueEntries)
         .where(eq(queueEntries.concertId, concertId));
-      return found.length === 21 && found.every((r) => r.leftReason === 'CLOSED') ? found : undefined;
+      return found.length === 26 && found.every((r) => r.leftReason === 'CLOSED') ? found : undefined;
     }, 8_000);
     for (const fan of [...early, late!]) {
-      const ticket = fan === late ? 21 : after.get(fan.id)!.ticket;
+      const ticket = fan === late ? 26 : after.get(fan.id)!.ticket;
       const row = rows.find((r) => r.ticket === ticket)!;
-      expect(row).toMatchObject({ userId: fan.id, lane: fan.tier });
+      expect(row).toMatchObject({ userId: fan.id, lane: presale.includes(fan) ? 'presale' : fan.tier });
       expect(row.admittedAt).toBeInstanceOf(Date);
     }
   });

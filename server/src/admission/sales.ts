@@ -159,14 +159,13 @@ export function createSales(deps: SalesDeps) {
     const key = keys.sale(concertId);
     let words = 0;
     for (let attempt = 0; attempt < 8; attempt++) {
-      const read = await commitDrawSeed(redis.multi(), key)
-        .hmget(key, 'drawSeed', 'shuffled')
-        .zcard(keys.lane(concertId, 'vip'))
-        .zcard(keys.lane(concertId, 'normal'))
-        .exec();
+      const multi = commitDrawSeed(redis.multi(), key).hmget(key, 'drawSeed', 'shuffled');
+      for (const lane of keys.lanes(concertId)) multi.zcard(lane);
+      const read = await multi.exec();
       const [seed, shuffled] = (read?.[2]?.[1] ?? []) as (string | null)[];
       if (!seed) throw new Error(`no draw seed for concert ${concertId}`);
-      words = Math.max(words, Number(read?.[3]?.[1] ?? 0) + Number(read?.[4]?.[1] ?? 0) + 64);
+      const waiting = (read ?? []).slice(3).reduce((sum, [, n]) => sum + Number(n ?? 0), 0);
+      words = Math.max(words, waiting + 64);
       const stream = shuffled ? '' : drawWords(seed, words);
       const reply = await saleCache.run(concertId, () =>
         redis.frOpenSale(...openSaleKeys(keys, concertId), now().getTime(), stream, resume ? '1' : '0', seed),
@@ -200,7 +199,7 @@ export function createSales(deps: SalesDeps) {
     ): Promise<SaleView> {
       const reply = await openScript(concertId, opts.resume !== false);
       if (reply[0] !== 'OK') throw conflict('CLOSED', concertId);
-      const [, previous, state, seed, vip, normal, shuffledNow] = reply as LuaReply;
+      const [, previous, state, seed, vip, presale, normal, shuffledNow] = reply as LuaReply;
       await applyOverrides(concertId, overrides);
       await seedCount(concertId);
       await mirror(concertId);
@@ -211,6 +210,7 @@ export function createSales(deps: SalesDeps) {
             concertId,
             seed: recordedDrawSeed(String(seed)),
             vipCount: Number(vip),
+            presaleCount: Number(presale),
             normalCount: Number(normal),
           })
           .onDuplicateKeyUpdate({ set: { seed: sql`seed` } });
@@ -222,10 +222,10 @@ export function createSales(deps: SalesDeps) {
       }
       if (opts.resume !== false) await cancelTimers(concertId, ['queue-open', 'sale-open']);
       if (previous !== state) {
-        logger.info({ concertId, from: previous, seed, vip, normal }, 'sale opened');
+        logger.info({ concertId, from: previous, seed, vip, presale, normal }, 'sale opened');
         events.publish({ type: 'sale.state', concertId, state: 'ON_SALE', from: previous as SaleState });
       }
-      if (shuffledNow === 1 && Number(vip) + Number(normal) > 0)
+      if (shuffledNow === 1 && Number(vip) + Number(presale) + Number(normal) > 0)
         events.publish({ type: 'queue.moved', concertId });
       return view(concertId);
     },

@@ -79,7 +79,7 @@ export const SaleViewSchema = z
   })
   .openapi('SaleView');
 
-const perLane = z.object({ vip: z.number().int(), normal: z.number().int() });
+const perLane = z.object({ vip: z.number().int(), presale: z.number().int(), normal: z.number().int() });
 
 export const AdmitResultSchema = z
   .object({
@@ -102,7 +102,7 @@ export const AdminQueueViewSchema = SaleViewSchema.extend({
   left: perLane,
   expired: z.number().int(),
   lastTicket: z.number().int(),
-  shuffle: z.object({ seed: z.string(), vip: z.number().int(), normal: z.number().int() }).nullable(),
+  shuffle: perLane.extend({ seed: z.string() }).nullable(),
   head: z.array(
     z.object({
       position: z.number().int(),

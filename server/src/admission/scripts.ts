@@ -18,21 +18,20 @@ declare module 'ioredis' {
 
 export function defineAdmissionScripts(redis: RedisClient): void {
   const here = (f: string) => new URL(f, import.meta.url);
-  defineLua(redis, 'frAdmit', here('./admit.lua'), 12);
-  defineLua(redis, 'frOpenSale', here('./open-sale.lua'), 7);
+  defineLua(redis, 'frAdmit', here('./admit.lua'), 13);
+  defineLua(redis, 'frOpenSale', here('./open-sale.lua'), 8);
   defineLua(redis, 'frSetState', here('./set-state.lua'), 1);
-  defineLua(redis, 'frCloseSale', here('./close-sale.lua'), 9);
+  defineLua(redis, 'frCloseSale', here('./close-sale.lua'), 10);
   defineLua(redis, 'frLogTake', here('./log-take.lua'), 3);
   defineLua(redis, 'frLogAck', here('./log-ack.lua'), 2);
 }
 
-/** KEYS[1..7] of open-sale.lua, in its header's order. */
+/** KEYS[1..8] of open-sale.lua, in its header's order. */
 export const openSaleKeys = (keys: Keys, concertId: number) =>
   [
     keys.sale(concertId),
     keys.fans(concertId),
-    keys.lane(concertId, 'vip'),
-    keys.lane(concertId, 'normal'),
+    ...keys.lanes(concertId),
     keys.queueLog(concertId),
     keys.draw(concertId),
     keys.drawOrder(concertId),

@@ -4,12 +4,13 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   drawOrder,
+  drawOrderText,
   drawStream,
   drawCommitment as sdkCommitment,
   drawOrderHash as sdkOrderHash,
   verifyDraw,
 } from '../../../client-sdk/src/draw.ts';
-import type { DrawLanes } from '../../../client-sdk/src/protocol.ts';
+import { type DrawLanes, LANES } from '../../../client-sdk/src/protocol.ts';
 import { fromHex, hmacSha256, sha256, toHex, utf8 } from '../../../client-sdk/src/sha256.ts';
 import { defineAdmissionScripts, openSaleKeys } from '../admission/scripts.ts';
 import { createKeys } from '../redis/keys.ts';
@@ -34,9 +35,9 @@ const VECTOR = {
     'd4e48899',
     'c432e059',
   ],
-  preQueue: { vip: [2, 5, 9], normal: [1, 3, 4, 6, 7, 8, 10, 11, 12, 13] },
-  drawn: { vip: [9, 5, 2], normal: [1, 6, 4, 13, 12, 11, 7, 3, 10, 8] },
-  orderHash: 'b6960ff5cc1fa60c12c255e4c454fec412e404d6b4b9f79f3a7d5873c8e4ba5e',
+  preQueue: { vip: [2, 5, 9], presale: [3, 7, 11], normal: [1, 4, 6, 8, 10, 12, 13] },
+  drawn: { vip: [9, 5, 2], presale: [11, 3, 7], normal: [13, 6, 8, 12, 1, 4, 10] },
+  orderHash: '775ffe9db8b2470d8d6bb5f74e18fe5bf1b94d37f6f5ca5dc76710592fe82f62',
 };
 
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => toHex(b));
@@ -76,6 +77,12 @@ describe('frontrow-draw v1', () => {
       problems: [],
       place: { lane: 'normal', place: 2 },
     });
+    expect(verifyDraw({ ...VECTOR }, { entryTicket: 3 }).place).toEqual({ lane: 'presale', place: 2 });
+    expect(verifyDraw({ ...VECTOR }, { entryTicket: 99 }).place).toBeNull();
+    expect(drawOrderText(VECTOR.drawn)).toBe('vip:9,5,2\npresale:11,3,7\nnormal:13,6,8,12,1,4,10\n');
+    expect(verifyDraw({ ...VECTOR, drawn: { ...VECTOR.drawn, presale: [3, 11, 7] } })).toMatchObject({
+      valid: false,
+    });
   });
 
   it("the server's stream (Node's HMAC) and the SDK's (plain TypeScript) agree for any seed", () => {
@@ -94,24 +101,33 @@ describe('frontrow-draw v1', () => {
     const keys = createKeys(`${inject('redisPrefix')}:draw-${randomBytes(3).toString('hex')}`);
     let concertId = 0;
     await fc.assert(
-      fc.asyncProperty(seedArb, laneArb(40), laneArb(120), async (seed, vipTickets, normalTickets) => {
-        concertId += 1;
-        const preQueue = { vip: vipTickets, normal: normalTickets.filter((t) => !vipTickets.includes(t)) };
-        await seedRoom(keys, concertId, seed, preQueue);
-        const reply = await openSale(keys, concertId, seed, drawWords(seed, 200));
-        expect(reply[0]).toBe('OK');
-        const expected = drawOrder(seed, preQueue);
-        const [vip, normal] = await redis.hmget(keys.drawOrder(concertId), 'vip', 'normal');
-        const published = { vip: csv(vip), normal: csv(normal) };
-        expect(published).toEqual(expected);
-        expect(await redis.hget(keys.sale(concertId), 'seed')).toBe(seed);
-        // Each fan's record: its entry ticket, its place, and the ticket of that place (the place-th smallest).
-        const sorted = [...preQueue.normal].sort((a, b) => a - b);
-        for (const [i, ticket] of expected.normal.entries()) {
-          const rec = await redis.hget(keys.draw(concertId), `u${ticket}`);
-          expect(rec).toBe(`normal|${ticket}|${i + 1}|${sorted[i]}`);
-        }
-      }),
+      fc.asyncProperty(
+        seedArb,
+        laneArb(40),
+        laneArb(40),
+        laneArb(120),
+        async (seed, vip, presale, normal) => {
+          concertId += 1;
+          const preQueue = distinctLanes(vip, presale, normal);
+          await seedRoom(keys, concertId, seed, preQueue);
+          const reply = await openSale(keys, concertId, seed, drawWords(seed, 250));
+          expect(reply[0]).toBe('OK');
+          expect(reply.slice(4, 7)).toEqual(LANES.map((l) => preQueue[l].length));
+          const expected = drawOrder(seed, preQueue);
+          const order = await redis.hmget(keys.drawOrder(concertId), ...LANES);
+          const published = { vip: csv(order[0]), presale: csv(order[1]), normal: csv(order[2]) };
+          expect(published).toEqual(expected);
+          expect(await redis.hget(keys.sale(concertId), 'seed')).toBe(seed);
+          // Each fan's record: its entry ticket, its place, and the ticket of that place (the place-th smallest).
+          for (const lane of LANES) {
+            const sorted = [...preQueue[lane]].sort((a, b) => a - b);
+            for (const [i, ticket] of expected[lane].entries()) {
+              const rec = await redis.hget(keys.draw(concertId), `u${ticket}`);
+              expect(rec).toBe(`${lane}|${ticket}|${i + 1}|${sorted[i]}`);
+            }
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -119,11 +135,11 @@ describe('frontrow-draw v1', () => {
   it('asks for a longer stream when fans outnumber the words, and writes nothing until it has one', async () => {
     const keys = createKeys(`${inject('redisPrefix')}:draw-${randomBytes(3).toString('hex')}`);
     const seed = randomBytes(32).toString('hex');
-    const preQueue = { vip: [1, 2, 3], normal: Array.from({ length: 50 }, (_, i) => i + 4) };
+    const preQueue = { vip: [1, 2, 3], presale: [4, 5], normal: Array.from({ length: 50 }, (_, i) => i + 6) };
     await seedRoom(keys, 1, seed, preQueue);
     const short = await openSale(keys, 1, seed, drawWords(seed, 10));
     expect(short[0]).toBe('MORE');
-    expect(Number(short[1])).toBeGreaterThanOrEqual(2 + 49);
+    expect(Number(short[1])).toBeGreaterThanOrEqual(2 + 1 + 49);
     expect(await redis.hget(keys.sale(1), 'state')).toBe('QUEUE_OPEN');
     expect(await redis.exists(keys.drawOrder(1), keys.draw(1), keys.queueLog(1))).toBe(0);
     expect((await openSale(keys, 1, 'ab'.repeat(32), drawWords(seed, 100)))[0]).toBe('STALE');
@@ -133,21 +149,28 @@ describe('frontrow-draw v1', () => {
 
   it('changes the order hash when the seed, the list or one ticket changes', () => {
     fc.assert(
-      fc.property(seedArb, seedArb, laneArb(30), laneArb(60), (seed, other, vip, normalRaw) => {
-        const normal = normalRaw.filter((t) => !vip.includes(t));
-        fc.pre(seed !== other && vip.length + normal.length >= 2);
-        const hash = (s: string, lanes: DrawLanes) => drawOrderHash(drawOrder(s, lanes));
-        const base = hash(seed, { vip, normal });
-        expect(sdkOrderHash(drawOrder(seed, { vip, normal }))).toBe(base);
+      fc.property(seedArb, seedArb, laneArb(30), laneArb(30), laneArb(60), (seed, other, v, p, n) => {
+        const lanes = distinctLanes(v, p, n);
+        const { vip, presale, normal } = lanes;
+        fc.pre(seed !== other && vip.length + presale.length + normal.length >= 2);
+        const hash = (s: string, l: DrawLanes) => drawOrderHash(drawOrder(s, l));
+        const base = hash(seed, lanes);
+        expect(sdkOrderHash(drawOrder(seed, lanes))).toBe(base);
         // A different seed can give the same order for a tiny pre-queue (2 tickets: 1 in 2), never by design.
-        if (vip.length + normal.length >= 12) expect(hash(other, { vip, normal })).not.toBe(base);
-        const all = [...vip, ...normal];
+        if (vip.length + presale.length + normal.length >= 12) expect(hash(other, lanes)).not.toBe(base);
+        const all = [...vip, ...presale, ...normal];
         const fresh = Math.max(...all) + 1;
-        expect(hash(seed, { vip, normal: [...normal, fresh] })).not.toBe(base);
+        expect(hash(seed, { ...lanes, normal: [...normal, fresh] })).not.toBe(base);
+        // The same ticket in another lane is another draw.
+        expect(hash(seed, { ...lanes, presale: [...presale, fresh] })).not.toBe(
+          hash(seed, { ...lanes, normal: [...normal, fresh] }),
+        );
         const changed =
           normal.length > 0
-            ? { vip, normal: [fresh, ...normal.slice(1)] }
-            : { vip: [fresh, ...vip.slice(1)], normal };
+            ? { ...lanes, normal: [fresh, ...normal.slice(1)] }
+            : presale.length > 0
+              ? { ...lanes, presale: [fresh, ...presale.slice(1)] }
+              : { ...lanes, vip: [fresh, ...vip.slice(1)] };
         expect(hash(seed, changed)).not.toBe(base);
       }),
     );
@@ -167,6 +190,12 @@ describe('frontrow-draw v1', () => {
 
 const csv = (s: string | null | undefined) => (s ? s.split(',').map(Number) : []);
 
+/** Three lanes with no ticket in two of them (a fan holds one ticket, in one lane). */
+function distinctLanes(vip: number[], presale: number[], normal: number[]): DrawLanes {
+  const p = presale.filter((t) => !vip.includes(t));
+  return { vip, presale: p, normal: normal.filter((t) => !vip.includes(t) && !p.includes(t)) };
+}
+
 /** A concert's room in QUEUE_OPEN with `seed` committed and the pre-queue waiting (fan `u<ticket>`, laneSeq 1..n). */
 async function seedRoom(
   keys: ReturnType<typeof createKeys>,
@@ -175,7 +204,7 @@ async function seedRoom(
   pre: DrawLanes,
 ) {
   const multi = redis.multi().hset(keys.sale(concertId), { state: 'QUEUE_OPEN', drawSeed: seed });
-  for (const lane of ['vip', 'normal'] as const) {
+  for (const lane of LANES) {
     [...pre[lane]]
       .sort((a, b) => a - b)
       .forEach((ticket, i) => {

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
+import { drawOrderText } from '../../../client-sdk/src/draw.ts';
 import type { DrawLanes } from '../../../client-sdk/src/protocol.ts';
 
 /**
@@ -32,11 +33,12 @@ export function drawWords(seedHex: string, count: number): Buffer {
   return out.subarray(0, count * 4);
 }
 
-/** SHA-256 of the drawn order's canonical text: `vip:<tickets>\nnormal:<tickets>\n`, tickets comma-separated. */
+/**
+ * SHA-256 of the drawn order's canonical text (`vip:<tickets>\npresale:<tickets>\nnormal:<tickets>\n`, tickets
+ * comma-separated), with Node's hash: the SDK's own SHA-256 is held to it by the tests.
+ */
 export const drawOrderHash = (drawn: DrawLanes): string =>
-  createHash('sha256')
-    .update(`vip:${drawn.vip.join(',')}\nnormal:${drawn.normal.join(',')}\n`)
-    .digest('hex');
+  createHash('sha256').update(drawOrderText(drawn)).digest('hex');
 
 /**
  * The seed as `queue_shuffles.seed` (64 characters) records it: the algorithm named, so the record explains

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import type { DrawPlace, FairnessRecord } from '../../../client-sdk/src/protocol.ts';
+import { type DrawPlace, type FairnessRecord, LANES } from '../../../client-sdk/src/protocol.ts';
 
-const Lanes = z.object({ vip: z.array(z.number().int()), normal: z.array(z.number().int()) });
+const Tickets = z.array(z.number().int());
+const Lanes = z.object({ vip: Tickets, presale: Tickets, normal: Tickets });
 const DrawState = z.enum(['COMMITTED', 'DRAWN']);
 
 export const FairnessRecordSchema = z
@@ -15,7 +16,10 @@ export const FairnessRecordSchema = z
     drawnAt: z.string().nullable(),
     preQueue: Lanes.nullable().openapi({ description: "Each lane's entry tickets, ascending: the input" }),
     drawn: Lanes.nullable().openapi({ description: 'The same tickets in drawn order: the output' }),
-    orderHash: z.string().nullable().openapi({ description: 'SHA-256 of "vip:<t,..>\\nnormal:<t,..>\\n"' }),
+    orderHash: z
+      .string()
+      .nullable()
+      .openapi({ description: 'SHA-256 of "vip:<t,..>\\npresale:<t,..>\\nnormal:<t,..>\\n"' }),
   })
   .openapi('FairnessRecord') satisfies z.ZodType<FairnessRecord>;
 
@@ -25,7 +29,7 @@ export const DrawPlaceSchema = z
     state: DrawState,
     entry: z
       .object({
-        lane: z.enum(['vip', 'normal']),
+        lane: z.enum(LANES),
         entryTicket: z.number().int(),
         place: z.number().int(),
         ticket: z.number().int(),

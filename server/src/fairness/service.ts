@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
-import type {
-  Concert,
-  DrawLanes,
-  DrawPlace,
-  DrawState,
-  FairnessRecord,
-  Lane,
+import {
+  type Concert,
+  type DrawLanes,
+  type DrawPlace,
+  type DrawState,
+  type FairnessRecord,
+  LANES,
+  type Lane,
 } from '../../../client-sdk/src/protocol.ts';
 import { queueShuffles } from '../../../drizzle/schema.ts';
 import type { Catalog } from '../catalog/service.ts';
@@ -47,7 +48,7 @@ export function createFairness(deps: FairnessDeps) {
       await saleCache.ensure(concertId);
       const [[commit, shuffled, seedField, drawSeed, openedAt], order] = await Promise.all([
         redis.hmget(keys.sale(concertId), 'drawCommit', 'shuffled', 'seed', 'drawSeed', 'openedAt'),
-        redis.hmget(keys.drawOrder(concertId), 'vip', 'normal'),
+        redis.hmget(keys.drawOrder(concertId), ...LANES),
       ]);
       const base = { concertId, algorithm: DRAW_ALGORITHM, version: DRAW_VERSION } as const;
       const seed = shuffled ? await revealedSeed(concertId, seedField ?? null) : null;
@@ -57,15 +58,21 @@ export function createFairness(deps: FairnessDeps) {
       }
       // The commitment is the seed's by construction (one MULTI wrote both); a rebuilt cache holds a new one.
       const commitment = commit && drawSeed === seed ? commit : drawCommitment(seed);
-      const hasOrder = order[0] !== null || order[1] !== null;
-      const drawn: DrawLanes | null = hasOrder ? { vip: tickets(order[0]), normal: tickets(order[1]) } : null;
+      const hasOrder = order.some((o) => o !== null);
+      const drawn: DrawLanes | null = hasOrder
+        ? { vip: tickets(order[0]), presale: tickets(order[1]), normal: tickets(order[2]) }
+        : null;
       return {
         ...base,
         state: 'DRAWN',
         commitment,
         seed,
         drawnAt: openedAt ? new Date(Number(openedAt)).toISOString() : null,
-        preQueue: drawn && { vip: ascending(drawn.vip), normal: ascending(drawn.normal) },
+        preQueue: drawn && {
+          vip: ascending(drawn.vip),
+          presale: ascending(drawn.presale),
+          normal: ascending(drawn.normal),
+        },
         drawn,
         orderHash: drawn && drawOrderHash(drawn),
       };

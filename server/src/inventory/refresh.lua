@@ -12,10 +12,11 @@
   KEYS[1] sale        HASH seatsAvailable, seatsHeld, seatsSold, countedAt, soldOut, soldOutAt, reopenOnReturns
   KEYS[2] fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
   KEYS[3] laneVip     ZSET userId -> laneSeq
-  KEYS[4] laneNormal  ZSET userId -> laneSeq
-  KEYS[5] joined      ZSET userId -> joinedAtMs (waiting fans)
-  KEYS[6] stats       HASH left:<lane>
-  KEYS[7] log         LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
+  KEYS[4] lanePresale ZSET userId -> laneSeq
+  KEYS[5] laneNormal  ZSET userId -> laneSeq
+  KEYS[6] joined      ZSET userId -> joinedAtMs (waiting fans)
+  KEYS[7] stats       HASH left:<lane>
+  KEYS[8] log         LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
   ARGV[1] available   AVAILABLE seats (a hold past its time counts as available)
   ARGV[2] held        seats in live holds
   ARGV[3] sold        SOLD seats
@@ -64,17 +65,17 @@ if (state ~= 'ON_SALE' and state ~= 'PAUSED') or available > 0 or held > 0 then 
 local nowText = string.format('%.0f', now)
 rcall('HSET', KEYS[1], 'soldOut', '1', 'soldOutAt', nowText)
 local removed = 0
-for _, laneKey in ipairs({ KEYS[3], KEYS[4] }) do
+for _, laneKey in ipairs({ KEYS[3], KEYS[4], KEYS[5] }) do
   for _, userId in ipairs(rcall('ZRANGE', laneKey, 0, -1)) do
     local rec = rcall('HGET', KEYS[2], userId)
     local s, lane, ticket, seq, joinedAt, _, _ = string.match(rec or '', '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|(.*)$')
     if s == 'W' then
       rcall('HSET', KEYS[2], userId, table.concat({ 'X', lane, ticket, seq, joinedAt, '0', 'SOLD_OUT' }, '|'))
-      rcall('RPUSH', KEYS[7], table.concat({ 'L', ticket, lane, joinedAt, nowText, 'SOLD_OUT', userId }, '|'))
-      rcall('HINCRBY', KEYS[6], 'left:' .. lane, 1)
+      rcall('RPUSH', KEYS[8], table.concat({ 'L', ticket, lane, joinedAt, nowText, 'SOLD_OUT', userId }, '|'))
+      rcall('HINCRBY', KEYS[7], 'left:' .. lane, 1)
       removed = removed + 1
     end
   end
 end
-rcall('UNLINK', KEYS[3], KEYS[4], KEYS[5])
+rcall('UNLINK', KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 return {'OK', 'SOLD_OUT', removed, 1}

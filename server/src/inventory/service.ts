@@ -38,7 +38,7 @@ export interface RefreshOutcome extends SeatCount {
  */
 export function createInventory(deps: InventoryDeps) {
   const { redis, keys, db, saleCache, events, logger, now } = deps;
-  defineLua(redis, 'frInventory', new URL('./refresh.lua', import.meta.url), 7);
+  defineLua(redis, 'frInventory', new URL('./refresh.lua', import.meta.url), 8);
   /** Per concert: a recount running, and whether another change arrived while it ran. */
   const running = new Map<number, { again: boolean; done: Promise<void> }>();
 
@@ -48,8 +48,7 @@ export function createInventory(deps: InventoryDeps) {
       redis.frInventory(
         keys.sale(concertId),
         keys.fans(concertId),
-        keys.lane(concertId, 'vip'),
-        keys.lane(concertId, 'normal'),
+        ...keys.lanes(concertId),
         keys.joined(concertId),
         keys.queueStats(concertId),
         keys.queueLog(concertId),

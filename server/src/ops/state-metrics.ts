@@ -20,6 +20,7 @@ export interface StateGaugeDeps {
 interface ConcertState {
   concert: string;
   vip: number;
+  presale: number;
   normal: number;
   ready: number;
   entered: number;
@@ -74,6 +75,7 @@ export function registerStateGauges(registry: Registry, deps: StateGaugeDeps) {
             .pipeline()
             .zcard(keys.lane(id, 'vip'))
             .zcard(keys.lane(id, 'normal'))
+            .zcard(keys.lane(id, 'presale'))
             .zcount(keys.ready(id), `(${nowMs}`, '+inf')
             .zcount(keys.sessions(id), `(${nowMs}`, '+inf')
             .llen(keys.queueLog(id))
@@ -88,9 +90,10 @@ export function registerStateGauges(registry: Registry, deps: StateGaugeDeps) {
           concert: String(id),
           vip: n(0),
           normal: n(1),
-          ready: n(2),
-          entered: n(3),
-          logPending: n(4) + n(5),
+          presale: n(2),
+          ready: n(3),
+          entered: n(4),
+          logPending: n(5) + n(6),
         };
       }),
     );
@@ -148,6 +151,7 @@ export function registerStateGauges(registry: Registry, deps: StateGaugeDeps) {
       this.reset();
       for (const s of concerts) {
         this.set({ concert: s.concert, lane: 'vip' }, s.vip);
+        this.set({ concert: s.concert, lane: 'presale' }, s.presale);
         this.set({ concert: s.concert, lane: 'normal' }, s.normal);
       }
     },

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { Lane } from '../../../client-sdk/src/protocol.ts';
 import { type EntryRow, fanRecord, planRebuild } from './plan.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const at = (s: number) => new Date(T0 + s * 1000);
-const row = (
-  ticket: number,
-  userId: string,
-  lane: 'vip' | 'normal',
-  more: Partial<EntryRow> = {},
-): EntryRow => ({
+const row = (ticket: number, userId: string, lane: Lane, more: Partial<EntryRow> = {}): EntryRow => ({
   userId,
   ticket,
   lane,
@@ -21,13 +17,15 @@ const row = (
 const opts = { nowMs: T0 + 100_000, readyWindowMs: 60_000, sessionMs: 120_000 };
 
 describe('planRebuild', () => {
-  it('gives every lane back its dense laneSeq from ticket order, VIP lane first', () => {
+  it('gives every lane back its dense laneSeq from ticket order, VIP lane first, then presale, then normal', () => {
     const plan = planRebuild(
       [
         row(4, 'd', 'normal'),
         row(1, 'a', 'normal'),
+        row(7, 'g', 'presale'),
         row(2, 'b', 'vip'),
         row(3, 'c', 'normal'),
+        row(6, 'f', 'presale'),
         row(5, 'e', 'vip'),
       ],
       opts,
@@ -35,12 +33,14 @@ describe('planRebuild', () => {
     expect(plan.waiting.map((f) => [f.userId, f.lane, f.ticket, f.laneSeq])).toEqual([
       ['b', 'vip', 2, 1],
       ['e', 'vip', 5, 2],
+      ['f', 'presale', 6, 1],
+      ['g', 'presale', 7, 2],
       ['a', 'normal', 1, 1],
       ['c', 'normal', 3, 2],
       ['d', 'normal', 4, 3],
     ]);
-    expect(plan.ticketSeq).toBe(5);
-    expect(plan.laneSeq).toEqual({ vip: 2, normal: 3 });
+    expect(plan.ticketSeq).toBe(7);
+    expect(plan.laneSeq).toEqual({ vip: 2, presale: 2, normal: 3 });
     expect(fanRecord(plan.waiting[0]!)).toBe(`W|vip|2|1|${T0 + 2_000}|0|`);
   });
 

@@ -1,4 +1,4 @@
-import type { Lane } from '../../../client-sdk/src/protocol.ts';
+import { LANES, type Lane } from '../../../client-sdk/src/protocol.ts';
 
 /** A row of MySQL `queue_entries` as the rebuild reads it. */
 export interface EntryRow {
@@ -24,7 +24,7 @@ export interface RestoredFan {
 }
 
 export interface RebuildPlan {
-  /** Waiting fans, VIP lane first, laneSeq order inside a lane. */
+  /** Waiting fans in lane order (VIP, presale, normal), laneSeq order inside a lane. */
   waiting: RestoredFan[];
   /** Admitted fans whose turn is still running: READY again, so they can claim a new booking session. */
   ready: RestoredFan[];
@@ -56,13 +56,13 @@ export function planRebuild(
   opts: { nowMs: number; readyWindowMs: number; sessionMs: number },
 ): RebuildPlan {
   const sorted = [...rows].sort((a, b) => a.ticket - b.ticket);
-  const laneSeq: Record<Lane, number> = { vip: 0, normal: 0 };
-  const stats: Record<string, number> = {
-    'served:vip': 0,
-    'served:normal': 0,
-    'left:vip': 0,
-    'left:normal': 0,
-  };
+  const laneSeq: Record<Lane, number> = { vip: 0, presale: 0, normal: 0 };
+  const stats: Record<string, number> = Object.fromEntries(
+    LANES.flatMap((l) => [
+      [`served:${l}`, 0],
+      [`left:${l}`, 0],
+    ]),
+  );
   const latest = new Map<string, { row: EntryRow; seq: number }>();
   let ticketSeq = 0;
   for (const row of sorted) {
@@ -95,7 +95,7 @@ export function planRebuild(
       : row.admittedAt.getTime() + opts.readyWindowMs;
     if (until > opts.nowMs) ready.push({ ...fan, status: 'R', untilMs: until });
   }
-  const laneOrder = (l: Lane) => (l === 'vip' ? 0 : 1);
+  const laneOrder = (l: Lane) => LANES.indexOf(l);
   waiting.sort((a, b) => laneOrder(a.lane) - laneOrder(b.lane) || a.laneSeq - b.laneSeq);
   return { waiting, ready, ticketSeq, laneSeq, stats, entries: rows.length, fans: latest.size };
 }

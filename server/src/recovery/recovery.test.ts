@@ -166,6 +166,65 @@ describe('rebuilding a waiting room from MySQL', () => {
     await redis.del(keys.queueLogLease(concertId));
   });
 
+  it('gives presale fans back their lane and place; a presale fan who left stays out', async () => {
+    const concertId = await createSale(t, admin);
+    const presale = await makeFans(t, 4);
+    const normals = await makeFans(t, 3);
+    const [vip] = await makeFans(t, 1, 'vip');
+    const allow = await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
+      token: admin,
+      body: { userIds: presale.map((f) => f.id), lane: 'presale' },
+    });
+    expect(allow.status).toBe(200);
+    for (let i = 0; i < 4; i++) {
+      if (normals[i]) await enter(t, concertId, normals[i]!);
+      await enter(t, concertId, presale[i]!);
+    }
+    await enter(t, concertId, vip!);
+    const leaver = presale[1]!;
+    expect(
+      (await t.call('DELETE', `/api/v1/concerts/${concertId}/queue/me`, { token: leaver.token })).status,
+    ).toBe(200);
+    const fans = [...presale, ...normals, vip!];
+    const before = new Map<string, QueueStatus>();
+    for (const fan of fans) before.set(fan.id, await statusOf(t, concertId, fan));
+    expect(before.get(presale[3]!.id)).toMatchObject({ lane: 'presale', laneSeq: 4, position: 4 });
+    expect(before.get(normals[0]!.id)).toMatchObject({ lane: 'normal', position: 5 });
+    await drain(concertId);
+    const [[presaleRows]] = (await t.services.database.pool.query(
+      "SELECT COUNT(*) AS n FROM queue_entries WHERE concert_id = ? AND lane = 'presale'",
+      [concertId],
+    )) as unknown as [[{ n: number }]];
+    expect(Number(presaleRows.n)).toBe(4);
+
+    await deleteByPrefix(t.services.redis, t.config.redisPrefix);
+    const res = await rebuild(concertId);
+    expect(res.body.data).toMatchObject({
+      status: 'rebuilt',
+      waiting: { vip: 1, presale: 3, normal: 3 },
+      ticketSeq: 8,
+      laneSeq: { vip: 1, presale: 4, normal: 3 },
+    });
+    for (const fan of fans)
+      expect(place(await statusOf(t, concertId, fan)), fan.id).toEqual(place(before.get(fan.id)!));
+    expect((await statusOf(t, concertId, leaver)).status).toBe('NOT_IN_QUEUE');
+
+    // The allow-list lives in Redis only: the organiser uploads it again, and a presale fan entering now
+    // queues at the back of the presale lane, after the highest laneSeq the log issued, ahead of normal.
+    await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
+      token: admin,
+      body: { userIds: [leaver.id], lane: 'presale' },
+    });
+    await enter(t, concertId, leaver);
+    expect(await statusOf(t, concertId, leaver)).toMatchObject({
+      lane: 'presale',
+      ticket: 9,
+      laneSeq: 5,
+      position: 5,
+    });
+    expect((await statusOf(t, concertId, normals[0]!)).position).toBe(6);
+  });
+
   it('answers 404 for an unknown concert', async () => {
     expect((await rebuild(987_654_321)).status).toBe(404);
   });

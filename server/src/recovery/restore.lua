@@ -7,20 +7,23 @@
 
   KEYS[1] fans           HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
   KEYS[2] laneVip        ZSET userId -> laneSeq
-  KEYS[3] laneNormal     ZSET userId -> laneSeq
-  KEYS[4] joined         ZSET userId -> joinedAtMs (waiting fans)
-  KEYS[5] ready          ZSET userId -> readyUntilMs
-  KEYS[6] ticketSeq      STRING
-  KEYS[7] laneSeqVip     STRING
-  KEYS[8] laneSeqNormal  STRING
-  KEYS[9] stats          HASH served:<lane>, left:<lane>
-  KEYS[10] log           LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
-  KEYS[11] inflight      LIST the batch a drainer is writing
+  KEYS[3] lanePresale    ZSET userId -> laneSeq
+  KEYS[4] laneNormal     ZSET userId -> laneSeq
+  KEYS[5] joined         ZSET userId -> joinedAtMs (waiting fans)
+  KEYS[6] ready          ZSET userId -> readyUntilMs
+  KEYS[7] ticketSeq      STRING
+  KEYS[8] laneSeqVip     STRING
+  KEYS[9] laneSeqPresale STRING
+  KEYS[10] laneSeqNormal STRING
+  KEYS[11] stats         HASH served:<lane>, left:<lane>
+  KEYS[12] log           LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
+  KEYS[13] inflight      LIST the batch a drainer is writing
   ARGV[1] ticketSeq      the highest ticket in the log
   ARGV[2] laneSeqVip     the VIP lane's entries in the log
-  ARGV[3] laneSeqNormal  the normal lane's entries in the log
-  ARGV[4] stats          "field=value,field=value" (raised, never lowered)
-  ARGV[5..] fans         userId, record, userId, record, ... (records in the fans layout; status W or R)
+  ARGV[3] laneSeqPresale the presale lane's entries in the log
+  ARGV[4] laneSeqNormal  the normal lane's entries in the log
+  ARGV[5] stats          "field=value,field=value" (raised, never lowered)
+  ARGV[6..] fans         userId, record, userId, record, ... (records in the fans layout; status W or R)
 
   Returns {restored, present, pending}  fans put back, fans left alone because Redis already had them, and fans
   not put back because the log still holds their leaving
@@ -33,8 +36,8 @@ local rcall = redis.call
 
 -- Fans whose entry ended in the part of the log MySQL has not got yet (read in the same atomic step).
 local gone, closed = {}, false
-if #ARGV > 4 then
-  for _, key in ipairs({ KEYS[10], KEYS[11] }) do
+if #ARGV > 5 then
+  for _, key in ipairs({ KEYS[12], KEYS[13] }) do
     for _, entry in ipairs(rcall('LRANGE', key, 0, -1)) do
       local kind, userId = string.match(entry, '^(%u)|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|(.*)$')
       if kind == 'L' then gone[userId] = true elseif kind == 'X' then closed = true end
@@ -46,25 +49,27 @@ local function raise(key, value)
   local v = tonumber(value) or 0
   if v > (tonumber(rcall('GET', key)) or 0) then rcall('SET', key, string.format('%.0f', v)) end
 end
-raise(KEYS[6], ARGV[1])
-raise(KEYS[7], ARGV[2])
-raise(KEYS[8], ARGV[3])
-for field, value in string.gmatch(ARGV[4], '([%w:]+)=(%d+)') do
-  if tonumber(value) > (tonumber(rcall('HGET', KEYS[9], field)) or 0) then rcall('HSET', KEYS[9], field, value) end
+raise(KEYS[7], ARGV[1])
+raise(KEYS[8], ARGV[2])
+raise(KEYS[9], ARGV[3])
+raise(KEYS[10], ARGV[4])
+for field, value in string.gmatch(ARGV[5], '([%w:]+)=(%d+)') do
+  if tonumber(value) > (tonumber(rcall('HGET', KEYS[11], field)) or 0) then rcall('HSET', KEYS[11], field, value) end
 end
 
+local laneKeys = { vip = KEYS[2], presale = KEYS[3], normal = KEYS[4] }
 local restored, present, pending = 0, 0, 0
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   local userId, rec = ARGV[i], ARGV[i + 1]
   if closed or gone[userId] then
     pending = pending + 1
   elseif rcall('HSETNX', KEYS[1], userId, rec) == 1 then
     local s, lane, _, seq, joinedAt, untilMs = string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|')
     if s == 'W' then
-      rcall('ZADD', lane == 'vip' and KEYS[2] or KEYS[3], seq, userId)
-      rcall('ZADD', KEYS[4], joinedAt, userId)
+      rcall('ZADD', laneKeys[lane] or KEYS[4], seq, userId)
+      rcall('ZADD', KEYS[5], joinedAt, userId)
     else
-      rcall('ZADD', KEYS[5], untilMs, userId)
+      rcall('ZADD', KEYS[6], untilMs, userId)
     end
     restored = restored + 1
   else

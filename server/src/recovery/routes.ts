@@ -14,7 +14,7 @@ const RebuildRequest = z
   .strict()
   .openapi('QueueRebuildRequest');
 
-const perLane = z.object({ vip: z.number().int(), normal: z.number().int() });
+const perLane = z.object({ vip: z.number().int(), presale: z.number().int(), normal: z.number().int() });
 const RebuildReport = z
   .object({
     concertId: z.number().int(),

@@ -9,5 +9,5 @@ declare module 'ioredis' {
 }
 
 export function defineRecoveryScripts(redis: RedisClient): void {
-  defineLua(redis, 'frRestoreQueue', new URL('./restore.lua', import.meta.url), 11);
+  defineLua(redis, 'frRestoreQueue', new URL('./restore.lua', import.meta.url), 13);
 }

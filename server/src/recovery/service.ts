@@ -1,5 +1,5 @@
 import { asc, eq, ne, sql } from 'drizzle-orm';
-import type { Lane, SaleState } from '../../../client-sdk/src/protocol.ts';
+import { LANES, type Lane, type SaleState } from '../../../client-sdk/src/protocol.ts';
 import { concerts, queueEntries, queueShuffles } from '../../../drizzle/schema.ts';
 import type { SaleJobs } from '../admission/jobs.ts';
 import type { Sales } from '../admission/sales.ts';
@@ -66,13 +66,11 @@ export function createRecovery(deps: RecoveryDeps) {
 
   const restoreKeys = (concertId: number) => [
     keys.fans(concertId),
-    keys.lane(concertId, 'vip'),
-    keys.lane(concertId, 'normal'),
+    ...keys.lanes(concertId),
     keys.joined(concertId),
     keys.ready(concertId),
     keys.ticketSeq(concertId),
-    keys.laneSeq(concertId, 'vip'),
-    keys.laneSeq(concertId, 'normal'),
+    ...keys.laneSeqs(concertId),
     keys.queueStats(concertId),
     keys.queueLog(concertId),
     keys.queueLogInflight(concertId),
@@ -92,7 +90,14 @@ export function createRecovery(deps: RecoveryDeps) {
     if (rows.length === 0) return;
     const count = (lane: Lane) => Number(rows.find((r) => r.lane === lane)?.n ?? 0);
     const ticketSeq = Math.max(...rows.map((r) => Number(r.maxTicket)));
-    await redis.frRestoreQueue(...restoreKeys(concertId), ticketSeq, count('vip'), count('normal'), '');
+    await redis.frRestoreQueue(
+      ...restoreKeys(concertId),
+      ticketSeq,
+      count('vip'),
+      count('presale'),
+      count('normal'),
+      '',
+    );
   }
 
   /** The tickets of these fans that Redis has a record of (any status), and of those it has none of. */
@@ -123,6 +128,7 @@ export function createRecovery(deps: RecoveryDeps) {
         .multi()
         .hsetnx(keys.sale(concertId), 'shuffled', '1')
         .hsetnx(keys.sale(concertId), 'shuffledVip', String(shuffle.vipCount))
+        .hsetnx(keys.sale(concertId), 'shuffledPresale', String(shuffle.presaleCount))
         .hsetnx(keys.sale(concertId), 'shuffledNormal', String(shuffle.normalCount))
         .exec();
     }
@@ -203,6 +209,7 @@ export function createRecovery(deps: RecoveryDeps) {
         ...restoreKeys(concertId),
         plan.ticketSeq,
         plan.laneSeq.vip,
+        plan.laneSeq.presale,
         plan.laneSeq.normal,
         stats,
         ...args,
@@ -220,10 +227,9 @@ export function createRecovery(deps: RecoveryDeps) {
       saleState,
       entries: plan.entries,
       fans: plan.fans,
-      waiting: {
-        vip: fans.filter((f) => f.status === 'W' && f.lane === 'vip').length,
-        normal: fans.filter((f) => f.status === 'W' && f.lane === 'normal').length,
-      },
+      waiting: Object.fromEntries(
+        LANES.map((l) => [l, fans.filter((f) => f.status === 'W' && f.lane === l).length]),
+      ) as Record<Lane, number>,
       ready: fans.filter((f) => f.status === 'R').length,
       restored,
       alreadyPresent,

@@ -1,3 +1,5 @@
+import type { Lane } from '../../../client-sdk/src/protocol.ts';
+
 /**
  * Every Redis key of Frontrow comes from here. Keys of one concert share the hash tag `{c:<id>}`, so all keys
  * that a Lua script touches land in one Redis Cluster slot. The prefix comes from REDIS_PREFIX, so test runs and
@@ -27,9 +29,9 @@ export function createKeys(prefix: string) {
      * this set (server/src/realtime/tick.ts: readLaneTick) and clients compute their place from their laneSeq
      * (client-sdk/src/position.ts), which is exact only if scores advance by exactly 1 per fan inside a lane.
      */
-    lane: (concertId: number, lane: 'vip' | 'normal') => `${c(concertId)}:lane:${lane}`,
+    lane: (concertId: number, lane: Lane) => `${c(concertId)}:lane:${lane}`,
     /** Counter behind each lane's laneSeq (INCR inside the enter script). */
-    laneSeq: (concertId: number, lane: 'vip' | 'normal') => `${c(concertId)}:lane-seq:${lane}`,
+    laneSeq: (concertId: number, lane: Lane) => `${c(concertId)}:lane-seq:${lane}`,
     /** ZSET member userId, score = session expiry (ms): fans holding a live access session (ENTERED). */
     sessions: (concertId: number) => `${c(concertId)}:sessions`,
     /** HASH userId → `jti|expiresAtMs`: the one live session of each fan, checked on every booking request. */
@@ -42,7 +44,7 @@ export function createKeys(prefix: string) {
     sale: (concertId: number) => `${c(concertId)}:sale`,
     /** HASH userId → `status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason`: every fan the room knows. */
     fans: (concertId: number) => `${c(concertId)}:fans`,
-    /** STRING: the concert-wide ticket counter, shared by both lanes (tickets are dense 1..N). */
+    /** STRING: the concert-wide ticket counter, shared by every lane (tickets are dense 1..N). */
     ticketSeq: (concertId: number) => `${c(concertId)}:ticket-seq`,
     /** ZSET userId → joinedAtMs of waiting fans: cleanup of entries older than MAX_WAIT_MINUTES. */
     joined: (concertId: number) => `${c(concertId)}:joined`,
@@ -62,7 +64,7 @@ export function createKeys(prefix: string) {
     queueLogLease: (concertId: number) => `${c(concertId)}:queue-log:lease`,
     /** HASH userId → `lane|entryTicket|place|ticket`: each fan of the pre-queue draw (fairness/). */
     draw: (concertId: number) => `${c(concertId)}:draw`,
-    /** HASH vip|normal → entry tickets in drawn order, comma-separated: the published draw (fairness/). */
+    /** HASH vip|presale|normal → entry tickets in drawn order, comma-separated: the published draw (fairness/). */
     drawOrder: (concertId: number) => `${c(concertId)}:draw-order`,
     /** HASH sha256(code) → `lane|usesLeft|expiresAtMs`: the concert's access codes (access-codes/). */
     accessCodes: (concertId: number) => `${c(concertId)}:access-codes`,
@@ -111,15 +113,27 @@ export function createKeys(prefix: string) {
   };
   return {
     ...keys,
+    /** The three lanes' ZSETs in admission order: VIP, presale, normal. */
+    lanes: (concertId: number) =>
+      [keys.lane(concertId, 'vip'), keys.lane(concertId, 'presale'), keys.lane(concertId, 'normal')] as const,
+    /** The three lanes' laneSeq counters, in the same order. */
+    laneSeqs: (concertId: number) =>
+      [
+        keys.laneSeq(concertId, 'vip'),
+        keys.laneSeq(concertId, 'presale'),
+        keys.laneSeq(concertId, 'normal'),
+      ] as const,
     /**
-     * A concert's room state, the eight keys that admit.lua, close-sale.lua and leave.lua all take first, as
-     * KEYS[1..8] in this order: sale, fans, VIP lane, normal lane, joined, ready, sessions, sessionIds.
+     * A concert's room state, the nine keys that admit.lua, close-sale.lua and leave.lua all take first, as
+     * KEYS[1..9] in this order: sale, fans, VIP lane, presale lane, normal lane, joined, ready, sessions,
+     * sessionIds.
      */
     roomState: (concertId: number) =>
       [
         keys.sale(concertId),
         keys.fans(concertId),
         keys.lane(concertId, 'vip'),
+        keys.lane(concertId, 'presale'),
         keys.lane(concertId, 'normal'),
         keys.joined(concertId),
         keys.ready(concertId),

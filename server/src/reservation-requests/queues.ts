@@ -1,5 +1,5 @@
 import { type Job, type JobsOptions, Queue } from 'bullmq';
-import type { Lane } from '../../../client-sdk/src/protocol.ts';
+import type { Tier } from '../../../client-sdk/src/protocol.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -8,7 +8,7 @@ import type { Keys } from '../redis/keys.ts';
  * One BullMQ queue per concert, so a hot concert never delays another one's requests. BullMQ priorities: a lower
  * number goes first and jobs of one priority go first in, first out, so VIP (1) is decided before normal (2).
  */
-export const LANE_PRIORITY: Record<Lane, number> = { vip: 1, normal: 2 };
+export const LANE_PRIORITY: Record<Tier, number> = { vip: 1, normal: 2 };
 
 export const requestQueueName = (concertId: number) => `requests-${concertId}`;
 
@@ -19,7 +19,7 @@ export interface RequestJobData {
   concertId: number;
   scheduleId: number;
   seatIds: number[];
-  lane: Lane;
+  lane: Tier;
   /** ms since epoch, from the services' clock. */
   submittedAt: number;
 }

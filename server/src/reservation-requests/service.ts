@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiErrorBody, Lane, Reservation } from '../../../client-sdk/src/protocol.ts';
+import type { ApiErrorBody, Reservation, Tier } from '../../../client-sdk/src/protocol.ts';
 import type { EventSink } from '../events/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -16,7 +16,7 @@ export type RequestStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 
 export interface RequestAccepted {
   requestId: string;
   status: 'PENDING';
-  lane: Lane;
+  lane: Tier;
   position: number;
 }
 
@@ -24,7 +24,7 @@ export interface RequestAccepted {
 export interface RequestState {
   requestId: string;
   status: RequestStatus;
-  lane: Lane;
+  lane: Tier;
   concertId: number;
   scheduleId: number;
   seatIds: number[];
@@ -197,7 +197,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
      */
     async submit(input: {
       userId: string;
-      lane: Lane;
+      lane: Tier;
       concertId: number;
       scheduleId: number;
       seatIds: number[];

@@ -1,7 +1,7 @@
 import type {
-  Lane,
   ReservationQueueHealth,
   ReservationQueueStats,
+  Tier,
 } from '../../../client-sdk/src/protocol.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -57,7 +57,7 @@ export function createRequestStats(deps: RequestStatsDeps) {
      * than it (retried jobs and VIP first, then normal), counted right after the add. An upper bound: requests
      * added in the same instant are counted too. A normal request may move back later, when VIP requests arrive.
      */
-    async position(concertId: number, lane: Lane): Promise<number> {
+    async position(concertId: number, lane: Tier): Promise<number> {
       const c = await counts(concertId);
       return Math.max(1, c.retried + c.vip + (lane === 'normal' ? c.normal : 0));
     },

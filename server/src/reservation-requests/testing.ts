@@ -3,21 +3,21 @@
  * submitting through the REST API, a worker with test timings, and the simple model that predicts the outcome of a
  * batch decided in queue order.
  */
-import type { Lane } from '../../../client-sdk/src/protocol.ts';
+import type { Tier } from '../../../client-sdk/src/protocol.ts';
 import { type CallResult, grantAccess, type TestServer, uniqueId } from '../../test/harness.ts';
 import type { DomainEvent } from '../events/index.ts';
 import { type RequestWorkerDeps, startRequestWorker } from './worker.ts';
 
 export interface QueueFan {
   userId: string;
-  lane: Lane;
+  lane: Tier;
   token: string;
   /** The access token of the concert the fan was made for. */
   access: string;
 }
 
 /** A fan of `lane` (the user token's tier), its user row, and a booking session for `concertId`. */
-export async function makeFan(t: TestServer, concertId: number, lane: Lane): Promise<QueueFan> {
+export async function makeFan(t: TestServer, concertId: number, lane: Tier): Promise<QueueFan> {
   const userId = uniqueId(lane);
   const token = await t.token({ id: userId, tier: lane });
   await t.services.users.ensure({ id: userId, name: userId, tier: lane, role: 'user' });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type {
-  Lane,
   Reservation,
   Seat,
   SimulateRequest,
   Simulation,
+  Tier,
 } from '../../../client-sdk/src/protocol.ts';
 import type { UserDirectory } from '../auth/users.ts';
 import type { Booking } from '../booking/service.ts';
@@ -31,7 +31,8 @@ export interface SimulatorDeps {
 
 interface SimFan {
   id: string;
-  lane: Lane;
+  /** The user token's tier: a simulated fan has no access code. */
+  lane: Tier;
   state: 'new' | 'waiting' | 'acting' | 'done';
 }
 

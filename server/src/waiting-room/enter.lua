@@ -5,21 +5,23 @@
   KEYS[1]  sale        HASH state, joinOpensAt, closesAt, soldOut, ... (missing = 1: a cached "no such concert")
   KEYS[2]  fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
                        status W waiting, R ready (admitted), E entered (claimed), X expired
-  KEYS[3]  laneVip     ZSET userId -> laneSeq (waiting fans)
-  KEYS[4]  laneNormal  ZSET userId -> laneSeq
-  KEYS[5]  laneSeqVip     STRING counter of the VIP lane's laneSeq
-  KEYS[6]  laneSeqNormal  STRING counter of the normal lane's laneSeq
-  KEYS[7]  ticketSeq   STRING concert-wide ticket counter (both lanes: tickets are dense 1..N)
-  KEYS[8]  joined      ZSET userId -> joinedAtMs (waiting fans)
-  KEYS[9]  ready       ZSET userId -> readyUntilMs
-  KEYS[10] sessionIds  HASH userId -> "jti|expiresAtMs" (access/sessions.lua)
-  KEYS[11] log         LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
-  KEYS[12] accessCodes HASH sha256(code) -> "lane|usesLeft|expiresAtMs" (access-codes/)
-  KEYS[13] allowList   HASH userId -> lane (access-codes/)
+  KEYS[3]  laneVip      ZSET userId -> laneSeq (waiting fans)
+  KEYS[4]  lanePresale  ZSET userId -> laneSeq
+  KEYS[5]  laneNormal   ZSET userId -> laneSeq
+  KEYS[6]  laneSeqVip      STRING counter of the VIP lane's laneSeq
+  KEYS[7]  laneSeqPresale  STRING counter of the presale lane's laneSeq
+  KEYS[8]  laneSeqNormal   STRING counter of the normal lane's laneSeq
+  KEYS[9]  ticketSeq   STRING concert-wide ticket counter (every lane: tickets are dense 1..N)
+  KEYS[10] joined      ZSET userId -> joinedAtMs (waiting fans)
+  KEYS[11] ready       ZSET userId -> readyUntilMs
+  KEYS[12] sessionIds  HASH userId -> "jti|expiresAtMs" (access/sessions.lua)
+  KEYS[13] log         LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
+  KEYS[14] accessCodes HASH sha256(code) -> "lane|usesLeft|expiresAtMs" (access-codes/)
+  KEYS[15] allowList   HASH userId -> lane (access-codes/)
   ARGV[1] userId
   ARGV[2] lane          'vip' | 'normal' (from the user token's tier, never from the request)
   ARGV[3] nowMs         from the injectable clock
-  ARGV[4] maxQueueSize  MAX_QUEUE_SIZE: waiting fans over both lanes
+  ARGV[4] maxQueueSize  MAX_QUEUE_SIZE: waiting fans over every lane
   ARGV[5] codeHash      SHA-256 (hex) of the access code the fan gave, '' for none
 
   Returns {'OK', created}   created = 1 for a new entry, 0 when the fan already waits, is READY or ENTERED
@@ -30,7 +32,8 @@
 
   A code is redeemed (one use) only by a new entry, in this step: a fan already in the room keeps its place
   and its code's use, and a code with one use lets exactly one fan in however many race for it. A code or an
-  allow-list entry of lane 'vip' puts the fan in the VIP lane; 'presale' opens a codes-only sale to the fan.
+  allow-list entry opens a codes-only sale to the fan and puts it in its lane ('vip' or 'presale'), unless the
+  fan's own lane (or the other grant's) goes first: lanes are admitted vip, then presale, then normal.
 
   A fan whose READY window or session is over (EXPIRED) enters again at the back with a new ticket.
   Order inside a lane is laneSeq order, which is also ticket order: both are issued here in the same step.
@@ -57,7 +60,7 @@ local function parse(rec)
   return { s = s, lane = l, ticket = ticket, seq = seq, joined = joinedAt, untilMs = untilMs, reason = reason }
 end
 local function log(kind, f, reason)
-  rcall('RPUSH', KEYS[11], table.concat({ kind, f.ticket, f.lane, f.joined, int(now), reason, userId }, '|'))
+  rcall('RPUSH', KEYS[13], table.concat({ kind, f.ticket, f.lane, f.joined, int(now), reason, userId }, '|'))
 end
 
 local rec = rcall('HGET', KEYS[2], userId)
@@ -67,10 +70,10 @@ if rec then
   if f.s == 'R' then
     if tonumber(f.untilMs) > now then return {'OK', 0} end
     -- The READY window ran out and no sweep has seen it yet: record the expiry before the new entry.
-    rcall('ZREM', KEYS[9], userId)
+    rcall('ZREM', KEYS[11], userId)
     log('L', f, 'EXPIRED')
   elseif f.s == 'E' then
-    local session = rcall('HGET', KEYS[10], userId)
+    local session = rcall('HGET', KEYS[12], userId)
     local exp = session and tonumber(string.match(session, '|(%d+)$'))
     if exp and exp > now then return {'OK', 0} end
     log('L', f, 'ENDED')
@@ -81,29 +84,37 @@ if meta[5] == '1' then return {'SOLD_OUT'} end
 if (state == 'SCHEDULED' or state == 'QUEUE_OPEN') and now < tonumber(meta[3]) then
   return {'QUEUE_NOT_OPEN', tonumber(meta[3])}
 end
-if rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4]) >= maxSize then return {'QUEUE_FULL'} end
+if rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4]) + rcall('ZCARD', KEYS[5]) >= maxSize then
+  return {'QUEUE_FULL'}
+end
 
-local granted = rcall('HGET', KEYS[13], userId)
+local listed = rcall('HGET', KEYS[15], userId)
+local granted = listed
 if ARGV[5] ~= '' then
-  local code = rcall('HGET', KEYS[12], ARGV[5])
+  local code = rcall('HGET', KEYS[14], ARGV[5])
   if not code then return {'INVALID_ACCESS_CODE', 'UNKNOWN'} end
   local codeLane, uses, expiresAt = string.match(code, '^(%l+)|(%d+)|(%d+)$')
   if tonumber(expiresAt) <= now then return {'INVALID_ACCESS_CODE', 'EXPIRED'} end
   if tonumber(uses) < 1 then return {'INVALID_ACCESS_CODE', 'USED'} end
-  rcall('HSET', KEYS[12], ARGV[5], table.concat({ codeLane, tonumber(uses) - 1, expiresAt }, '|'))
+  rcall('HSET', KEYS[14], ARGV[5], table.concat({ codeLane, tonumber(uses) - 1, expiresAt }, '|'))
   granted = codeLane
-elseif meta[6] == 'codes-only' and not granted then
+elseif meta[6] == 'codes-only' and not listed then
   return {'INVALID_ACCESS_CODE', 'REQUIRED'}
 end
-if granted == 'vip' then lane = 'vip' end
+-- The best of the fan's own lane, its allow-list entry and its code (admission order: vip, presale, normal).
+local order = { vip = 1, presale = 2, normal = 3 }
+for _, g in ipairs({ listed, granted }) do
+  if g and order[g] and order[g] < order[lane] then lane = g end
+end
 
-local laneKey, seqKey = KEYS[4], KEYS[6]
-if lane == 'vip' then laneKey, seqKey = KEYS[3], KEYS[5] end
-local ticket = rcall('INCR', KEYS[7])
+local laneKey, seqKey = KEYS[5], KEYS[8]
+if lane == 'vip' then laneKey, seqKey = KEYS[3], KEYS[6]
+elseif lane == 'presale' then laneKey, seqKey = KEYS[4], KEYS[7] end
+local ticket = rcall('INCR', KEYS[9])
 local seq = rcall('INCR', seqKey)
 local f = { s = 'W', lane = lane, ticket = tostring(ticket), seq = tostring(seq), joined = int(now), untilMs = '0' }
 rcall('HSET', KEYS[2], userId, table.concat({ 'W', lane, f.ticket, f.seq, f.joined, '0', '' }, '|'))
 rcall('ZADD', laneKey, seq, userId)
-rcall('ZADD', KEYS[8], now, userId)
+rcall('ZADD', KEYS[10], now, userId)
 log('E', f, '')
 return {'OK', 1}

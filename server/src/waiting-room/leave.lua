@@ -5,13 +5,14 @@
   KEYS[1] sale        HASH (see enter.lua)
   KEYS[2] fans        HASH userId -> "status|lane|ticket|laneSeq|joinedAtMs|untilMs|reason"
   KEYS[3] laneVip     ZSET userId -> laneSeq
-  KEYS[4] laneNormal  ZSET userId -> laneSeq
-  KEYS[5] joined      ZSET userId -> joinedAtMs
-  KEYS[6] ready       ZSET userId -> readyUntilMs
-  KEYS[7] sessions    ZSET userId -> expiresAtMs (access/sessions.lua)
-  KEYS[8] sessionIds  HASH userId -> "jti|expiresAtMs"
-  KEYS[9] stats       HASH counters: left:<lane> counts fans who left a lane from the middle
-  KEYS[10] log        LIST write-behind log
+  KEYS[4] lanePresale ZSET userId -> laneSeq
+  KEYS[5] laneNormal  ZSET userId -> laneSeq
+  KEYS[6] joined      ZSET userId -> joinedAtMs
+  KEYS[7] ready       ZSET userId -> readyUntilMs
+  KEYS[8] sessions    ZSET userId -> expiresAtMs (access/sessions.lua)
+  KEYS[9] sessionIds  HASH userId -> "jti|expiresAtMs"
+  KEYS[10] stats      HASH counters: left:<lane> counts fans who left a lane from the middle
+  KEYS[11] log        LIST write-behind log
   ARGV[1] userId
   ARGV[2] nowMs       from the injectable clock
   ARGV[3] reason      written to the log: LEFT (default) when the fan leaves, PAID when its purchase ends it
@@ -37,23 +38,24 @@ if not rec then return {'NOT_QUEUED'} end
 local s, lane, ticket, _, joinedAt, untilMs = string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|')
 
 if s == 'W' then
-  rcall('ZREM', lane == 'vip' and KEYS[3] or KEYS[4], userId)
-  rcall('ZREM', KEYS[5], userId)
-  rcall('HINCRBY', KEYS[9], 'left:' .. lane, 1)
+  local laneKeys = { vip = KEYS[3], presale = KEYS[4], normal = KEYS[5] }
+  rcall('ZREM', laneKeys[lane] or KEYS[5], userId)
+  rcall('ZREM', KEYS[6], userId)
+  rcall('HINCRBY', KEYS[10], 'left:' .. lane, 1)
 elseif s == 'R' then
   if tonumber(untilMs) <= now then return {'NOT_QUEUED'} end
-  rcall('ZREM', KEYS[6], userId)
+  rcall('ZREM', KEYS[7], userId)
 elseif s == 'E' then
-  local session = rcall('HGET', KEYS[8], userId)
+  local session = rcall('HGET', KEYS[9], userId)
   local exp = session and tonumber(string.match(session, '|(%d+)$'))
   if not (exp and exp > now) then return {'NOT_QUEUED'} end
-  rcall('HDEL', KEYS[8], userId)
-  rcall('ZREM', KEYS[7], userId)
+  rcall('HDEL', KEYS[9], userId)
+  rcall('ZREM', KEYS[8], userId)
 else
   return {'NOT_QUEUED'}
 end
 
 rcall('HDEL', KEYS[2], userId)
-rcall('RPUSH', KEYS[10],
+rcall('RPUSH', KEYS[11],
   table.concat({ 'L', ticket, lane, joinedAt, string.format('%.0f', now), reason, userId }, '|'))
 return {'OK', s}

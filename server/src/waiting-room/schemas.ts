@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi';
-import type { EnterRequest } from '../../../client-sdk/src/protocol.ts';
+import { type EnterRequest, LANES } from '../../../client-sdk/src/protocol.ts';
 import { IdParam } from '../http/router.ts';
 
 export const ConcertParams = z.object({
   concertId: IdParam.openapi({ param: { name: 'concertId', in: 'path' }, example: 1 }),
 });
 
-export const LaneSchema = z.enum(['vip', 'normal']);
+export const LaneSchema = z.enum(LANES);
 
 export const WaitRangeSchema = z
   .object({ lowSeconds: z.number().int(), midSeconds: z.number().int(), highSeconds: z.number().int() })

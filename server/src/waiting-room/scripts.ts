@@ -33,9 +33,9 @@ export function defineLua(redis: RedisClient, name: string, file: URL, numberOfK
 
 export function defineWaitingRoomScripts(redis: RedisClient): void {
   const here = (f: string) => new URL(f, import.meta.url);
-  defineLua(redis, 'frEnter', here('./enter.lua'), 13);
-  defineLua(redis, 'frStatus', here('./status.lua'), 5);
-  defineLua(redis, 'frLeave', here('./leave.lua'), 10);
+  defineLua(redis, 'frEnter', here('./enter.lua'), 15);
+  defineLua(redis, 'frStatus', here('./status.lua'), 6);
+  defineLua(redis, 'frLeave', here('./leave.lua'), 11);
   defineLua(redis, 'frClaim', here('./claim.lua'), 6);
 }
 

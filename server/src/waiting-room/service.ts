@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type {
   AccessTokenGrant,
-  Lane,
   QueueStatus,
   QueueTick,
   SaleState,
+  Tier,
 } from '../../../client-sdk/src/protocol.ts';
 import { roundSeatsLeft } from '../../../client-sdk/src/wait-range.ts';
 import type { AccessSessions } from '../access/sessions.ts';
@@ -33,8 +33,11 @@ export interface WaitingRoomDeps {
 
 export interface Fan {
   id: string;
-  /** From the user token's tier claim: the lane is never taken from a request body. */
-  tier: Lane;
+  /**
+   * From the user token's tier claim: the fan's own lane, never taken from a request body. An access code or
+   * the allow-list may put it in a lane ahead (presale, VIP).
+   */
+  tier: Tier;
 }
 
 /**
@@ -50,8 +53,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
   const statusArgs = (concertId: number, userId: string, nowMs: number) => [
     keys.sale(concertId),
     keys.fans(concertId),
-    keys.lane(concertId, 'vip'),
-    keys.lane(concertId, 'normal'),
+    ...keys.lanes(concertId),
     keys.sessionIds(concertId),
     userId,
     nowMs,
@@ -112,10 +114,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
             redis.frEnter(
               keys.sale(concertId),
               keys.fans(concertId),
-              keys.lane(concertId, 'vip'),
-              keys.lane(concertId, 'normal'),
-              keys.laneSeq(concertId, 'vip'),
-              keys.laneSeq(concertId, 'normal'),
+              ...keys.lanes(concertId),
+              ...keys.laneSeqs(concertId),
               keys.ticketSeq(concertId),
               keys.joined(concertId),
               keys.ready(concertId),
@@ -135,7 +135,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       );
       const [code, extra] = entered;
       if (code !== 'OK') throw scriptError(String(code), concertId, extra as number | string);
-      // A new fan changes the lane counts every watcher sees (and a VIP moves every normal fan back one place).
+      // A new fan changes the lane counts every watcher sees (and a fan of a lane ahead moves every fan of the
+      // lanes behind back one place).
       // The socket sink turns this into at most one tick per concert per second.
       if (extra === 1) events.publish({ type: 'queue.moved', concertId });
       return { created: extra === 1, status: toQueueStatus(concertId, parseStatus(current), nowMs) };
@@ -201,12 +202,13 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
     },
 
     /**
-     * The concert's `queue:tick` snapshot for the real-time gateway: both lanes' sampled marks, the sale state
+     * The concert's `queue:tick` snapshot for the real-time gateway: every lane's sampled marks, the sale state
      * and the admission rate (0 before the sale admits, so clients fall back to their last status's estimate).
      */
     async tick(concertId: number): Promise<QueueTick | undefined> {
-      const [vip, normal, meta] = await Promise.all([
+      const [vip, presale, normal, meta] = await Promise.all([
         readLaneTick(redis, keys.lane(concertId, 'vip')),
+        readLaneTick(redis, keys.lane(concertId, 'presale')),
         readLaneTick(redis, keys.lane(concertId, 'normal')),
         redis.hmget(
           keys.sale(concertId),
@@ -245,7 +247,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         concertId,
         at: now().getTime(),
         saleState,
-        lanes: { vip, normal },
+        lanes: { vip, presale, normal },
         admitRate,
         seatsLeft: roundSeatsLeft(extras.seatsAvailable ?? 0),
         seatsHeld: extras.seatsHeld,

@@ -1,10 +1,11 @@
-import type {
-  Lane,
-  QueueState,
-  QueueStatus,
-  SaleNotice,
-  SaleState,
-  WaitRange,
+import {
+  LANES,
+  type Lane,
+  type QueueState,
+  type QueueStatus,
+  type SaleNotice,
+  type SaleState,
+  type WaitRange,
 } from '../../../client-sdk/src/protocol.ts';
 import { plannedWaitRange, roundSeatsLeft, waitRange } from '../../../client-sdk/src/wait-range.ts';
 import type { LuaReply } from './scripts.ts';
@@ -101,7 +102,7 @@ export function parseStatus(reply: LuaReply): StatusSnapshot {
     saleState: saleState as SaleState,
     title: String(title),
     status: status as QueueState,
-    lane: lane === 'vip' || lane === 'normal' ? lane : null,
+    lane: LANES.includes(lane as Lane) ? (lane as Lane) : null,
     ticket: Number(ticket),
     laneSeq: Number(laneSeq),
     position: Number(position),

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookDelivery, WebhookEvent } from '../../../client-sdk/src/protocol.ts';
 import { verifyWebhook } from '../../../client-sdk/src/webhooks.ts';
 import { createTestServer, eventually, type TestServer } from '../../test/harness.ts';
-import { createSale, enter, makeFans, QUIET } from '../waiting-room/test-kit.ts';
+import { createSale, enter, makeFans, QUIET, statusOf } from '../waiting-room/test-kit.ts';
 import { signatureHeader } from './signing.ts';
 
 interface Received {
@@ -98,14 +98,26 @@ describe('signed webhooks', () => {
     try {
       const webhookId = await register(rx.url, ['sale.opened']);
       const concertId = await createSale(t, admin);
-      const opened = await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin });
+      const opened = await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, {
+        token: admin,
+        body: { intervalSeconds: 1, groupSize: 100 },
+      });
       expect(opened.status).toBe(200);
       await eventually(async () => (rx.received.length >= 1 ? true : undefined), 10_000, 'the delivery');
-      // While the receiver holds the delivery open, the drop goes on.
+      // While the receiver holds the delivery open, the drop goes on: fans enter, and the same worker role's
+      // admission ticks admit them.
       const fans = await makeFans(t, 50);
       const entered = await Promise.all(fans.map((f) => enter(t, concertId, f)));
       expect(entered.map((r) => r.status)).toEqual(fans.map(() => 201));
-      expect(rx.received[0]!.res.writableEnded).toBe(false);
+      await eventually(
+        async () => {
+          const statuses = await Promise.all(fans.map((f) => statusOf(t, concertId, f)));
+          return statuses.every((x) => x.status === 'READY') ? true : undefined;
+        },
+        15_000,
+        'every fan admitted',
+      );
+      expect(rx.received.every((r) => !r.res.writableEnded)).toBe(true);
       const [first] = await eventually(async () => {
         const d = await deliveries(webhookId);
         return d.length > 0 ? d.slice(-1) : undefined;

@@ -77,17 +77,16 @@ export async function startWebhookWorker(deps: {
 
   async function admissionMinute(): Promise<void> {
     for (const concertId of (await redis.smembers(keys.sales)).map(Number)) {
-      const [[state, rate], served, vip, normal] = await Promise.all([
+      const [[state, rate], served, ...waiting] = await Promise.all([
         redis.hmget(keys.sale(concertId), 'state', 'rate'),
-        redis.hmget(keys.queueStats(concertId), 'served:vip', 'served:normal'),
-        redis.zcard(keys.lane(concertId, 'vip')),
-        redis.zcard(keys.lane(concertId, 'normal')),
+        redis.hmget(keys.queueStats(concertId), 'served:vip', 'served:presale', 'served:normal'),
+        ...keys.lanes(concertId).map((lane) => redis.zcard(lane)),
       ]);
       if (state !== 'ON_SALE' && state !== 'PAUSED') continue;
       await webhooks.emit('admission.minute', {
         concertId,
-        admitted: Number(served[0] ?? 0) + Number(served[1] ?? 0),
-        waiting: vip + normal,
+        admitted: served.reduce((sum, n) => sum + Number(n ?? 0), 0),
+        waiting: waiting.reduce((sum, n) => sum + n, 0),
         rate: Number(rate ?? 0),
       });
     }

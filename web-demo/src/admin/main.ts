@@ -32,6 +32,7 @@ const num = (id: string) => Number(byId<HTMLInputElement>(id).value);
 const charts = {
   waiting: timeChart(byId('chart-waiting'), [
     { label: 'VIP', color: '#b8860b', fill: true },
+    { label: 'Presale', color: '#1f7a8c', fill: true },
     { label: 'Standard', color: '#5b3df5', fill: true },
   ]),
   admits: timeChart(byId('chart-admits'), [{ label: 'admitted/s', color: '#138a52', fill: true }], {
@@ -196,7 +197,10 @@ action('hook-go', async () => {
 });
 action('admit-go', async (id) => {
   const r = await fr.admin.admitNow(id, Math.max(1, num('admit-count')));
-  return `Admitted ${r.admitted} (VIP ${r.lanes.vip}, standard ${r.lanes.normal}); ${r.active}/${r.maxActive} active.`;
+  return (
+    `Admitted ${r.admitted} (VIP ${r.lanes.vip}, presale ${r.lanes.presale}, standard ${r.lanes.normal}); ` +
+    `${r.active}/${r.maxActive} active.`
+  );
 });
 action('sim-go', async (id) => {
   const sim = await fr.admin.simulate(id, {
@@ -221,7 +225,11 @@ function render(view: AdminQueueView, stats: SalesStats | undefined) {
     `${view.groupSize} every ${view.intervalSeconds} s · max ${view.maxActive} active`;
   byId('kpis').replaceChildren(
     kpi('waiting', count(view.waiting.total), 'kpi-waiting'),
-    kpi('VIP / standard', `${count(view.waiting.vip)} / ${count(view.waiting.normal)}`, 'kpi-lanes'),
+    kpi(
+      'VIP / presale / standard',
+      `${count(view.waiting.vip)} / ${count(view.waiting.presale)} / ${count(view.waiting.normal)}`,
+      'kpi-lanes',
+    ),
     kpi('ready', count(view.ready), 'kpi-ready'),
     kpi('booking now', count(view.entered), 'kpi-entered'),
     kpi('admitted / s', view.admittedPerSecond.toFixed(1), 'kpi-rate'),
@@ -230,7 +238,7 @@ function render(view: AdminQueueView, stats: SalesStats | undefined) {
     kpi('revenue', stats ? won(stats.revenue) : '–', 'kpi-revenue'),
   );
   const at = Date.now();
-  charts.waiting.push(at, [view.waiting.vip, view.waiting.normal]);
+  charts.waiting.push(at, [view.waiting.vip, view.waiting.presale, view.waiting.normal]);
   charts.admits.push(at, [view.admittedPerSecond]);
   charts.active.push(at, [view.ready, view.entered]);
   // The count admission works with (sale hash), beside the dashboard's own totals.
@@ -253,7 +261,13 @@ function render(view: AdminQueueView, stats: SalesStats | undefined) {
             {},
             h('td', {}, f.position),
             h('td', {}, f.userId),
-            h('td', {}, f.lane === 'vip' ? h('span', { class: 'badge vip' }, 'VIP') : 'standard'),
+            h(
+              'td',
+              {},
+              f.lane === 'normal'
+                ? 'standard'
+                : h('span', { class: `badge ${f.lane}` }, f.lane === 'vip' ? 'VIP' : 'presale'),
+            ),
             h('td', {}, time(f.joinedAt)),
           ),
         )),

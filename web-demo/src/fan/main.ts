@@ -165,7 +165,9 @@ async function joinQueue(c: Concert) {
   if (!user) return showSignIn();
   clearNotice();
   // Where the concert asks for proof-of-work, the SDK solves it in a Web Worker; the fan sees it progress.
+  const accessCode = byId<HTMLInputElement>('access-code').value.trim();
   const status = await fr.queue.join(c.concertId, {
+    ...(accessCode ? { accessCode } : {}),
     onProgress: ({ tried, expected }) =>
       notify(`Checking you are not a bot… ${Math.min(99, Math.floor((100 * tried) / expected))}%`),
   });
@@ -271,8 +273,9 @@ function showQueue(initial?: QueueStatus) {
   };
   const onStatus = (s: QueueStatus) => {
     const lane = byId('queue-lane');
-    lane.textContent = s.lane === 'vip' ? 'VIP lane' : 'Standard lane';
-    lane.className = `badge ${s.lane === 'vip' ? 'vip' : ''}`;
+    lane.textContent =
+      s.lane === 'vip' ? 'VIP lane' : s.lane === 'presale' ? 'Presale lane' : 'Standard lane';
+    lane.className = `badge ${s.lane === 'vip' || s.lane === 'presale' ? s.lane : ''}`;
     switch (s.status) {
       case 'READY':
       case 'ENTERED':
