@@ -10,6 +10,7 @@ const clusterMatrix = [
   'server/src/waiting-room/enter.test.ts',
   'server/src/waiting-room/finish.test.ts',
   'server/src/admission/admission.test.ts',
+  'server/src/admission/sale.test.ts',
   'server/src/realtime/gateway.test.ts',
   'server/src/realtime/queue-push.test.ts',
   'server/src/booking/booking.test.ts',
