@@ -2,13 +2,15 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * The suites that carry a drop through Redis (waiting room, admission, real time, booking, payments, queued
- * reservations) run twice: against the standalone Redis and against a three-primary Redis Cluster the `cluster`
- * project starts for itself (server/test/cluster-setup.ts).
+ * reservations) run three times: against the standalone Redis, against a three-primary Redis Cluster the
+ * `cluster` project starts for itself (server/test/cluster-setup.ts), and behind Sentinel (a primary, a replica
+ * and three sentinels the `sentinel` project starts for itself, server/test/sentinel-setup.ts).
  */
 const clusterMatrix = [
   'server/src/waiting-room/enter.test.ts',
   'server/src/waiting-room/finish.test.ts',
   'server/src/admission/admission.test.ts',
+  'server/src/admission/sale.test.ts',
   'server/src/realtime/gateway.test.ts',
   'server/src/realtime/queue-push.test.ts',
   'server/src/booking/booking.test.ts',
@@ -58,6 +60,21 @@ export default defineConfig({
             'server/src/redis/resharding.test.ts',
           ],
           globalSetup: ['server/test/global-setup.ts', 'server/test/cluster-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'sentinel',
+          include: clusterMatrix,
+          // The cluster's own test needs a cluster; failover and resharding start topologies of their own.
+          exclude: [
+            ...configDefaults.exclude,
+            'server/src/redis/cluster.test.ts',
+            'server/src/redis/sentinel-failover.test.ts',
+            'server/src/redis/resharding.test.ts',
+          ],
+          globalSetup: ['server/test/global-setup.ts', 'server/test/sentinel-setup.ts'],
         },
       },
     ],

@@ -12,6 +12,7 @@ import { loadAverage, type Proc, spawnNode, stopAll, waitReady } from './lib/pro
 import { printTable, type RunInfo, writeReport } from './lib/report.ts';
 import { lineChart } from './lib/svg.ts';
 import { admission } from './scenarios/admission.ts';
+import { cluster } from './scenarios/cluster.ts';
 import { drop } from './scenarios/drop.ts';
 import { holds } from './scenarios/holds.ts';
 import { http } from './scenarios/http.ts';
@@ -30,7 +31,7 @@ import { waits } from './scenarios/waits.ts';
  */
 
 // The order of priority, which is also the run order.
-const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued, waits, pow];
+const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued, waits, pow, cluster];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -176,6 +177,7 @@ async function main() {
       soak,
       sockets,
       runId,
+      env,
       api,
       url,
       admin: await api.devToken('bench-admin', 'admin'),

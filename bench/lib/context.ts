@@ -25,6 +25,8 @@ export interface Ctx {
   /** `--sockets N`: fewer sockets for development runs. */
   sockets?: number;
   runId: string;
+  /** The environment the servers under test run with (a scenario may start more of them). */
+  env: Readonly<Record<string, string>>;
   api: Api;
   url: string;
   admin: string;

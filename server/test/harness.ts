@@ -21,14 +21,17 @@ export function uniqueId(label = 'u'): string {
 }
 
 export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
-  // The cluster project runs the same suites against its Redis Cluster.
+  // The cluster and sentinel projects run the same suites against their Redis Cluster or Sentinel set.
   const cluster = inject('redisClusterNodes');
+  const sentinels = inject('redisSentinels');
   return loadConfig({
     ...(cluster && { REDIS_CLUSTER_NODES: cluster }),
+    ...(sentinels && { REDIS_SENTINELS: sentinels, REDIS_SENTINEL_NAME: inject('redisSentinelName') ?? '' }),
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: inject('databaseUrl'),
-    REDIS_URL: inject('redisUrl'),
+    // With a cluster or sentinels REDIS_URL must never be contacted: it names a port nothing listens on.
+    REDIS_URL: cluster || sentinels ? 'redis://127.0.0.1:1' : inject('redisUrl'),
     REDIS_PREFIX: `${inject('redisPrefix')}:${randomBytes(3).toString('hex')}`,
     DEMO_DATA: 'false',
     // app.request() has no client address, so every test request shares one; tests of the IP limit set it.
