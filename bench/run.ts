@@ -31,7 +31,19 @@ import { waits } from './scenarios/waits.ts';
  */
 
 // The order of priority, which is also the run order.
-const SCENARIOS: Scenario[] = [http, holds, payments, admission, push, polling, drop, queued, waits, pow, cluster];
+const SCENARIOS: Scenario[] = [
+  http,
+  holds,
+  payments,
+  admission,
+  push,
+  polling,
+  drop,
+  queued,
+  waits,
+  pow,
+  cluster,
+];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
