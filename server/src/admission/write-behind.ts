@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
-import { defineAdmissionScripts } from './scripts.ts';
+import { createAdmissionScripts } from './scripts.ts';
 
 const BATCH = 500;
 const LEASE_MS = 30_000;
@@ -63,7 +63,7 @@ export function foldLog(concertId: number, entries: string[]): Array<{ rows: Ent
  */
 export function createWriteBehind(deps: { redis: RedisClient; keys: Keys; db: Db; logger: Logger }) {
   const { redis, keys, db, logger } = deps;
-  defineAdmissionScripts(redis);
+  const scripts = createAdmissionScripts(redis, keys);
   const token = randomUUID();
 
   async function write(concertId: number, entries: string[]): Promise<void> {
@@ -98,18 +98,11 @@ export function createWriteBehind(deps: { redis: RedisClient; keys: Keys; db: Db
     const deadline = Date.now() + budgetMs;
     let written = 0;
     while (Date.now() < deadline) {
-      const reply = await redis.frLogTake(
-        keys.queueLog(concertId),
-        keys.queueLogInflight(concertId),
-        keys.queueLogLease(concertId),
-        token,
-        LEASE_MS,
-        BATCH,
-      );
+      const reply = await scripts.logTake(concertId, [token, LEASE_MS, BATCH]);
       if (reply[0] !== 'OK') break;
       const entries = (reply[1] as string[]) ?? [];
       await write(concertId, entries);
-      await redis.frLogAck(keys.queueLogInflight(concertId), keys.queueLogLease(concertId), token);
+      await scripts.logAck(concertId, [token]);
       written += entries.length;
     }
     return written;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { CrossSlotError } from '../../test/slot-guard.ts';
-import { defineLua } from '../waiting-room/scripts.ts';
+import { defineLua } from './scripts.ts';
 
 const src = new URL('..', import.meta.url).pathname;
 const luaFiles = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lua'));
