@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import { parseLogLine } from '../redis/records.ts';
 import { createAdmissionScripts } from './scripts.ts';
 
 const BATCH = 500;
@@ -22,28 +23,25 @@ export function foldLog(concertId: number, entries: string[]): Array<{ rows: Ent
   const chunks: Array<{ rows: EntryRow[]; closedAt?: Date }> = [];
   let rows = new Map<number, EntryRow>();
   for (const entry of entries) {
-    const parts = entry.split('|');
-    const [kind, ticketText, lane, joinedAt, at, reason] = parts;
-    const userId = parts.slice(6).join('|');
+    const { kind, ticket, lane, joinedAtMs, atMs, reason, userId } = parseLogLine(entry);
     if (kind === 'X') {
       // A barrier: rows before it are written first, then every entry still open is closed.
-      chunks.push({ rows: [...rows.values()], closedAt: new Date(Number(at)) });
+      chunks.push({ rows: [...rows.values()], closedAt: new Date(atMs) });
       rows = new Map();
       continue;
     }
-    const ticket = Number(ticketText);
     const row: EntryRow = rows.get(ticket) ?? {
       concertId,
       ticket,
       userId,
       lane: lane as Lane,
-      enteredAt: new Date(Number(joinedAt)),
+      enteredAt: new Date(joinedAtMs),
     };
     // Every entry names the ticket's owner at the time; after a shuffle (S) that is the new one.
     row.userId = userId;
     row.lane = lane as Lane;
-    row.enteredAt = new Date(Number(joinedAt));
-    const when = new Date(Number(at));
+    row.enteredAt = new Date(joinedAtMs);
+    const when = new Date(atMs);
     if (kind === 'A') row.admittedAt = when;
     if (kind === 'C') row.claimedAt = when;
     if (kind === 'L') {

@@ -11,6 +11,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import { parseFanRecord } from '../redis/records.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
 import { type EntryRow, fanRecord, planRebuild, type RestoredFan } from './plan.ts';
 import { createRecoveryScripts } from './scripts.ts';
@@ -90,7 +91,7 @@ export function createRecovery(deps: RecoveryDeps) {
       const records = await redis.hmget(keys.fans(concertId), ...chunk.map((f) => f.userId));
       chunk.forEach((fan, k) => {
         const rec = records[k];
-        if (rec) present.push(Number(rec.split('|')[2]));
+        if (rec) present.push(parseFanRecord(rec)?.ticket ?? Number.NaN);
         else missing.push(fan.ticket);
       });
     }

@@ -15,7 +15,12 @@ const includeLine = /^--- @include "([a-z-]+)"$/gm;
  * BullMQ's script loader does. A fragment includes no other fragment.
  */
 export function loadLua(file: URL): string {
-  return readFileSync(file, 'utf8').replace(includeLine, (_line, name: string) =>
+  return includeFragments(readFileSync(file, 'utf8'));
+}
+
+/** Lua text with its `--- @include "<name>"` lines replaced by their fragments. */
+export function includeFragments(lua: string): string {
+  return lua.replace(includeLine, (_line, name: string) =>
     readFileSync(new URL(`${name}.lua`, fragments), 'utf8').trimEnd(),
   );
 }
