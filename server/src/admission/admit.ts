@@ -8,7 +8,7 @@ import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { LuaReply } from '../redis/scripts.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
-import { createAdmissionScripts } from './scripts.ts';
+import { admissionError, createAdmissionScripts } from './scripts.ts';
 
 export interface AdmissionDeps {
   redis: RedisClient;
@@ -151,14 +151,9 @@ export function createAdmission(deps: AdmissionDeps) {
     async admitNow(concertId: number, count: number): Promise<AdmitResult> {
       await recount(concertId);
       const outcome = await step(concertId, { count, manual: true });
-      if (outcome.closed)
-        throw new AppError('BOOKING_CLOSED', 'The sale of this concert is closed', { concertId });
-      if (outcome.state !== 'ON_SALE' && outcome.state !== 'PAUSED') {
-        throw new AppError('QUEUE_NOT_OPEN', 'The sale of this concert has not opened yet', {
-          concertId,
-          state: outcome.state,
-        });
-      }
+      if (outcome.closed) throw admissionError('BOOKING_CLOSED', concertId);
+      if (outcome.state !== 'ON_SALE' && outcome.state !== 'PAUSED')
+        throw admissionError('NOT_OPEN', concertId, outcome.state);
       const lanes: Record<Lane, number> = { vip: 0, presale: 0, normal: 0 };
       for (const fan of outcome.admitted) lanes[fan.lane] += 1;
       return {

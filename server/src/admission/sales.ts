@@ -19,7 +19,7 @@ import type { LuaReply } from '../redis/scripts.ts';
 import { type SaleCache, type SaleRow, saleRowColumns } from '../waiting-room/sale-cache.ts';
 import type { SaleJobs, SaleTimes, WaitingRoomJob } from './jobs.ts';
 import { saleViewFromHash } from './sale-view.ts';
-import { createAdmissionScripts } from './scripts.ts';
+import { admissionError, createAdmissionScripts } from './scripts.ts';
 
 export interface SalesDeps {
   redis: RedisClient;
@@ -40,16 +40,6 @@ export interface SalesDeps {
   requests: { failClosed(concertId: number): Promise<number> };
   /** Seeds the sale's seat count from MySQL (inventory/service.ts): at registration, open and adoption. */
   countSeats: (concertId: number) => Promise<unknown>;
-}
-
-/** A state move refused by a script, as the API's error. */
-function conflict(current: string, concertId: number): AppError {
-  if (current === 'CLOSED')
-    return new AppError('BOOKING_CLOSED', 'The sale of this concert is closed', { concertId });
-  return new AppError('QUEUE_NOT_OPEN', `The sale of this concert is ${current}`, {
-    concertId,
-    state: current,
-  });
 }
 
 /**
@@ -114,7 +104,7 @@ export function createSales(deps: SalesDeps) {
     const reply = await saleCache.run(concertId, () =>
       scripts.setState(concertId, [target, `,${from.join(',')},`]),
     );
-    if (reply[0] === 'CONFLICT') throw conflict(String(reply[1]), concertId);
+    if (reply[0] === 'CONFLICT') throw admissionError('CONFLICT', concertId, String(reply[1]));
     return String(reply[1]);
   }
 
@@ -198,7 +188,7 @@ export function createSales(deps: SalesDeps) {
       opts: { resume?: boolean } = {},
     ): Promise<SaleView> {
       const reply = await openScript(concertId, opts.resume !== false);
-      if (reply[0] !== 'OK') throw conflict('CLOSED', concertId);
+      if (reply[0] !== 'OK') throw admissionError('BOOKING_CLOSED', concertId);
       const [, previous, state, seed, vip, presale, normal, shuffledNow] = reply as LuaReply;
       await applyOverrides(concertId, overrides);
       await seedCount(concertId);

@@ -1,3 +1,4 @@
+import { AppError } from '../http/errors.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { defineScript, type LuaReply } from '../redis/scripts.ts';
@@ -63,3 +64,24 @@ export function createAdmissionScripts(redis: RedisClient, keys: Keys) {
   };
 }
 export type AdmissionScripts = ReturnType<typeof createAdmissionScripts>;
+
+/**
+ * The one table from admission's script codes to the API's errors. `state` is the sale's state where the code
+ * comes with one: CONFLICT (set-state.lua refused the move from that state) and NOT_OPEN (admit.lua answered for
+ * a sale that is neither on sale nor paused).
+ */
+export function admissionError(code: string, concertId: number, state?: string): Error {
+  switch (code === 'CONFLICT' && state === 'CLOSED' ? 'BOOKING_CLOSED' : code) {
+    case 'BOOKING_CLOSED':
+      return new AppError('BOOKING_CLOSED', 'The sale of this concert is closed', { concertId });
+    case 'CONFLICT':
+      return new AppError('QUEUE_NOT_OPEN', `The sale of this concert is ${state}`, { concertId, state });
+    case 'NOT_OPEN':
+      return new AppError('QUEUE_NOT_OPEN', 'The sale of this concert has not opened yet', {
+        concertId,
+        state,
+      });
+    default:
+      return new Error(`unexpected reply ${code} from an admission script (concert ${concertId})`);
+  }
+}

@@ -1,3 +1,4 @@
+import { AppError, notFound } from '../http/errors.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { defineScript, type LuaReply } from '../redis/scripts.ts';
@@ -77,4 +78,40 @@ export function createRequestScripts(redis: RedisClient, keys: Keys) {
         [...args, ...decisions],
       ),
   };
+}
+
+/** What a request script's error code refers to: the request, the fan's cap, the script that answered. */
+export interface RequestErrorContext {
+  script: 'submit' | 'cancel' | 'claim' | 'decide';
+  requestId?: string;
+  maxPending?: number;
+}
+
+/**
+ * The one table from the request scripts' codes to the API's errors. `rest` is the reply after its code. CLOSED
+ * and ENDED (claim.lua) become the decision of a request its sale or its booking session outlived.
+ */
+export function requestError(code: string, rest: string[], ctx: RequestErrorContext): Error {
+  switch (code) {
+    case 'RATE_LIMITED':
+      return new AppError(
+        'RATE_LIMITED',
+        `At most ${ctx.maxPending} pending reservation requests per fan and concert`,
+        { limit: ctx.maxPending, pending: Number(rest[0]) },
+        1,
+      );
+    case 'NOT_FOUND':
+      return notFound('Reservation request', { requestId: ctx.requestId });
+    case 'ALREADY_PROCESSING':
+      return new AppError('ALREADY_PROCESSING', 'The request is being decided or was decided already', {
+        requestId: ctx.requestId,
+        status: rest[0],
+      });
+    case 'CLOSED':
+      return new AppError('BOOKING_CLOSED', 'The sale of this concert closed before the request was decided');
+    case 'ENDED':
+      return new AppError('SESSION_ENDED', 'The booking session ended before the request was decided');
+    default:
+      return new Error(`unexpected reply ${code} from the ${ctx.script} script`);
+  }
 }

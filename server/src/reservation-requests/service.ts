@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiErrorBody, Reservation, Tier } from '../../../client-sdk/src/protocol.ts';
 import type { EventSink } from '../events/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
+import { type AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient, RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { replyParts } from '../redis/scripts.ts';
 import { createRequestQueues, LANE_PRIORITY, type RequestJobData } from './queues.ts';
-import { createRequestScripts } from './scripts.ts';
+import { createRequestScripts, requestError } from './scripts.ts';
 import { createRequestStats } from './stats.ts';
 
 export type RequestStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
@@ -65,10 +65,7 @@ export type ClaimReply = (typeof CLAIM_REPLIES)[number];
 
 /** The decision of a request its sale (CLOSED) or its fan's booking session (ENDED) outlived: no seat for it. */
 export function refusal(claim: 'CLOSED' | 'ENDED'): Decision {
-  const error =
-    claim === 'CLOSED'
-      ? new AppError('BOOKING_CLOSED', 'The sale of this concert closed before the request was decided')
-      : new AppError('SESSION_ENDED', 'The booking session ended before the request was decided');
+  const error = requestError(claim, [], { script: 'claim' }) as AppError;
   return { status: 'FAILED', error: error.toBody() };
 }
 
@@ -220,15 +217,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
         input.jti,
       ]);
       const [code, rest] = replyParts(reply);
-      if (code === 'RATE_LIMITED') {
-        throw new AppError(
-          'RATE_LIMITED',
-          `At most ${maxPending} pending reservation requests per fan and concert`,
-          { limit: maxPending, pending: Number(rest[0]) },
-          1,
-        );
-      }
-      if (code !== 'OK') throw new Error(`unexpected reply ${code} from the submit script`);
+      if (code !== 'OK') throw requestError(code, rest, { script: 'submit', requestId, maxPending });
 
       const data: RequestJobData = { requestId, userId, concertId, scheduleId, seatIds, lane, submittedAt };
       try {
@@ -264,14 +253,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       const concertId = await concertOfRequest(requestId);
       const reply = await scripts.cancel(concertId, { requestId, userId }, [nowMs(), ttl]);
       const [code, rest] = replyParts(reply);
-      if (code === 'NOT_FOUND') throw notFound('Reservation request', { requestId });
-      if (code === 'ALREADY_PROCESSING') {
-        throw new AppError('ALREADY_PROCESSING', 'The request is being decided or was decided already', {
-          requestId,
-          status: rest[0],
-        });
-      }
-      if (code !== 'CANCELLED') throw new Error(`unexpected reply ${code} from the cancel script`);
+      if (code !== 'CANCELLED') throw requestError(code, rest, { script: 'cancel', requestId });
       if (rest[0] === '1') {
         // The job would find the request CANCELLED and skip it; removing it keeps the counts and positions
         // true. A job a worker has just locked cannot be removed, and need not be.
@@ -302,7 +284,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
           const decision = storedDecision(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
           announce(job.userId, job.requestId, decision.status, decision);
         } else if (!CLAIM_REPLIES.includes(code as ClaimReply)) {
-          throw new Error(`unexpected reply ${code} from the claim script`);
+          throw requestError(code, rest, { script: 'claim', requestId: job.requestId });
         }
         return code as ClaimReply;
       });

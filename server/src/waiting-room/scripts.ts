@@ -62,7 +62,7 @@ export function createWaitingRoomScripts(redis: RedisClient, keys: Keys) {
  * The one table from the scripts' return codes to the API's errors. `NO_SALE` never gets here: callers load the
  * sale into the cache and run the script again.
  */
-export function scriptError(code: string, concertId: number, extra?: string | number): Error {
+export function waitingRoomError(code: string, concertId: number, extra?: string | number): Error {
   switch (code) {
     case 'NOT_FOUND':
       return notFound('Concert', { concertId });

@@ -18,7 +18,7 @@ import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { LuaReply } from '../redis/scripts.ts';
 import type { SaleCache } from './sale-cache.ts';
-import { createWaitingRoomScripts, scriptError } from './scripts.ts';
+import { createWaitingRoomScripts, waitingRoomError } from './scripts.ts';
 import { admissionRate, parseSaleExtras, parseStatus, toQueueStatus } from './status.ts';
 
 export interface WaitingRoomDeps {
@@ -103,7 +103,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         firstCode,
       );
       const [code, extra] = entered;
-      if (code !== 'OK') throw scriptError(String(code), concertId, extra as number | string);
+      if (code !== 'OK') throw waitingRoomError(String(code), concertId, extra as number | string);
       // A new fan changes the lane counts every watcher sees (and a fan of a lane ahead moves every fan of the
       // lanes behind back one place).
       // The socket sink turns this into at most one tick per concert per second.
@@ -122,7 +122,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
           ),
         firstCode,
       );
-      if (left[0] !== 'OK') throw scriptError(String(left[0]), concertId);
+      if (left[0] !== 'OK') throw waitingRoomError(String(left[0]), concertId);
       // Fans behind a waiting fan moved up; a freed READY/ENTERED slot is refilled by the next admission step.
       if (left[1] === 'W') events.publish({ type: 'queue.moved', concertId });
       return toQueueStatus(concertId, parseStatus(current), nowMs);
@@ -151,7 +151,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         scripts.claim(concertId, [userId, randomUUID(), nowMs, sessionMs]),
       );
       const [code, jti, exp, created] = reply;
-      if (code !== 'OK') throw scriptError(String(code), concertId);
+      if (code !== 'OK') throw waitingRoomError(String(code), concertId);
       const expiresAt = new Date(Number(exp));
       const accessToken = await accessTokens.sign({ userId, concertId, jti: String(jti), expiresAt });
       return { accessToken, expiresAt: expiresAt.toISOString(), status: 'ENTERED', created: created === 1 };
