@@ -1,21 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { ClientContext, Result } from 'ioredis';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
-    frOpenSession(
-      sessions: string,
-      sessionIds: string,
-      userId: string,
-      jti: string,
-      nowMs: number,
-      ttlMs: number,
-    ): Result<[string, number, number], Context>;
-  }
-}
+import { createAccessScripts } from './scripts.ts';
 
 export interface AccessSession {
   jti: string;
@@ -29,24 +15,17 @@ export interface AccessSession {
  * that works, so ending the session (payment, expiry, sale close) ends the token before its `exp`.
  */
 export function createAccessSessions(redis: RedisClient, keys: Keys, now: () => Date) {
-  if (typeof (redis as unknown as Record<string, unknown>).frOpenSession !== 'function') {
-    redis.defineCommand('frOpenSession', {
-      numberOfKeys: 2,
-      lua: readFileSync(new URL('./sessions.lua', import.meta.url), 'utf8'),
-    });
-  }
+  const scripts = createAccessScripts(redis, keys);
 
   return {
     /** Opens the fan's session, or returns the live one (claiming twice is the same session). */
     async open(concertId: number, userId: string, ttlMs: number): Promise<AccessSession> {
-      const [jti, expiresAtMs, created] = await redis.frOpenSession(
-        keys.sessions(concertId),
-        keys.sessionIds(concertId),
+      const [jti, expiresAtMs, created] = await scripts.openSession(concertId, [
         userId,
         randomUUID(),
         now().getTime(),
         ttlMs,
-      );
+      ]);
       return { jti, expiresAt: new Date(Number(expiresAtMs)), created: created === 1 };
     },
 

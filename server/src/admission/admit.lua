@@ -42,6 +42,9 @@
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
   (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
+
+--- @include "fan-record"
+--- @include "queue-log"
 local rcall = redis.call
 local now, windowMs, tickId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local want, manual, cutoff = tonumber(ARGV[4]), ARGV[5] == '1', tonumber(ARGV[6])
@@ -63,16 +66,11 @@ end
 local LANES = { 'vip', 'presale', 'normal' }
 local laneKeys = { vip = KEYS[3], presale = KEYS[4], normal = KEYS[5] }
 local function int(x) return string.format('%.0f', x) end
-local function parse(rec)
-  local s, l, ticket, seq, joinedAt, untilMs, reason =
-    string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|(.*)$')
-  return { s = s, lane = l, ticket = ticket, seq = seq, joined = joinedAt, untilMs = untilMs, reason = reason }
-end
 local function save(userId, f)
-  rcall('HSET', KEYS[2], userId, table.concat({ f.s, f.lane, f.ticket, f.seq, f.joined, f.untilMs, f.reason }, '|'))
+  rcall('HSET', KEYS[2], userId, formatFan(f))
 end
 local function log(kind, f, reason, userId)
-  rcall('RPUSH', KEYS[11], table.concat({ kind, f.ticket, f.lane, f.joined, int(now), reason, userId }, '|'))
+  rcall('RPUSH', KEYS[11], logLine(kind, f.ticket, f.lane, f.joined, now, reason, userId))
 end
 
 local expired = {}
@@ -80,7 +78,7 @@ local expired = {}
 local function expire(userId, expect, reason, logReason)
   local rec = rcall('HGET', KEYS[2], userId)
   if not rec then return end
-  local f = parse(rec)
+  local f = parseFan(rec)
   if f.s ~= expect then return end
   f.s, f.untilMs, f.reason = 'X', '0', reason
   save(userId, f)
@@ -138,7 +136,7 @@ if want > 0 and selling then
       rcall('ZREM', KEYS[6], userId)
       local rec = rcall('HGET', KEYS[2], userId)
       if rec then
-        local f = parse(rec)
+        local f = parseFan(rec)
         f.s, f.untilMs, f.reason = 'R', readyUntil, ''
         save(userId, f)
         rcall('ZADD', KEYS[7], readyUntil, userId)

@@ -6,9 +6,9 @@ import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import type { LuaReply } from '../redis/scripts.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
-import type { LuaReply } from '../waiting-room/scripts.ts';
-import { defineAdmissionScripts } from './scripts.ts';
+import { admissionError, createAdmissionScripts } from './scripts.ts';
 
 export interface AdmissionDeps {
   redis: RedisClient;
@@ -60,7 +60,7 @@ interface StepOptions {
  */
 export function createAdmission(deps: AdmissionDeps) {
   const { redis, keys, saleCache, events, sale, now } = deps;
-  defineAdmissionScripts(redis);
+  const scripts = createAdmissionScripts(redis, keys);
   const readyWindowMs = Math.round(sale.readyWindowMinutes * 60_000);
 
   async function recount(concertId: number): Promise<void> {
@@ -75,12 +75,7 @@ export function createAdmission(deps: AdmissionDeps) {
 
   async function step(concertId: number, opts: StepOptions): Promise<StepOutcome> {
     const reply = await saleCache.run(concertId, () =>
-      redis.frAdmit(
-        ...keys.roomState(concertId),
-        keys.queueStats(concertId),
-        keys.queueLog(concertId),
-        keys.admissions(concertId),
-        keys.admitTicks(concertId),
+      scripts.admit(concertId, [
         now().getTime(),
         readyWindowMs,
         opts.tickId ?? '',
@@ -89,7 +84,7 @@ export function createAdmission(deps: AdmissionDeps) {
         opts.cutoffMs ?? 0,
         sale.admitSeatRatio,
         SPREAD_WINDOW,
-      ),
+      ]),
     );
     const outcome: StepOutcome = {
       duplicate: reply[0] === 'DUP',
@@ -156,14 +151,9 @@ export function createAdmission(deps: AdmissionDeps) {
     async admitNow(concertId: number, count: number): Promise<AdmitResult> {
       await recount(concertId);
       const outcome = await step(concertId, { count, manual: true });
-      if (outcome.closed)
-        throw new AppError('BOOKING_CLOSED', 'The sale of this concert is closed', { concertId });
-      if (outcome.state !== 'ON_SALE' && outcome.state !== 'PAUSED') {
-        throw new AppError('QUEUE_NOT_OPEN', 'The sale of this concert has not opened yet', {
-          concertId,
-          state: outcome.state,
-        });
-      }
+      if (outcome.closed) throw admissionError('BOOKING_CLOSED', concertId);
+      if (outcome.state !== 'ON_SALE' && outcome.state !== 'PAUSED')
+        throw admissionError('NOT_OPEN', concertId, outcome.state);
       const lanes: Record<Lane, number> = { vip: 0, presale: 0, normal: 0 };
       for (const fan of outcome.admitted) lanes[fan.lane] += 1;
       return {

@@ -21,6 +21,9 @@
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
   (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
+
+--- @include "queue-log"
+
 local rcall = redis.call
 local now = tonumber(ARGV[1])
 
@@ -36,5 +39,5 @@ local waiting = rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4]) + rcall('ZCARD
 local active = rcall('ZCARD', KEYS[7]) + rcall('ZCARD', KEYS[8])
 rcall('HSET', KEYS[1], 'state', 'CLOSED', 'closedAt', string.format('%.0f', now))
 rcall('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9])
-rcall('RPUSH', KEYS[10], table.concat({ 'X', '0', '', '0', string.format('%.0f', now), 'CLOSED', '' }, '|'))
+rcall('RPUSH', KEYS[10], logLine('X', '0', '', '0', now, 'CLOSED', ''))
 return {'OK', state, waiting, active}

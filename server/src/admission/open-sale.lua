@@ -34,6 +34,10 @@
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
   (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
+
+--- @include "fan-record"
+--- @include "queue-log"
+
 local rcall = redis.call
 local now, resume = tonumber(ARGV[1]), ARGV[3] == '1'
 
@@ -68,7 +72,7 @@ if state == 'SCHEDULED' or state == 'QUEUE_OPEN' then
       local n = #members
       local records = {}
       for i = 1, n do
-        records[i] = { string.match(rcall('HGET', KEYS[2], members[i]), '^(%u)|(%l+)|(%d+)|(%d+)|(.*)$') }
+        records[i] = parseFan(rcall('HGET', KEYS[2], members[i]))
       end
       -- slots[i] keeps the i-th (ticket, laneSeq) pair; the fans are permuted over the slots.
       local order = {}
@@ -91,13 +95,14 @@ if state == 'SCHEDULED' or state == 'QUEUE_OPEN' then
       for i = 1, lane.n do
         local slot, owner = lane.records[i], lane.records[lane.order[i]]
         local userId = lane.users[lane.order[i]]
-        drawn[i] = owner[3]
-        rcall('ZADD', lane.key, slot[4], userId)
-        rcall('HSET', KEYS[2], userId, table.concat({ owner[1], owner[2], slot[3], slot[4], owner[5] }, '|'))
-        rcall('HSET', KEYS[7], userId, table.concat({ owner[2], owner[3], i, slot[3] }, '|'))
-        local joinedAt = string.match(owner[5], '^(%d+)')
-        rcall('RPUSH', KEYS[6],
-          table.concat({ 'S', slot[3], owner[2], joinedAt, string.format('%.0f', now), '', userId }, '|'))
+        drawn[i] = owner.ticket
+        rcall('ZADD', lane.key, slot.seq, userId)
+        rcall('HSET', KEYS[2], userId, formatFan({
+          s = owner.s, lane = owner.lane, ticket = slot.ticket, seq = slot.seq,
+          joined = owner.joined, untilMs = owner.untilMs, reason = owner.reason,
+        }))
+        rcall('HSET', KEYS[7], userId, table.concat({ owner.lane, owner.ticket, i, slot.ticket }, '|'))
+        rcall('RPUSH', KEYS[6], logLine('S', slot.ticket, owner.lane, owner.joined, now, '', userId))
       end
       rcall('HSET', KEYS[8], ({ 'vip', 'presale', 'normal' })[l], table.concat(drawn, ','))
     end

@@ -1,6 +1,7 @@
 import { type AdminQueueView, LANES, type Lane } from '../../../client-sdk/src/protocol.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import { parseFanRecord } from '../redis/records.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
 import { saleViewFromHash } from './sale-view.ts';
 
@@ -55,14 +56,14 @@ export function createQueueView(deps: {
     const records = headUsers.length > 0 ? await redis.hmget(keys.fans(concertId), ...headUsers) : [];
     const head: AdminQueueView['head'] = [];
     headUsers.forEach((userId, i) => {
-      const [, lane, ticket, , joinedAt] = (records[i] ?? '').split('|');
-      if (!LANES.includes(lane as Lane)) return;
+      const fan = parseFanRecord(records[i] ?? '');
+      if (!fan || !LANES.includes(fan.lane)) return;
       head.push({
         position: i + 1,
         userId,
-        lane: lane as Lane,
-        ticket: Number(ticket),
-        joinedAt: new Date(Number(joinedAt)).toISOString(),
+        lane: fan.lane,
+        ticket: fan.ticket,
+        joinedAt: new Date(fan.joinedAtMs).toISOString(),
       });
     });
 

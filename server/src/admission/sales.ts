@@ -15,11 +15,11 @@ import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import type { LuaReply } from '../redis/scripts.ts';
 import { type SaleCache, type SaleRow, saleRowColumns } from '../waiting-room/sale-cache.ts';
-import type { LuaReply } from '../waiting-room/scripts.ts';
 import type { SaleJobs, SaleTimes, WaitingRoomJob } from './jobs.ts';
 import { saleViewFromHash } from './sale-view.ts';
-import { defineAdmissionScripts, openSaleKeys } from './scripts.ts';
+import { admissionError, createAdmissionScripts } from './scripts.ts';
 
 export interface SalesDeps {
   redis: RedisClient;
@@ -42,16 +42,6 @@ export interface SalesDeps {
   countSeats: (concertId: number) => Promise<unknown>;
 }
 
-/** A state move refused by a script, as the API's error. */
-function conflict(current: string, concertId: number): AppError {
-  if (current === 'CLOSED')
-    return new AppError('BOOKING_CLOSED', 'The sale of this concert is closed', { concertId });
-  return new AppError('QUEUE_NOT_OPEN', `The sale of this concert is ${current}`, {
-    concertId,
-    state: current,
-  });
-}
-
 /**
  * The life of a concert's sale: SCHEDULED → QUEUE_OPEN (join window) → ON_SALE ⇄ PAUSED → CLOSED. Every move is
  * a Lua script on the sale hash (so jobs and admins racing each other see one order), then mirrored to MySQL
@@ -59,7 +49,7 @@ function conflict(current: string, concertId: number): AppError {
  */
 export function createSales(deps: SalesDeps) {
   const { redis, keys, db, saleCache, jobs, events, logger, now } = deps;
-  defineAdmissionScripts(redis);
+  const scripts = createAdmissionScripts(redis, keys);
 
   async function view(concertId: number): Promise<SaleView> {
     return saleViewFromHash(concertId, await redis.hgetall(keys.sale(concertId)));
@@ -112,9 +102,9 @@ export function createSales(deps: SalesDeps) {
 
   async function setState(concertId: number, target: SaleState, from: SaleState[]): Promise<string> {
     const reply = await saleCache.run(concertId, () =>
-      redis.frSetState(keys.sale(concertId), target, `,${from.join(',')},`),
+      scripts.setState(concertId, [target, `,${from.join(',')},`]),
     );
-    if (reply[0] === 'CONFLICT') throw conflict(String(reply[1]), concertId);
+    if (reply[0] === 'CONFLICT') throw admissionError('CONFLICT', concertId, String(reply[1]));
     return String(reply[1]);
   }
 
@@ -168,7 +158,7 @@ export function createSales(deps: SalesDeps) {
       words = Math.max(words, waiting + 64);
       const stream = shuffled ? '' : drawWords(seed, words);
       const reply = await saleCache.run(concertId, () =>
-        redis.frOpenSale(...openSaleKeys(keys, concertId), now().getTime(), stream, resume ? '1' : '0', seed),
+        scripts.openSale(concertId, [now().getTime(), stream, resume ? '1' : '0', seed]),
       );
       if (reply[0] === 'MORE') words = Number(reply[1]);
       else if (reply[0] !== 'STALE') return reply;
@@ -198,7 +188,7 @@ export function createSales(deps: SalesDeps) {
       opts: { resume?: boolean } = {},
     ): Promise<SaleView> {
       const reply = await openScript(concertId, opts.resume !== false);
-      if (reply[0] !== 'OK') throw conflict('CLOSED', concertId);
+      if (reply[0] !== 'OK') throw admissionError('BOOKING_CLOSED', concertId);
       const [, previous, state, seed, vip, presale, normal, shuffledNow] = reply as LuaReply;
       await applyOverrides(concertId, overrides);
       await seedCount(concertId);
@@ -268,9 +258,7 @@ export function createSales(deps: SalesDeps) {
      * (plain text) is what fans see.
      */
     async close(concertId: number, reason?: string): Promise<SaleView> {
-      const reply = await saleCache.run(concertId, () =>
-        redis.frCloseSale(...keys.roomState(concertId), keys.queueLog(concertId), now().getTime()),
-      );
+      const reply = await saleCache.run(concertId, () => scripts.closeSale(concertId, [now().getTime()]));
       if (reason) await setReason(concertId, reason);
       const [, previous, waiting, active] = reply;
       await jobs.stopAdmission(concertId);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueEntries } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createSale, enter, makeFans, QUIET } from '../waiting-room/test-kit.ts';
+import { createAdmissionScripts } from './scripts.ts';
 import { createWriteBehind, foldLog } from './write-behind.ts';
 
 let t: TestServer;
@@ -90,23 +91,13 @@ describe('the queue-entry log', () => {
   it('lets one drainer at a time hold a concert log', async () => {
     const concertId = await createSale(t, admin);
     await enter(t, concertId, (await makeFans(t, 1))[0]!);
-    const keys = t.services.keys;
-    const take = (token: string) =>
-      t.services.redis.frLogTake(
-        keys.queueLog(concertId),
-        keys.queueLogInflight(concertId),
-        keys.queueLogLease(concertId),
-        token,
-        30_000,
-        10,
-      );
+    const scripts = createAdmissionScripts(t.services.redis, t.services.keys);
+    const take = (token: string) => scripts.logTake(concertId, [token, 30_000, 10]);
     expect((await take('one'))[0]).toBe('OK');
     expect(await take('two')).toEqual(['BUSY']);
     // The holder asking again gets the same batch (a retry after a failed write).
     expect((await take('one'))[1]).toHaveLength(1);
-    expect(
-      await t.services.redis.frLogAck(keys.queueLogInflight(concertId), keys.queueLogLease(concertId), 'one'),
-    ).toBe(1);
+    expect(await scripts.logAck(concertId, ['one'])).toBe(1);
     expect(await take('two')).toEqual(['EMPTY']);
   });
 });

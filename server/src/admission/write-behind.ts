@@ -6,7 +6,8 @@ import type { Db } from '../db/client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
-import { defineAdmissionScripts } from './scripts.ts';
+import { parseLogLine } from '../redis/records.ts';
+import { createAdmissionScripts } from './scripts.ts';
 
 const BATCH = 500;
 const LEASE_MS = 30_000;
@@ -22,28 +23,25 @@ export function foldLog(concertId: number, entries: string[]): Array<{ rows: Ent
   const chunks: Array<{ rows: EntryRow[]; closedAt?: Date }> = [];
   let rows = new Map<number, EntryRow>();
   for (const entry of entries) {
-    const parts = entry.split('|');
-    const [kind, ticketText, lane, joinedAt, at, reason] = parts;
-    const userId = parts.slice(6).join('|');
+    const { kind, ticket, lane, joinedAtMs, atMs, reason, userId } = parseLogLine(entry);
     if (kind === 'X') {
       // A barrier: rows before it are written first, then every entry still open is closed.
-      chunks.push({ rows: [...rows.values()], closedAt: new Date(Number(at)) });
+      chunks.push({ rows: [...rows.values()], closedAt: new Date(atMs) });
       rows = new Map();
       continue;
     }
-    const ticket = Number(ticketText);
     const row: EntryRow = rows.get(ticket) ?? {
       concertId,
       ticket,
       userId,
       lane: lane as Lane,
-      enteredAt: new Date(Number(joinedAt)),
+      enteredAt: new Date(joinedAtMs),
     };
     // Every entry names the ticket's owner at the time; after a shuffle (S) that is the new one.
     row.userId = userId;
     row.lane = lane as Lane;
-    row.enteredAt = new Date(Number(joinedAt));
-    const when = new Date(Number(at));
+    row.enteredAt = new Date(joinedAtMs);
+    const when = new Date(atMs);
     if (kind === 'A') row.admittedAt = when;
     if (kind === 'C') row.claimedAt = when;
     if (kind === 'L') {
@@ -63,7 +61,7 @@ export function foldLog(concertId: number, entries: string[]): Array<{ rows: Ent
  */
 export function createWriteBehind(deps: { redis: RedisClient; keys: Keys; db: Db; logger: Logger }) {
   const { redis, keys, db, logger } = deps;
-  defineAdmissionScripts(redis);
+  const scripts = createAdmissionScripts(redis, keys);
   const token = randomUUID();
 
   async function write(concertId: number, entries: string[]): Promise<void> {
@@ -98,18 +96,11 @@ export function createWriteBehind(deps: { redis: RedisClient; keys: Keys; db: Db
     const deadline = Date.now() + budgetMs;
     let written = 0;
     while (Date.now() < deadline) {
-      const reply = await redis.frLogTake(
-        keys.queueLog(concertId),
-        keys.queueLogInflight(concertId),
-        keys.queueLogLease(concertId),
-        token,
-        LEASE_MS,
-        BATCH,
-      );
+      const reply = await scripts.logTake(concertId, [token, LEASE_MS, BATCH]);
       if (reply[0] !== 'OK') break;
       const entries = (reply[1] as string[]) ?? [];
       await write(concertId, entries);
-      await redis.frLogAck(keys.queueLogInflight(concertId), keys.queueLogLease(concertId), token);
+      await scripts.logAck(concertId, [token]);
       written += entries.length;
     }
     return written;

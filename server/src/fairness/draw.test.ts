@@ -12,12 +12,11 @@ import {
 } from '../../../client-sdk/src/draw.ts';
 import { type DrawLanes, LANES } from '../../../client-sdk/src/protocol.ts';
 import { fromHex, hmacSha256, sha256, toHex, utf8 } from '../../../client-sdk/src/sha256.ts';
-import { defineAdmissionScripts, openSaleKeys } from '../admission/scripts.ts';
+import { createAdmissionScripts } from '../admission/scripts.ts';
 import { createKeys } from '../redis/keys.ts';
 import { drawCommitment, drawOrderHash, drawWords, recordedDrawSeed, seedFromRecord } from './draw.ts';
 
 const redis = new Redis(inject('redisUrl'));
-defineAdmissionScripts(redis);
 afterAll(() => redis.quit());
 
 /** docs/fairness.md's worked example, checked there against an independent Python reimplementation. */
@@ -216,5 +215,5 @@ async function seedRoom(
 }
 
 function openSale(keys: ReturnType<typeof createKeys>, concertId: number, seed: string, words: Buffer) {
-  return redis.frOpenSale(...openSaleKeys(keys, concertId), Date.now(), words, '1', seed);
+  return createAdmissionScripts(redis, keys).openSale(concertId, [Date.now(), words, '1', seed]);
 }

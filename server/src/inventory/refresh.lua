@@ -32,6 +32,10 @@
     moved    1 when the count differs from the one stored before
        or {code}  NO_SALE, NOT_FOUND
 ]]
+
+--- @include "fan-record"
+--- @include "queue-log"
+
 local rcall = redis.call
 local available, held, sold = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local countedAt, now = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -68,11 +72,12 @@ local removed = 0
 for _, laneKey in ipairs({ KEYS[3], KEYS[4], KEYS[5] }) do
   for _, userId in ipairs(rcall('ZRANGE', laneKey, 0, -1)) do
     local rec = rcall('HGET', KEYS[2], userId)
-    local s, lane, ticket, seq, joinedAt, _, _ = string.match(rec or '', '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|(.*)$')
-    if s == 'W' then
-      rcall('HSET', KEYS[2], userId, table.concat({ 'X', lane, ticket, seq, joinedAt, '0', 'SOLD_OUT' }, '|'))
-      rcall('RPUSH', KEYS[8], table.concat({ 'L', ticket, lane, joinedAt, nowText, 'SOLD_OUT', userId }, '|'))
-      rcall('HINCRBY', KEYS[7], 'left:' .. lane, 1)
+    local f = parseFan(rec or '')
+    if f.s == 'W' then
+      f.s, f.untilMs, f.reason = 'X', '0', 'SOLD_OUT'
+      rcall('HSET', KEYS[2], userId, formatFan(f))
+      rcall('RPUSH', KEYS[8], logLine('L', f.ticket, f.lane, f.joined, now, 'SOLD_OUT', userId))
+      rcall('HINCRBY', KEYS[7], 'left:' .. f.lane, 1)
       removed = removed + 1
     end
   end

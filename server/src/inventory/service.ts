@@ -1,4 +1,3 @@
-import type { ClientContext, Result } from 'ioredis';
 import { roundSeatsLeft } from '../../../client-sdk/src/wait-range.ts';
 import type { Db } from '../db/client.ts';
 import type { DomainEvent, EventSink } from '../events/index.ts';
@@ -6,14 +5,8 @@ import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
-import { defineLua, type LuaReply } from '../waiting-room/scripts.ts';
 import { countSeats, type SeatCount } from './counts.ts';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
-    frInventory(...keysAndArgs: Array<string | number>): Result<LuaReply, Context>;
-  }
-}
+import { createInventoryScripts } from './scripts.ts';
 
 export interface InventoryDeps {
   redis: RedisClient;
@@ -38,26 +31,14 @@ export interface RefreshOutcome extends SeatCount {
  */
 export function createInventory(deps: InventoryDeps) {
   const { redis, keys, db, saleCache, events, logger, now } = deps;
-  defineLua(redis, 'frInventory', new URL('./refresh.lua', import.meta.url), 8);
+  const scripts = createInventoryScripts(redis, keys);
   /** Per concert: a recount running, and whether another change arrived while it ran. */
   const running = new Map<number, { again: boolean; done: Promise<void> }>();
 
   async function refresh(concertId: number): Promise<RefreshOutcome> {
     const count = await countSeats(db, concertId);
     const reply = await saleCache.run(concertId, () =>
-      redis.frInventory(
-        keys.sale(concertId),
-        keys.fans(concertId),
-        ...keys.lanes(concertId),
-        keys.joined(concertId),
-        keys.queueStats(concertId),
-        keys.queueLog(concertId),
-        count.available,
-        count.held,
-        count.sold,
-        count.countedAt,
-        now().getTime(),
-      ),
+      scripts.refresh(concertId, [count.available, count.held, count.sold, count.countedAt, now().getTime()]),
     );
     const [, change, removed, moved] = reply;
     const outcome: RefreshOutcome = {

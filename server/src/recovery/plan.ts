@@ -1,4 +1,5 @@
 import { LANES, type Lane } from '../../../client-sdk/src/protocol.ts';
+import { formatFanRecord } from '../redis/records.ts';
 
 /** A row of MySQL `queue_entries` as the rebuild reads it. */
 export interface EntryRow {
@@ -38,8 +39,7 @@ export interface RebuildPlan {
   fans: number;
 }
 
-export const fanRecord = (f: RestoredFan): string =>
-  [f.status, f.lane, f.ticket, f.laneSeq, f.joinedAtMs, f.untilMs, ''].join('|');
+export const fanRecord = (f: RestoredFan): string => formatFanRecord({ ...f, reason: '' });
 
 /**
  * What a concert's waiting room looked like, from its durable log. The write-behind writes the log in order, so

@@ -32,6 +32,9 @@
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
   (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
+
+--- @include "fan-record"
+
 local rcall = redis.call
 
 -- Fans whose entry ended in the part of the log MySQL has not got yet (read in the same atomic step).
@@ -64,7 +67,8 @@ for i = 6, #ARGV, 2 do
   if closed or gone[userId] then
     pending = pending + 1
   elseif rcall('HSETNX', KEYS[1], userId, rec) == 1 then
-    local s, lane, _, seq, joinedAt, untilMs = string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|')
+    local f = parseFan(rec)
+    local s, lane, seq, joinedAt, untilMs = f.s, f.lane, f.seq, f.joined, f.untilMs
     if s == 'W' then
       rcall('ZADD', laneKeys[lane] or KEYS[4], seq, userId)
       rcall('ZADD', KEYS[5], joinedAt, userId)

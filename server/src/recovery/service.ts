@@ -11,9 +11,10 @@ import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import { parseFanRecord } from '../redis/records.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
 import { type EntryRow, fanRecord, planRebuild, type RestoredFan } from './plan.ts';
-import { defineRecoveryScripts } from './scripts.ts';
+import { createRecoveryScripts } from './scripts.ts';
 
 export interface RecoveryDeps {
   redis: RedisClient;
@@ -59,22 +60,10 @@ const LOG_BACKLOG_LIMIT = 10_000;
  */
 export function createRecovery(deps: RecoveryDeps) {
   const { redis, keys, db, saleCache, sales, saleJobs, logger } = deps;
-  defineRecoveryScripts(redis);
+  const scripts = createRecoveryScripts(redis, keys);
   const writeBehind = createWriteBehind({ redis, keys, db, logger });
   const readyWindowMs = Math.round(deps.sale.readyWindowMinutes * 60_000);
   const sessionMs = Math.round(deps.sale.sessionMinutes * 60_000);
-
-  const restoreKeys = (concertId: number) => [
-    keys.fans(concertId),
-    ...keys.lanes(concertId),
-    keys.joined(concertId),
-    keys.ready(concertId),
-    keys.ticketSeq(concertId),
-    ...keys.laneSeqs(concertId),
-    keys.queueStats(concertId),
-    keys.queueLog(concertId),
-    keys.queueLogInflight(concertId),
-  ];
 
   /** Counters only: raises ticket-seq and lane-seq to what the log has issued (never lowers them). */
   async function raiseCounters(concertId: number): Promise<void> {
@@ -90,14 +79,7 @@ export function createRecovery(deps: RecoveryDeps) {
     if (rows.length === 0) return;
     const count = (lane: Lane) => Number(rows.find((r) => r.lane === lane)?.n ?? 0);
     const ticketSeq = Math.max(...rows.map((r) => Number(r.maxTicket)));
-    await redis.frRestoreQueue(
-      ...restoreKeys(concertId),
-      ticketSeq,
-      count('vip'),
-      count('presale'),
-      count('normal'),
-      '',
-    );
+    await scripts.restore(concertId, [ticketSeq, count('vip'), count('presale'), count('normal'), '']);
   }
 
   /** The tickets of these fans that Redis has a record of (any status), and of those it has none of. */
@@ -109,7 +91,7 @@ export function createRecovery(deps: RecoveryDeps) {
       const records = await redis.hmget(keys.fans(concertId), ...chunk.map((f) => f.userId));
       chunk.forEach((fan, k) => {
         const rec = records[k];
-        if (rec) present.push(Number(rec.split('|')[2]));
+        if (rec) present.push(parseFanRecord(rec)?.ticket ?? Number.NaN);
         else missing.push(fan.ticket);
       });
     }
@@ -205,14 +187,10 @@ export function createRecovery(deps: RecoveryDeps) {
     // The counters go first (in the first call), so a fan entering meanwhile lands after every restored one.
     for (let i = 0; i === 0 || i < fans.length; i += FANS_PER_CALL) {
       const args = fans.slice(i, i + FANS_PER_CALL).flatMap((f) => [f.userId, fanRecord(f)]);
-      const [r, p, l] = await redis.frRestoreQueue(
-        ...restoreKeys(concertId),
-        plan.ticketSeq,
-        plan.laneSeq.vip,
-        plan.laneSeq.presale,
-        plan.laneSeq.normal,
-        stats,
-        ...args,
+      const [r, p, l] = await scripts.restore(
+        concertId,
+        [plan.ticketSeq, plan.laneSeq.vip, plan.laneSeq.presale, plan.laneSeq.normal, stats],
+        args,
       );
       restored += Number(r);
       alreadyPresent += Number(p);

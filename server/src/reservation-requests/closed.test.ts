@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reservations } from '../../../drizzle/schema.ts';
 import { createTestServer, grantAccess, type TestServer } from '../../test/harness.ts';
+import { createAdmissionScripts } from '../admission/scripts.ts';
 import { createConcert, eventually, seatStatuses, type TestConcert } from '../booking/testing.ts';
 import { makeFan, type QueueFan, requestState, startWorker, submit } from './testing.ts';
 import type { RequestWorker } from './worker.ts';
@@ -76,11 +77,7 @@ describe('queued requests and the end of the sale', () => {
     const id = await queued(t, fan, concert, [concert.seatIds[0]!]);
     // The first half of a close only (the process died before draining): the sale is CLOSED in Redis.
     const s = t.services;
-    await s.redis.frCloseSale(
-      ...s.keys.roomState(concert.concertId),
-      s.keys.queueLog(concert.concertId),
-      Date.now(),
-    );
+    await createAdmissionScripts(s.redis, s.keys).closeSale(concert.concertId, [Date.now()]);
     workers.push(await startWorker(t));
     expect(await decided(t, fan, id)).toMatchObject({ status: 'FAILED', error: { code: 'BOOKING_CLOSED' } });
     expect(await reservationsOf(t, concert)).toEqual([]);

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiErrorBody, Reservation, Tier } from '../../../client-sdk/src/protocol.ts';
 import type { EventSink } from '../events/index.ts';
-import { AppError, notFound } from '../http/errors.ts';
+import { type AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient, RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
-import type { LuaReply } from '../waiting-room/scripts.ts';
+import { replyParts } from '../redis/scripts.ts';
 import { createRequestQueues, LANE_PRIORITY, type RequestJobData } from './queues.ts';
-import { defineRequestScripts, replyParts } from './scripts.ts';
+import { createRequestScripts, requestError } from './scripts.ts';
 import { createRequestStats } from './stats.ts';
 
 export type RequestStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
@@ -65,10 +65,7 @@ export type ClaimReply = (typeof CLAIM_REPLIES)[number];
 
 /** The decision of a request its sale (CLOSED) or its fan's booking session (ENDED) outlived: no seat for it. */
 export function refusal(claim: 'CLOSED' | 'ENDED'): Decision {
-  const error =
-    claim === 'CLOSED'
-      ? new AppError('BOOKING_CLOSED', 'The sale of this concert closed before the request was decided')
-      : new AppError('SESSION_ENDED', 'The booking session ended before the request was decided');
+  const error = requestError(claim, [], { script: 'claim' }) as AppError;
   return { status: 'FAILED', error: error.toBody() };
 }
 
@@ -84,7 +81,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
   const { redis, keys, events, logger } = deps;
   const ttl = deps.resultTtlMs ?? 3_600_000;
   const maxPending = deps.maxPendingPerFan ?? 3;
-  defineRequestScripts(redis);
+  const scripts = createRequestScripts(redis, keys);
   const queues = createRequestQueues(deps.connections, keys, logger);
   const nowMs = () => deps.now().getTime();
   const stats = createRequestStats({ redis, keys, queues, now: deps.now, activeWindowMs: ttl });
@@ -210,13 +207,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       // Registered before the request exists, so the sweeper finds the concert of a submit that dies after the
       // script (requeueStranded).
       await register(concertId, submittedAt);
-      const reply = await redis.frRequestSubmit(
-        keys.request(concertId, requestId),
-        keys.requestPending(concertId, userId),
-        keys.requestUnqueued(concertId),
-        requestId,
-        userId,
-        concertId,
+      const reply = await scripts.submit(concertId, { requestId, userId }, [
         scheduleId,
         JSON.stringify(seatIds),
         lane,
@@ -224,17 +215,9 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
         ttl,
         maxPending,
         input.jti,
-      );
+      ]);
       const [code, rest] = replyParts(reply);
-      if (code === 'RATE_LIMITED') {
-        throw new AppError(
-          'RATE_LIMITED',
-          `At most ${maxPending} pending reservation requests per fan and concert`,
-          { limit: maxPending, pending: Number(rest[0]) },
-          1,
-        );
-      }
-      if (code !== 'OK') throw new Error(`unexpected reply ${code} from the submit script`);
+      if (code !== 'OK') throw requestError(code, rest, { script: 'submit', requestId, maxPending });
 
       const data: RequestJobData = { requestId, userId, concertId, scheduleId, seatIds, lane, submittedAt };
       try {
@@ -268,24 +251,9 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     /** Cancels a PENDING request of the caller; 409 ALREADY_PROCESSING once a worker has taken it. */
     async cancel(userId: string, requestId: string): Promise<RequestState> {
       const concertId = await concertOfRequest(requestId);
-      const reply = await redis.frRequestCancel(
-        keys.request(concertId, requestId),
-        keys.requestPending(concertId, userId),
-        keys.requestStats(concertId),
-        requestId,
-        userId,
-        nowMs(),
-        ttl,
-      );
+      const reply = await scripts.cancel(concertId, { requestId, userId }, [nowMs(), ttl]);
       const [code, rest] = replyParts(reply);
-      if (code === 'NOT_FOUND') throw notFound('Reservation request', { requestId });
-      if (code === 'ALREADY_PROCESSING') {
-        throw new AppError('ALREADY_PROCESSING', 'The request is being decided or was decided already', {
-          requestId,
-          status: rest[0],
-        });
-      }
-      if (code !== 'CANCELLED') throw new Error(`unexpected reply ${code} from the cancel script`);
+      if (code !== 'CANCELLED') throw requestError(code, rest, { script: 'cancel', requestId });
       if (rest[0] === '1') {
         // The job would find the request CANCELLED and skip it; removing it keeps the counts and positions
         // true. A job a worker has just locked cannot be removed, and need not be.
@@ -309,25 +277,14 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     async claim(jobs: RequestJobData[]): Promise<ClaimReply[]> {
       if (jobs.length === 0) return [];
       const concertId = sameConcert(jobs);
-      const replies = await redis.frRequestClaim(
-        2 + 2 * jobs.length,
-        keys.sale(concertId),
-        keys.sessionIds(concertId),
-        ...jobs.flatMap((job) => [
-          keys.request(concertId, job.requestId),
-          keys.requestPending(concertId, job.userId),
-        ]),
-        nowMs(),
-        ttl,
-        ...jobs.map((job) => job.requestId),
-      );
+      const replies = await scripts.claim(concertId, jobs, [nowMs(), ttl]);
       return jobs.map((job, i) => {
-        const [code, rest] = replyParts(replies[i] as LuaReply);
+        const [code, rest] = replyParts(replies[i] ?? []);
         if (code === 'DECIDED') {
           const decision = storedDecision(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
           announce(job.userId, job.requestId, decision.status, decision);
         } else if (!CLAIM_REPLIES.includes(code as ClaimReply)) {
-          throw new Error(`unexpected reply ${code} from the claim script`);
+          throw requestError(code, rest, { script: 'claim', requestId: job.requestId });
         }
         return code as ClaimReply;
       });
@@ -344,18 +301,11 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       if (verdicts.length === 0) return [];
       const concertId = sameConcert(verdicts.map((v) => v.job));
       const now = nowMs();
-      const replies = await redis.frRequestDecide(
-        2 + 2 * verdicts.length,
-        keys.requestStats(concertId),
-        keys.requestRate(concertId, Math.floor(now / 1000)),
-        ...verdicts.flatMap(({ job }) => [
-          keys.request(concertId, job.requestId),
-          keys.requestPending(concertId, job.userId),
-        ]),
-        now,
-        ttl,
-        RATE_TTL_MS,
-        ...verdicts.flatMap(({ job, decision }) => [
+      const replies = await scripts.decide(
+        concertId,
+        verdicts.map((v) => v.job),
+        [now, ttl, RATE_TTL_MS],
+        verdicts.flatMap(({ job, decision }) => [
           job.requestId,
           decision.status,
           decision.status === 'COMPLETED' ? JSON.stringify(decision.result) : '',
@@ -363,7 +313,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
         ]),
       );
       return verdicts.map(({ job }, i) => {
-        const [code, rest] = replyParts(replies[i] as LuaReply);
+        const [code, rest] = replyParts(replies[i] ?? []);
         if (code !== 'DECIDED' && code !== 'ALREADY') return undefined;
         const stored = storedDecision(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
         announce(job.userId, job.requestId, stored.status, stored);

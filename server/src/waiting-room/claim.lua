@@ -22,6 +22,10 @@
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
   (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
+
+--- @include "fan-record"
+--- @include "queue-log"
+
 local rcall = redis.call
 local userId, jti, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 
@@ -34,7 +38,8 @@ if meta[1] == 'CLOSED' or now >= tonumber(meta[3]) then return {'BOOKING_CLOSED'
 
 local rec = rcall('HGET', KEYS[2], userId)
 if not rec then return {'NOT_ADMITTED'} end
-local s, lane, ticket, seq, joinedAt, untilMs = string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|')
+local f = parseFan(rec)
+local s, untilMs = f.s, f.untilMs
 
 if s == 'E' then
   local session = rcall('HGET', KEYS[5], userId)
@@ -52,6 +57,7 @@ local exp = string.format('%.0f', expiresAt)
 rcall('ZREM', KEYS[3], userId)
 rcall('HSET', KEYS[5], userId, jti .. '|' .. exp)
 rcall('ZADD', KEYS[4], expiresAt, userId)
-rcall('HSET', KEYS[2], userId, table.concat({ 'E', lane, ticket, seq, joinedAt, exp, '' }, '|'))
-rcall('RPUSH', KEYS[6], table.concat({ 'C', ticket, lane, joinedAt, string.format('%.0f', now), '', userId }, '|'))
+f.s, f.untilMs, f.reason = 'E', exp, ''
+rcall('HSET', KEYS[2], userId, formatFan(f))
+rcall('RPUSH', KEYS[6], logLine('C', f.ticket, f.lane, f.joined, now, '', userId))
 return {'OK', jti, expiresAt, 1}

@@ -42,6 +42,9 @@
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
   (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
+
+--- @include "fan-record"
+--- @include "queue-log"
 local rcall = redis.call
 local userId, lane, now, maxSize = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 
@@ -54,18 +57,13 @@ end
 if state == 'CLOSED' or now >= tonumber(meta[4]) then return {'BOOKING_CLOSED'} end
 
 local function int(x) return string.format('%.0f', x) end
-local function parse(rec)
-  local s, l, ticket, seq, joinedAt, untilMs, reason =
-    string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|(.*)$')
-  return { s = s, lane = l, ticket = ticket, seq = seq, joined = joinedAt, untilMs = untilMs, reason = reason }
-end
 local function log(kind, f, reason)
-  rcall('RPUSH', KEYS[13], table.concat({ kind, f.ticket, f.lane, f.joined, int(now), reason, userId }, '|'))
+  rcall('RPUSH', KEYS[13], logLine(kind, f.ticket, f.lane, f.joined, now, reason, userId))
 end
 
 local rec = rcall('HGET', KEYS[2], userId)
 if rec then
-  local f = parse(rec)
+  local f = parseFan(rec)
   if f.s == 'W' then return {'OK', 0} end
   if f.s == 'R' then
     if tonumber(f.untilMs) > now then return {'OK', 0} end
@@ -112,8 +110,10 @@ if lane == 'vip' then laneKey, seqKey = KEYS[3], KEYS[6]
 elseif lane == 'presale' then laneKey, seqKey = KEYS[4], KEYS[7] end
 local ticket = rcall('INCR', KEYS[9])
 local seq = rcall('INCR', seqKey)
-local f = { s = 'W', lane = lane, ticket = tostring(ticket), seq = tostring(seq), joined = int(now), untilMs = '0' }
-rcall('HSET', KEYS[2], userId, table.concat({ 'W', lane, f.ticket, f.seq, f.joined, '0', '' }, '|'))
+local f = {
+  s = 'W', lane = lane, ticket = tostring(ticket), seq = tostring(seq), joined = int(now), untilMs = '0', reason = '',
+}
+rcall('HSET', KEYS[2], userId, formatFan(f))
 rcall('ZADD', laneKey, seq, userId)
 rcall('ZADD', KEYS[10], now, userId)
 log('E', f, '')

@@ -24,6 +24,10 @@
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
   (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
+
+--- @include "fan-record"
+--- @include "queue-log"
+
 local rcall = redis.call
 local userId, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3] or 'LEFT'
 
@@ -35,7 +39,8 @@ end
 
 local rec = rcall('HGET', KEYS[2], userId)
 if not rec then return {'NOT_QUEUED'} end
-local s, lane, ticket, _, joinedAt, untilMs = string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|')
+local f = parseFan(rec)
+local s, lane = f.s, f.lane
 
 if s == 'W' then
   local laneKeys = { vip = KEYS[3], presale = KEYS[4], normal = KEYS[5] }
@@ -43,7 +48,7 @@ if s == 'W' then
   rcall('ZREM', KEYS[6], userId)
   rcall('HINCRBY', KEYS[10], 'left:' .. lane, 1)
 elseif s == 'R' then
-  if tonumber(untilMs) <= now then return {'NOT_QUEUED'} end
+  if tonumber(f.untilMs) <= now then return {'NOT_QUEUED'} end
   rcall('ZREM', KEYS[7], userId)
 elseif s == 'E' then
   local session = rcall('HGET', KEYS[9], userId)
@@ -56,6 +61,5 @@ else
 end
 
 rcall('HDEL', KEYS[2], userId)
-rcall('RPUSH', KEYS[11],
-  table.concat({ 'L', ticket, lane, joinedAt, string.format('%.0f', now), reason, userId }, '|'))
+rcall('RPUSH', KEYS[11], logLine('L', f.ticket, lane, f.joined, now, reason, userId))
 return {'OK', s}

@@ -6,7 +6,7 @@ import { commitDrawSeed } from '../fairness/draw.ts';
 import { notFound } from '../http/errors.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
-import type { LuaReply } from './scripts.ts';
+import type { LuaReply } from '../redis/scripts.ts';
 
 export type SaleRow = Pick<
   typeof concerts.$inferSelect,

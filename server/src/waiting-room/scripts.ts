@@ -1,49 +1,68 @@
-import { readFileSync } from 'node:fs';
-import type { ClientContext, Result } from 'ioredis';
 import { AppError, notFound } from '../http/errors.ts';
 import type { RedisClient } from '../redis/client.ts';
+import type { Keys } from '../redis/keys.ts';
+import { defineScript, type LuaReply } from '../redis/scripts.ts';
 
-/** What a Lua script of the waiting room answers: arrays of strings, integers and arrays. */
-export type LuaReply = Array<string | number | LuaReply>;
-type LuaArgs = Array<string | number>;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
-    frEnter(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
-    frStatus(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
-    frLeave(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
-    frClaim(...keysAndArgs: LuaArgs): Result<LuaReply, Context>;
-  }
-}
-
-/**
- * Registers a Lua file as an ioredis command once per connection (EVALSHA, falling back to EVAL after a
- * SCRIPT FLUSH or a failover). Every script names its keys in its contract header.
- */
-export function defineLua(redis: RedisClient, name: string, file: URL, numberOfKeys?: number): void {
-  if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') return;
-  const lua = readFileSync(file, 'utf8');
-  // Without a fixed count, the caller passes the number of keys as the first argument.
-  redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
-  // Auto-pipelining groups a call by its first argument taken as a key; here that is the key count, so on a
-  // cluster the call would be batched for the wrong node. Such scripts are sent on their own.
-  const unbatched = redis.options.autoPipeliningIgnoredCommands;
-  if (numberOfKeys === undefined && unbatched && !unbatched.includes(name)) unbatched.push(name);
-}
-
-export function defineWaitingRoomScripts(redis: RedisClient): void {
-  const here = (f: string) => new URL(f, import.meta.url);
-  defineLua(redis, 'frEnter', here('./enter.lua'), 15);
-  defineLua(redis, 'frStatus', here('./status.lua'), 6);
-  defineLua(redis, 'frLeave', here('./leave.lua'), 11);
-  defineLua(redis, 'frClaim', here('./claim.lua'), 6);
+/** The waiting room's scripts, each building its KEYS from the concert id in its header's order. */
+export function createWaitingRoomScripts(redis: RedisClient, keys: Keys) {
+  const enter = defineScript(redis, 'frEnter', new URL('./enter.lua', import.meta.url));
+  const status = defineScript(redis, 'frStatus', new URL('./status.lua', import.meta.url));
+  const leave = defineScript(redis, 'frLeave', new URL('./leave.lua', import.meta.url));
+  const claim = defineScript(redis, 'frClaim', new URL('./claim.lua', import.meta.url));
+  return {
+    enter: (
+      concertId: number,
+      args: [userId: string, lane: string, nowMs: number, maxQueueSize: number, codeHash: string],
+    ): Promise<LuaReply> =>
+      enter(
+        [
+          keys.sale(concertId),
+          keys.fans(concertId),
+          ...keys.lanes(concertId),
+          ...keys.laneSeqs(concertId),
+          keys.ticketSeq(concertId),
+          keys.joined(concertId),
+          keys.ready(concertId),
+          keys.sessionIds(concertId),
+          keys.queueLog(concertId),
+          keys.accessCodes(concertId),
+          keys.allowList(concertId),
+        ],
+        args,
+      ),
+    status: (concertId: number, args: [userId: string, nowMs: number]): Promise<LuaReply> =>
+      status(
+        [keys.sale(concertId), keys.fans(concertId), ...keys.lanes(concertId), keys.sessionIds(concertId)],
+        args,
+      ),
+    leave: (
+      concertId: number,
+      args: [userId: string, nowMs: number, reason: 'LEFT' | 'PAID'],
+    ): Promise<LuaReply> =>
+      leave([...keys.roomState(concertId), keys.queueStats(concertId), keys.queueLog(concertId)], args),
+    claim: (
+      concertId: number,
+      args: [userId: string, jti: string, nowMs: number, ttlMs: number],
+    ): Promise<LuaReply> =>
+      claim(
+        [
+          keys.sale(concertId),
+          keys.fans(concertId),
+          keys.ready(concertId),
+          keys.sessions(concertId),
+          keys.sessionIds(concertId),
+          keys.queueLog(concertId),
+        ],
+        args,
+      ),
+  };
 }
 
 /**
  * The one table from the scripts' return codes to the API's errors. `NO_SALE` never gets here: callers load the
  * sale into the cache and run the script again.
  */
-export function scriptError(code: string, concertId: number, extra?: string | number): Error {
+export function waitingRoomError(code: string, concertId: number, extra?: string | number): Error {
   switch (code) {
     case 'NOT_FOUND':
       return notFound('Concert', { concertId });

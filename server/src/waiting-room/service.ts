@@ -16,8 +16,9 @@ import type { EventSink } from '../events/index.ts';
 import { readLaneTick } from '../realtime/tick.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
+import type { LuaReply } from '../redis/scripts.ts';
 import type { SaleCache } from './sale-cache.ts';
-import { defineWaitingRoomScripts, type LuaReply, scriptError } from './scripts.ts';
+import { createWaitingRoomScripts, waitingRoomError } from './scripts.ts';
 import { admissionRate, parseSaleExtras, parseStatus, toQueueStatus } from './status.ts';
 
 export interface WaitingRoomDeps {
@@ -47,33 +48,12 @@ export interface Fan {
  */
 export function createWaitingRoom(deps: WaitingRoomDeps) {
   const { redis, keys, saleCache, accessTokens, accessSessions, events, sale, now } = deps;
-  defineWaitingRoomScripts(redis);
+  const scripts = createWaitingRoomScripts(redis, keys);
   const sessionMs = Math.round(sale.sessionMinutes * 60_000);
-
-  const statusArgs = (concertId: number, userId: string, nowMs: number) => [
-    keys.sale(concertId),
-    keys.fans(concertId),
-    ...keys.lanes(concertId),
-    keys.sessionIds(concertId),
-    userId,
-    nowMs,
-  ];
-
-  /** KEYS and ARGV of leave.lua (see its header). */
-  const leaveArgs = (concertId: number, userId: string, nowMs: number, reason: 'LEFT' | 'PAID') => [
-    ...keys.roomState(concertId),
-    keys.queueStats(concertId),
-    keys.queueLog(concertId),
-    userId,
-    nowMs,
-    reason,
-  ];
 
   async function status(concertId: number, userId: string): Promise<QueueStatus> {
     const nowMs = now().getTime();
-    const reply = await saleCache.run(concertId, () =>
-      redis.frStatus(...statusArgs(concertId, userId, nowMs)),
-    );
+    const reply = await saleCache.run(concertId, () => scripts.status(concertId, [userId, nowMs]));
     return toQueueStatus(concertId, parseStatus(reply), nowMs);
   }
 
@@ -111,30 +91,19 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         concertId,
         () =>
           withStatus(
-            redis.frEnter(
-              keys.sale(concertId),
-              keys.fans(concertId),
-              ...keys.lanes(concertId),
-              ...keys.laneSeqs(concertId),
-              keys.ticketSeq(concertId),
-              keys.joined(concertId),
-              keys.ready(concertId),
-              keys.sessionIds(concertId),
-              keys.queueLog(concertId),
-              keys.accessCodes(concertId),
-              keys.allowList(concertId),
+            scripts.enter(concertId, [
               fan.id,
               fan.tier,
               nowMs,
               sale.maxQueueSize,
               opts.accessCode === undefined ? '' : hashAccessCode(opts.accessCode),
-            ),
-            () => redis.frStatus(...statusArgs(concertId, fan.id, nowMs)),
+            ]),
+            () => scripts.status(concertId, [fan.id, nowMs]),
           ),
         firstCode,
       );
       const [code, extra] = entered;
-      if (code !== 'OK') throw scriptError(String(code), concertId, extra as number | string);
+      if (code !== 'OK') throw waitingRoomError(String(code), concertId, extra as number | string);
       // A new fan changes the lane counts every watcher sees (and a fan of a lane ahead moves every fan of the
       // lanes behind back one place).
       // The socket sink turns this into at most one tick per concert per second.
@@ -148,12 +117,12 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       const [left, current] = await saleCache.run(
         concertId,
         () =>
-          withStatus(redis.frLeave(...leaveArgs(concertId, userId, nowMs, 'LEFT')), () =>
-            redis.frStatus(...statusArgs(concertId, userId, nowMs)),
+          withStatus(scripts.leave(concertId, [userId, nowMs, 'LEFT']), () =>
+            scripts.status(concertId, [userId, nowMs]),
           ),
         firstCode,
       );
-      if (left[0] !== 'OK') throw scriptError(String(left[0]), concertId);
+      if (left[0] !== 'OK') throw waitingRoomError(String(left[0]), concertId);
       // Fans behind a waiting fan moved up; a freed READY/ENTERED slot is refilled by the next admission step.
       if (left[1] === 'W') events.publish({ type: 'queue.moved', concertId });
       return toQueueStatus(concertId, parseStatus(current), nowMs);
@@ -166,9 +135,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
      */
     async finish(concertId: number, userId: string, reason: 'PAID'): Promise<void> {
       const nowMs = now().getTime();
-      const reply = await redis
-        .frLeave(...leaveArgs(concertId, userId, nowMs, reason))
-        .catch(() => undefined);
+      const reply = await scripts.leave(concertId, [userId, nowMs, reason]).catch(() => undefined);
       await accessSessions.end(concertId, userId);
       if (Array.isArray(reply) && reply[0] === 'OK' && reply[1] === 'W')
         events.publish({ type: 'queue.moved', concertId });
@@ -181,21 +148,10 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
     async claim(concertId: number, userId: string): Promise<AccessTokenGrant & { created: boolean }> {
       const nowMs = now().getTime();
       const reply = await saleCache.run(concertId, () =>
-        redis.frClaim(
-          keys.sale(concertId),
-          keys.fans(concertId),
-          keys.ready(concertId),
-          keys.sessions(concertId),
-          keys.sessionIds(concertId),
-          keys.queueLog(concertId),
-          userId,
-          randomUUID(),
-          nowMs,
-          sessionMs,
-        ),
+        scripts.claim(concertId, [userId, randomUUID(), nowMs, sessionMs]),
       );
       const [code, jti, exp, created] = reply;
-      if (code !== 'OK') throw scriptError(String(code), concertId);
+      if (code !== 'OK') throw waitingRoomError(String(code), concertId);
       const expiresAt = new Date(Number(exp));
       const accessToken = await accessTokens.sign({ userId, concertId, jti: String(jti), expiresAt });
       return { accessToken, expiresAt: expiresAt.toISOString(), status: 'ENTERED', created: created === 1 };

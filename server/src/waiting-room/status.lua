@@ -29,6 +29,9 @@
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
   (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
+
+--- @include "fan-record"
+
 local rcall = redis.call
 local userId, now = ARGV[1], tonumber(ARGV[2])
 
@@ -46,7 +49,8 @@ local status, lane, ticket, seq, position, untilMs = 'NOT_IN_QUEUE', '', 0, 0, 0
 
 local rec = rcall('HGET', KEYS[2], userId)
 if rec then
-  local s, l, t, q, _, u = string.match(rec, '^(%u)|(%l+)|(%d+)|(%d+)|(%d+)|(%d+)|')
+  local f = parseFan(rec)
+  local s, l, t, q, u = f.s, f.lane, f.ticket, f.seq, f.untilMs
   lane, ticket, seq = l, tonumber(t), tonumber(q)
   if s == 'W' then
     status = 'WAITING'

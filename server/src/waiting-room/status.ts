@@ -8,7 +8,7 @@ import {
   type WaitRange,
 } from '../../../client-sdk/src/protocol.ts';
 import { plannedWaitRange, roundSeatsLeft, waitRange } from '../../../client-sdk/src/wait-range.ts';
-import type { LuaReply } from './scripts.ts';
+import type { LuaReply } from '../redis/scripts.ts';
 
 /** What the sale hash says about seats, pace and the organiser's words, as status.lua and the tick read it. */
 export interface SaleExtras {
