@@ -8,7 +8,7 @@ import { loadConfig } from '../server/src/config/index.ts';
 import { createRedisConnections, deleteByPrefix, type RedisClient } from '../server/src/redis/client.ts';
 import { Api } from './lib/api.ts';
 import type { Ctx, Row, Scenario } from './lib/context.ts';
-import { loadAverage, type Proc, spawnNode, stopAll, waitReady } from './lib/procs.ts';
+import { loadAverage, type Proc, pinCores, pinnedCores, spawnNode, stopAll, waitReady } from './lib/procs.ts';
 import { printTable, type RunInfo, writeReport } from './lib/report.ts';
 import { lineChart } from './lib/svg.ts';
 import { admission } from './scenarios/admission.ts';
@@ -21,10 +21,13 @@ import { push } from './scenarios/push.ts';
 import { queued } from './scenarios/queued.ts';
 
 /**
- * `npm run bench [-- --quick | --soak] [--only a,b] [--sockets N] [--single-process] [--no-wait | --max-wait S]`: starts
- * its own API and worker processes against a fresh
- * database and key prefix, runs the scenarios (each beside a baseline measured now, on this machine), prints the
- * table and writes bench/results/<date>.{json,md} with SVG plots. Everything it made is removed at the end.
+ * `npm run bench [-- --quick | --soak] [--pin] [--only a,b] [--sockets N] [--single-process] [--no-wait | --max-wait S]`:
+ * starts its own API and worker processes against a fresh database and key prefix, runs the scenarios (each beside
+ * a baseline measured now, on this machine), prints the table and writes bench/results/<date>.{json,md} with SVG
+ * plots. Everything it made is removed at the end.
+ *
+ * `--pin`: the servers, the worker and the baselines run on core 0 (`taskset -c 0`), this process, which generates
+ * the HTTP load, and the socket fans on core 1. Redis and MySQL are not pinned; the raw-SQL baselines use them too.
  */
 
 // The order of priority, which is also the run order.
@@ -41,6 +44,7 @@ const sockets = socketsArg >= 0 ? Number(args[socketsArg + 1]) : undefined;
 const waitForLoad = !args.includes('--no-wait') && !only;
 const maxWaitArg = args.indexOf('--max-wait');
 const maxWait = maxWaitArg >= 0 ? Number(args[maxWaitArg + 1]) : 900;
+const pin = args.includes('--pin');
 
 const startedAt = new Date();
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
@@ -88,7 +92,11 @@ async function cleanup(admin?: mysql.Connection, redis?: RedisClient) {
 async function main() {
   mkdirSync(resultsDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  const mode = soak ? 'soak' : quick ? 'quick' : 'full';
+  if (pin) {
+    if (availableParallelism() < 2) throw new Error('--pin needs two cores');
+    pinCores('0', '1');
+  }
+  const mode = `${soak ? 'soak' : quick ? 'quick' : 'full'}${pin ? ', pinned' : ''}`;
   console.log(`Frontrow bench ${runId} (${mode}); logs in ${logDir}`);
 
   let loadBefore = loadAverage();
@@ -136,7 +144,7 @@ async function main() {
     loadBefore,
     loadWaitedSeconds: waited,
     loadAfter: loadAverage(),
-    machine: { cpus: availableParallelism(), node: process.version },
+    machine: { cpus: availableParallelism(), node: process.version, pinned: pinnedCores() },
     errors,
     notes: [
       'value/baseline = ratio; baselines run in the same run on the same machine.',

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -13,6 +13,24 @@ export interface Proc {
 const running = new Set<Proc>();
 const CLK_TCK = 100; // USER_HZ on Linux
 
+/**
+ * `--pin`: the processes under test (servers, workers, baselines) run on `server` cores, everything else this
+ * harness starts (socket fans) and the harness itself, which drives the HTTP load, on `load` cores.
+ */
+let pinning: { server: string; load: string } | undefined;
+
+export function pinCores(server: string, load: string): void {
+  pinning = { server, load };
+  // -a: every thread of this process, libuv's pool included; threads made later inherit the mask.
+  execFileSync('taskset', ['-a', '-p', '-c', load, String(process.pid)], { stdio: 'ignore' });
+}
+
+export function pinnedCores(): { server: string; load: string } | undefined {
+  return pinning;
+}
+
+const underTest = (name: string) => name.startsWith('server') || name.startsWith('baseline');
+
 // However the harness ends (even a crash), nothing it started outlives it.
 process.on('exit', () => {
   for (const p of running) p.child.kill('SIGKILL');
@@ -24,12 +42,18 @@ export function spawnNode(
   script: string,
   env: Record<string, string>,
   logFile: string,
-  opts: { ipc?: boolean } = {},
+  opts: { ipc?: boolean; nodeFlags?: string[] } = {},
 ): Proc {
   // BENCH_CPU_PROF_DIR=/some/dir: the servers under test write V8 CPU profiles there when they exit.
   const profile = process.env.BENCH_CPU_PROF_DIR && name.startsWith('server');
   const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
+  const argv = [...flags, ...(opts.nodeFlags ?? []), '--import', 'tsx', script];
+  const cores = pinning && (underTest(name) ? pinning.server : pinning.load);
+  const [command, commandArgs] = cores
+    ? ['taskset', ['-c', cores, process.execPath, ...argv]]
+    : [process.execPath, argv];
+  // taskset sets the mask and execs node in place, so the pid is node's.
+  const child = spawn(command, commandArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc ? (['ipc'] as const) : [])],
   });

@@ -14,7 +14,9 @@ export const http: Scenario = {
     const connections = 64;
     // The join window is open but the sale is not: nobody is admitted while we count entries.
     const { concertId } = await createConcert(ctx.api, ctx.admin, { bookingOpensInMs: 3_600_000 });
-    const fans: BenchFan[] = await ctx.api.fans(`enter-${ctx.runId}`, ctx.quick ? 60_000 : 160_000);
+    // Enough for every enter to carry a token the server has not seen: the first request of a fan is the one to
+    // measure (a repeat is answered from the verified-token memory and the idempotent path).
+    const fans: BenchFan[] = await ctx.api.fans(`enter-${ctx.runId}`, ctx.quick ? 200_000 : 480_000);
     const auth = (f: BenchFan) => ({ authorization: `Bearer ${f.token}` });
     const queuePath = `/api/v1/concerts/${concertId}/queue`;
 
@@ -86,15 +88,20 @@ export const http: Scenario = {
     for (const r of [statusClosed, statusRate]) expectStatuses('status', r, [200]);
 
     const s = 'http';
-    const rps = (metric: string, r: LoadResult, baseline: LoadResult, min: number): Row =>
+    const fresh = (r: LoadResult) =>
+      `${(r.statuses['201'] ?? 0).toLocaleString('en-US')} of ${r.total.toLocaleString('en-US')} fresh fans`;
+    /** The targets are ratios to the bare route measured in this run (issue 19); absolute figures vary by machine. */
+    const rps = (metric: string, r: LoadResult, baseline: LoadResult, min?: number, note?: string): Row =>
       row({
         scenario: s,
         metric,
         value: r.rps,
         unit: 'req/s',
         baseline: baseline.rps,
-        target: `≥ ${min.toLocaleString('en-US')}`,
-        ok: (v) => v >= min,
+        ...(min
+          ? { target: `≥ ${min.toFixed(2)}×`, ok: (_v: number, ratio?: number) => (ratio ?? 0) >= min }
+          : {}),
+        ...(note ? { note } : {}),
       });
     const latency =
       (p: 'p50' | 'p99') =>
@@ -109,15 +116,15 @@ export const http: Scenario = {
         });
     const [p50, p99] = [latency('p50'), latency('p99')];
     return [
-      rps('enter closed-loop (64 conn)', enterClosed, b.enter, 8_000),
+      rps(`enter closed-loop (${connections} conn)`, enterClosed, b.enter, 0.4, fresh(enterClosed)),
       p50('enter closed-loop p50', enterClosed, b.enter),
-      p99('enter closed-loop p99', enterClosed, b.enter),
-      rps('enter at 8,000/s offered', enterRate, b.enterRate, 8_000),
+      p99('enter closed-loop p99', enterClosed, b.enter, 50),
+      rps('enter at 8,000/s offered', enterRate, b.enterRate, undefined, fresh(enterRate)),
       p99('enter at 8,000/s p99', enterRate, b.enterRate, 100),
-      rps('status closed-loop (64 conn)', statusClosed, b.status, 12_000),
+      rps(`status closed-loop (${connections} conn)`, statusClosed, b.status, 0.6),
       p50('status closed-loop p50', statusClosed, b.status),
-      p99('status closed-loop p99', statusClosed, b.status),
-      rps('status at 12,000/s offered', statusRate, b.statusRate, 12_000),
+      p99('status closed-loop p99', statusClosed, b.status, 25),
+      rps('status at 12,000/s offered', statusRate, b.statusRate),
       p99('status at 12,000/s p99', statusRate, b.statusRate),
     ];
   },
