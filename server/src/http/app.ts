@@ -80,7 +80,8 @@ export function createHttpApp({
     // bodyLimit's own first step reads `c.req.raw.body`, which makes @hono/node-server build a full Request for
     // every request. On a request that came in over HTTP/1.1 (its IncomingMessage is `c.env.incoming`), the cases
     // it settles from the headers alone are settled here the same way, without that: GET and HEAD carry no body it
-    // looks at, and a request with neither Content-Length nor Transfer-Encoding has none at all (RFC 9112 6.3).
+    // looks at, and a request with neither Content-Length nor Transfer-Encoding has none at all (RFC 9112 6.3),
+    // nor has one that declares zero bytes.
     // A chunked body, and any request handed to `app.fetch` directly, still go through bodyLimit.
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     if (incoming) {
@@ -88,7 +89,12 @@ export function createHttpApp({
       if (method === 'GET' || method === 'HEAD') return next();
       const { 'content-length': length, 'transfer-encoding': chunked } = incoming.headers;
       if (chunked === undefined) {
-        if (length === undefined) return next();
+        if (length === undefined || length === '0') {
+          // No body, so a null one, as a Fetch Request without a body has: @hono/node-server would otherwise build a
+          // stream (and a full Request) for it, and the OpenAPI body gate clones it to find it empty.
+          Object.defineProperty(c.req.raw, 'body', { value: null, configurable: true });
+          return next();
+        }
         return Number.parseInt(length, 10) > maxBodyBytes ? tooLarge(c) : next();
       }
     }
