@@ -1,6 +1,7 @@
 import { type BenchFan, createConcert } from '../lib/api.ts';
 import { check, type Row, row, type Scenario } from '../lib/context.ts';
 import { expectStatuses, type LoadResult, load } from '../lib/load.ts';
+import { procStats } from '../lib/procs.ts';
 
 /**
  * 1. Enter-queue and status requests per second and latency, closed-loop and at a fixed arrival rate, beside a
@@ -54,7 +55,20 @@ export const http: Scenario = {
         // Fresh fans while they last, then repeats (200, the idempotent path).
         next: () => ({ headers: auth(fans[used++ % fans.length]!) }),
       });
-    const enterClosed = await enter();
+    // Where the time goes: the server's and Redis's CPU over a closed-loop run, as a share of one core.
+    const redisPid = Number(/process_id:(\d+)/.exec(await ctx.redis.info('server'))?.[1]);
+    const busy = async <T>(run: () => Promise<T>): Promise<[T, string]> => {
+      const cpu = () =>
+        [ctx.server.pid, redisPid].map((pid) => (pid ? procStats(pid).cpuSeconds : Number.NaN));
+      const [server0, redis0] = cpu();
+      const t0 = performance.now();
+      const result = await run();
+      const seconds = (performance.now() - t0) / 1000;
+      const [server1, redis1] = cpu();
+      const share = (a = 0, b = 0) => `${Math.round(((b - a) / seconds) * 100)}%`;
+      return [result, `server CPU ${share(server0, server1)}, Redis ${share(redis0, redis1)}`];
+    };
+    const [enterClosed, enterCpu] = await busy(() => enter());
     const enterRate = await enter(8_000);
     for (const r of [enterClosed, enterRate]) expectStatuses('enter', r, [200, 201]);
     const created = (enterClosed.statuses['201'] ?? 0) + (enterRate.statuses['201'] ?? 0);
@@ -83,7 +97,7 @@ export const http: Scenario = {
         rate,
         next: () => ({ headers: auth(fans[polled++ % entered]!) }),
       });
-    const statusClosed = await status();
+    const [statusClosed, statusCpu] = await busy(() => status());
     const statusRate = await status(12_000);
     for (const r of [statusClosed, statusRate]) expectStatuses('status', r, [200]);
 
@@ -116,12 +130,18 @@ export const http: Scenario = {
         });
     const [p50, p99] = [latency('p50'), latency('p99')];
     return [
-      rps(`enter closed-loop (${connections} conn)`, enterClosed, b.enter, 0.4, fresh(enterClosed)),
+      rps(
+        `enter closed-loop (${connections} conn)`,
+        enterClosed,
+        b.enter,
+        0.4,
+        `${fresh(enterClosed)}; ${enterCpu}`,
+      ),
       p50('enter closed-loop p50', enterClosed, b.enter),
       p99('enter closed-loop p99', enterClosed, b.enter, 50),
       rps('enter at 8,000/s offered', enterRate, b.enterRate, undefined, fresh(enterRate)),
       p99('enter at 8,000/s p99', enterRate, b.enterRate, 100),
-      rps(`status closed-loop (${connections} conn)`, statusClosed, b.status, 0.6),
+      rps(`status closed-loop (${connections} conn)`, statusClosed, b.status, 0.6, statusCpu),
       p50('status closed-loop p50', statusClosed, b.status),
       p99('status closed-loop p99', statusClosed, b.status, 25),
       rps('status at 12,000/s offered', statusRate, b.statusRate),
