@@ -45,6 +45,8 @@ const waitForLoad = !args.includes('--no-wait') && !only;
 const maxWaitArg = args.indexOf('--max-wait');
 const maxWait = maxWaitArg >= 0 ? Number(args[maxWaitArg + 1]) : 900;
 const pin = args.includes('--pin');
+// Read before --pin narrows this process's affinity to one core, which availableParallelism() follows.
+const cpus = availableParallelism();
 
 const startedAt = new Date();
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
@@ -93,7 +95,7 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   if (pin) {
-    if (availableParallelism() < 2) throw new Error('--pin needs two cores');
+    if (cpus < 2) throw new Error('--pin needs two cores');
     pinCores('0', '1');
   }
   const mode = `${soak ? 'soak' : quick ? 'quick' : 'full'}${pin ? ', pinned' : ''}`;
@@ -144,7 +146,7 @@ async function main() {
     loadBefore,
     loadWaitedSeconds: waited,
     loadAfter: loadAverage(),
-    machine: { cpus: availableParallelism(), node: process.version, pinned: pinnedCores() },
+    machine: { cpus, node: process.version, pinned: pinnedCores() },
     errors,
     notes: [
       'value/baseline = ratio; baselines run in the same run on the same machine.',
