@@ -26,8 +26,8 @@ import { queued } from './scenarios/queued.ts';
  * a baseline measured now, on this machine), prints the table and writes bench/results/<date>.{json,md} with SVG
  * plots. Everything it made is removed at the end.
  *
- * `--pin`: the servers, the worker and the baselines run on core 0 (`taskset -c 0`), this process, which generates
- * the HTTP load, and the socket fans on core 1. Redis and MySQL are not pinned; the raw-SQL baselines use them too.
+ * `--pin`: the API servers and the baselines run on core 0 (`taskset -c 0`), this process, which generates the
+ * HTTP load, and the socket fans on core 1. The worker, Redis and MySQL are not pinned.
  */
 
 // The order of priority, which is also the run order.

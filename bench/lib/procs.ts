@@ -16,8 +16,8 @@ const running = new Set<Proc>();
 const CLK_TCK = 100; // USER_HZ on Linux
 
 /**
- * `--pin`: the processes under test (servers, workers, baselines) run on `server` cores, everything else this
- * harness starts (socket fans) and the harness itself, which drives the HTTP load, on `load` cores.
+ * `--pin`: the API servers and the baselines run on `server` cores, the socket fans and the harness itself, which
+ * drives the HTTP load, on `load` cores; the worker is not pinned.
  */
 let pinning: { server: string; load: string } | undefined;
 
@@ -53,7 +53,8 @@ export function spawnNode(
   const probe = underTest(name);
   const probeFlags = probe ? ['--expose-gc', '--import', join(import.meta.dirname, 'memory-probe.ts')] : [];
   const argv = [...flags, ...(opts.nodeFlags ?? []), '--import', 'tsx', ...probeFlags, script];
-  const cores = pinning && (underTest(name) ? pinning.server : pinning.load);
+  // The worker (admission, expiry, write-behind) is left to float like Redis and MySQL: core 0 is the API's.
+  const cores = pinning && name !== 'server-worker' && (underTest(name) ? pinning.server : pinning.load);
   const [command, commandArgs] = cores
     ? ['taskset', ['-c', cores, process.execPath, ...argv]]
     : [process.execPath, argv];
