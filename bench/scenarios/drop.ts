@@ -22,7 +22,8 @@ export const drop: Scenario = {
   async run(ctx) {
     const seconds = ctx.soak ? 900 : ctx.quick ? 60 : 300;
     const n = ctx.sockets ?? 10_000;
-    const holdRate = 50;
+    // A schedule has at most 20,000 seats, and every hold takes one: the 15-minute soak holds at a lower rate.
+    const holdRate = Math.min(50, Math.floor(19_000 / seconds));
     const holdsWanted = holdRate * seconds;
     const sections = Math.ceil(holdsWanted / 20_000);
     const setup = await createConcert(ctx.api, ctx.admin, {
