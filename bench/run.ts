@@ -8,7 +8,7 @@ import { loadConfig } from '../server/src/config/index.ts';
 import { createRedisConnections, deleteByPrefix, type RedisClient } from '../server/src/redis/client.ts';
 import { Api } from './lib/api.ts';
 import type { Ctx, Row, Scenario } from './lib/context.ts';
-import { loadAverage, type Proc, spawnNode, stopAll, waitReady } from './lib/procs.ts';
+import { loadAverage, type Proc, pinCores, pinnedCores, spawnNode, stopAll, waitReady } from './lib/procs.ts';
 import { printTable, type RunInfo, writeReport } from './lib/report.ts';
 import { lineChart } from './lib/svg.ts';
 import { admission } from './scenarios/admission.ts';
@@ -24,10 +24,13 @@ import { queued } from './scenarios/queued.ts';
 import { waits } from './scenarios/waits.ts';
 
 /**
- * `npm run bench [-- --quick | --soak] [--only a,b] [--sockets N] [--single-process] [--no-wait | --max-wait S]`: starts
- * its own API and worker processes against a fresh
- * database and key prefix, runs the scenarios (each beside a baseline measured now, on this machine), prints the
- * table and writes bench/results/<date>.{json,md} with SVG plots. Everything it made is removed at the end.
+ * `npm run bench [-- --quick | --soak] [--pin] [--only a,b] [--sockets N] [--single-process] [--no-wait | --max-wait S]`:
+ * starts its own API and worker processes against a fresh database and key prefix, runs the scenarios (each beside
+ * a baseline measured now, on this machine), prints the table and writes bench/results/<date>.{json,md} with SVG
+ * plots. Everything it made is removed at the end.
+ *
+ * `--pin`: the API servers and the baselines run on core 0 (`taskset -c 0`), this process, which generates the
+ * HTTP load, and the socket fans on core 1. The worker, Redis and MySQL are not pinned.
  */
 
 // The order of priority, which is also the run order.
@@ -56,6 +59,9 @@ const sockets = socketsArg >= 0 ? Number(args[socketsArg + 1]) : undefined;
 const waitForLoad = !args.includes('--no-wait') && !only;
 const maxWaitArg = args.indexOf('--max-wait');
 const maxWait = maxWaitArg >= 0 ? Number(args[maxWaitArg + 1]) : 900;
+const pin = args.includes('--pin');
+// Read before --pin narrows this process's affinity to one core, which availableParallelism() follows.
+const cpus = availableParallelism();
 
 const startedAt = new Date();
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
@@ -103,7 +109,11 @@ async function cleanup(admin?: mysql.Connection, redis?: RedisClient) {
 async function main() {
   mkdirSync(resultsDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  const mode = soak ? 'soak' : quick ? 'quick' : 'full';
+  if (pin) {
+    if (cpus < 2) throw new Error('--pin needs two cores');
+    pinCores('0', '1');
+  }
+  const mode = `${soak ? 'soak' : quick ? 'quick' : 'full'}${pin ? ', pinned' : ''}`;
   console.log(`Frontrow bench ${runId} (${mode}); logs in ${logDir}`);
 
   let loadBefore = loadAverage();
@@ -151,7 +161,7 @@ async function main() {
     loadBefore,
     loadWaitedSeconds: waited,
     loadAfter: loadAverage(),
-    machine: { cpus: availableParallelism(), node: process.version },
+    machine: { cpus, node: process.version, pinned: pinnedCores() },
     errors,
     notes: [
       'value/baseline = ratio; baselines run in the same run on the same machine.',

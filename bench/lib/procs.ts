@@ -1,6 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { MemoryReading } from './memory-probe.ts';
 
 /** Child processes of a run: the servers under test, the baselines and the socket fans. */
 
@@ -13,6 +15,24 @@ export interface Proc {
 const running = new Set<Proc>();
 const CLK_TCK = 100; // USER_HZ on Linux
 
+/**
+ * `--pin`: the API servers and the baselines run on `server` cores, the socket fans and the harness itself, which
+ * drives the HTTP load, on `load` cores; the worker is not pinned.
+ */
+let pinning: { server: string; load: string } | undefined;
+
+export function pinCores(server: string, load: string): void {
+  pinning = { server, load };
+  // -a: every thread of this process, libuv's pool included; threads made later inherit the mask.
+  execFileSync('taskset', ['-a', '-p', '-c', load, String(process.pid)], { stdio: 'ignore' });
+}
+
+export function pinnedCores(): { server: string; load: string } | undefined {
+  return pinning;
+}
+
+const underTest = (name: string) => name.startsWith('server') || name.startsWith('baseline');
+
 // However the harness ends (even a crash), nothing it started outlives it.
 process.on('exit', () => {
   for (const p of running) p.child.kill('SIGKILL');
@@ -24,14 +44,24 @@ export function spawnNode(
   script: string,
   env: Record<string, string>,
   logFile: string,
-  opts: { ipc?: boolean } = {},
+  opts: { ipc?: boolean; nodeFlags?: string[] } = {},
 ): Proc {
   // BENCH_CPU_PROF_DIR=/some/dir: the servers under test write V8 CPU profiles there when they exit.
   const profile = process.env.BENCH_CPU_PROF_DIR && name.startsWith('server');
   const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
+  // The processes under test answer memory readings (bench/lib/memory-probe.ts) over IPC.
+  const probe = underTest(name);
+  const probeFlags = probe ? ['--expose-gc', '--import', join(import.meta.dirname, 'memory-probe.ts')] : [];
+  const argv = [...flags, ...(opts.nodeFlags ?? []), '--import', 'tsx', ...probeFlags, script];
+  // The worker (admission, expiry, write-behind) is left to float like Redis and MySQL: core 0 is the API's.
+  const cores = pinning && name !== 'server-worker' && (underTest(name) ? pinning.server : pinning.load);
+  const [command, commandArgs] = cores
+    ? ['taskset', ['-c', cores, process.execPath, ...argv]]
+    : [process.execPath, argv];
+  // taskset sets the mask and execs node in place, so the pid is node's.
+  const child = spawn(command, commandArgs, {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc ? (['ipc'] as const) : [])],
+    stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc || probe ? (['ipc'] as const) : [])],
   });
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(log);
@@ -90,4 +120,34 @@ export function procStats(pid: number): { cpuSeconds: number; rssBytes: number }
 
 export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+let asked = 0;
+
+function ask<T>(proc: Proc, type: string, timeoutMs = 30_000): Promise<T> {
+  const id = ++asked;
+  return new Promise<T>((resolve, reject) => {
+    const onMessage = (msg: { type?: string; id?: number }) => {
+      if (msg?.type !== type || msg.id !== id) return;
+      clearTimeout(timer);
+      proc.child.off('message', onMessage);
+      resolve(msg as T);
+    };
+    const timer = setTimeout(() => {
+      proc.child.off('message', onMessage);
+      reject(new Error(`${proc.name} did not answer ${type} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    proc.child.on('message', onMessage);
+    proc.child.send({ type, id });
+  });
+}
+
+/** Heap and RSS of a process under test right after two forced full collections (`forced` false: no gc()). */
+export function memoryAfterGc(proc: Proc): Promise<MemoryReading & { forced: boolean }> {
+  return ask(proc, 'memory');
+}
+
+/** The heap just after each major collection the process ran on its own. */
+export async function majorGcLog(proc: Proc): Promise<MemoryReading[]> {
+  return (await ask<{ majors: MemoryReading[] }>(proc, 'gc-log')).majors;
 }

@@ -52,7 +52,7 @@ export interface RunInfo {
   loadBefore: number;
   loadWaitedSeconds: number;
   loadAfter: number;
-  machine: { cpus: number; node: string };
+  machine: { cpus: number; node: string; pinned?: { server: string; load: string } };
   errors: Array<{ scenario: string; error: string }>;
   notes: string[];
 }
@@ -62,7 +62,8 @@ export function writeReport(base: string, info: RunInfo, rows: Row[], charts: st
   const md = [
     `# Frontrow benchmark ${info.measuredFrom}`,
     '',
-    `Mode: ${info.mode}. Machine: ${info.machine.cpus} CPUs, Node ${info.machine.node}. ` +
+    `Mode: ${info.mode}. Machine: ${info.machine.cpus} CPUs, Node ${info.machine.node}` +
+      `${info.machine.pinned ? ` (servers on core ${info.machine.pinned.server}, load on core ${info.machine.pinned.load})` : ''}. ` +
       `1-minute load average: ${info.loadBefore.toFixed(2)} at start` +
       `${info.loadWaitedSeconds ? ` (after waiting ${info.loadWaitedSeconds} s)` : ''}, ` +
       `${info.loadAfter.toFixed(2)} at the end.`,

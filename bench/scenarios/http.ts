@@ -1,6 +1,7 @@
 import { type BenchFan, createConcert } from '../lib/api.ts';
 import { check, type Row, row, type Scenario } from '../lib/context.ts';
 import { expectStatuses, type LoadResult, load } from '../lib/load.ts';
+import { procStats } from '../lib/procs.ts';
 
 /**
  * 1. Enter-queue and status requests per second and latency, closed-loop and at a fixed arrival rate, beside a
@@ -14,7 +15,9 @@ export const http: Scenario = {
     const connections = 64;
     // The join window is open but the sale is not: nobody is admitted while we count entries.
     const { concertId } = await createConcert(ctx.api, ctx.admin, { bookingOpensInMs: 3_600_000 });
-    const fans: BenchFan[] = await ctx.api.fans(`enter-${ctx.runId}`, ctx.quick ? 60_000 : 160_000);
+    // Enough for every enter to carry a token the server has not seen: the first request of a fan is the one to
+    // measure (a repeat is answered from the verified-token memory and the idempotent path).
+    const fans: BenchFan[] = await ctx.api.fans(`enter-${ctx.runId}`, ctx.quick ? 200_000 : 480_000);
     const auth = (f: BenchFan) => ({ authorization: `Bearer ${f.token}` });
     const queuePath = `/api/v1/concerts/${concertId}/queue`;
 
@@ -52,7 +55,20 @@ export const http: Scenario = {
         // Fresh fans while they last, then repeats (200, the idempotent path).
         next: () => ({ headers: auth(fans[used++ % fans.length]!) }),
       });
-    const enterClosed = await enter();
+    // Where the time goes: the server's and Redis's CPU over a closed-loop run, as a share of one core.
+    const redisPid = Number(/process_id:(\d+)/.exec(await ctx.redis.info('server'))?.[1]);
+    const busy = async <T>(run: () => Promise<T>): Promise<[T, string]> => {
+      const cpu = () =>
+        [ctx.server.pid, redisPid].map((pid) => (pid ? procStats(pid).cpuSeconds : Number.NaN));
+      const [server0, redis0] = cpu();
+      const t0 = performance.now();
+      const result = await run();
+      const seconds = (performance.now() - t0) / 1000;
+      const [server1, redis1] = cpu();
+      const share = (a = 0, b = 0) => `${Math.round(((b - a) / seconds) * 100)}%`;
+      return [result, `server CPU ${share(server0, server1)}, Redis ${share(redis0, redis1)}`];
+    };
+    const [enterClosed, enterCpu] = await busy(() => enter());
     const enterRate = await enter(8_000);
     for (const r of [enterClosed, enterRate]) expectStatuses('enter', r, [200, 201]);
     const created = (enterClosed.statuses['201'] ?? 0) + (enterRate.statuses['201'] ?? 0);
@@ -81,20 +97,25 @@ export const http: Scenario = {
         rate,
         next: () => ({ headers: auth(fans[polled++ % entered]!) }),
       });
-    const statusClosed = await status();
+    const [statusClosed, statusCpu] = await busy(() => status());
     const statusRate = await status(12_000);
     for (const r of [statusClosed, statusRate]) expectStatuses('status', r, [200]);
 
     const s = 'http';
-    const rps = (metric: string, r: LoadResult, baseline: LoadResult, min: number): Row =>
+    const fresh = (r: LoadResult) =>
+      `${(r.statuses['201'] ?? 0).toLocaleString('en-US')} of ${r.total.toLocaleString('en-US')} fresh fans`;
+    /** The targets are ratios to the bare route measured in this run (issue 19); absolute figures vary by machine. */
+    const rps = (metric: string, r: LoadResult, baseline: LoadResult, min?: number, note?: string): Row =>
       row({
         scenario: s,
         metric,
         value: r.rps,
         unit: 'req/s',
         baseline: baseline.rps,
-        target: `≥ ${min.toLocaleString('en-US')}`,
-        ok: (v) => v >= min,
+        ...(min
+          ? { target: `≥ ${min.toFixed(2)}×`, ok: (_v: number, ratio?: number) => (ratio ?? 0) >= min }
+          : {}),
+        ...(note ? { note } : {}),
       });
     const latency =
       (p: 'p50' | 'p99') =>
@@ -109,15 +130,21 @@ export const http: Scenario = {
         });
     const [p50, p99] = [latency('p50'), latency('p99')];
     return [
-      rps('enter closed-loop (64 conn)', enterClosed, b.enter, 8_000),
+      rps(
+        `enter closed-loop (${connections} conn)`,
+        enterClosed,
+        b.enter,
+        0.4,
+        `${fresh(enterClosed)}; ${enterCpu}`,
+      ),
       p50('enter closed-loop p50', enterClosed, b.enter),
-      p99('enter closed-loop p99', enterClosed, b.enter),
-      rps('enter at 8,000/s offered', enterRate, b.enterRate, 8_000),
+      p99('enter closed-loop p99', enterClosed, b.enter, 50),
+      rps('enter at 8,000/s offered', enterRate, b.enterRate, undefined, fresh(enterRate)),
       p99('enter at 8,000/s p99', enterRate, b.enterRate, 100),
-      rps('status closed-loop (64 conn)', statusClosed, b.status, 12_000),
+      rps(`status closed-loop (${connections} conn)`, statusClosed, b.status, 0.6, statusCpu),
       p50('status closed-loop p50', statusClosed, b.status),
-      p99('status closed-loop p99', statusClosed, b.status),
-      rps('status at 12,000/s offered', statusRate, b.statusRate, 12_000),
+      p99('status closed-loop p99', statusClosed, b.status, 25),
+      rps('status at 12,000/s offered', statusRate, b.statusRate),
       p99('status at 12,000/s p99', statusRate, b.statusRate),
     ];
   },

@@ -1,5 +1,5 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
-import { importHmacKey } from '../auth/hmac-key.ts';
+import { errors, type JWTPayload, SignJWT } from 'jose';
+import { hs256Verifier } from '../auth/hs256.ts';
 import { verifiedTokens } from '../auth/verified-tokens.ts';
 import { AppError } from '../http/errors.ts';
 import type { AccessSessions } from './sessions.ts';
@@ -20,15 +20,16 @@ export interface AccessGrant {
  * has ended (401 TOKEN_EXPIRED), even before `exp`. A user token is never an access token, and vice versa.
  */
 export function createAccessTokens(secret: string, sessions: AccessSessions, now: () => Date) {
-  const key = importHmacKey(secret);
+  const hs256 = hs256Verifier(secret);
+  const key = hs256.key;
   // Its session may end before exp, so a remembered grant still meets `sessions.isLive` on every request.
   const verified = verifiedTokens<AccessGrant>();
 
   /** Signature, typ, audience, exp and the claims a grant needs; remembered once good. */
   async function verifySignature(token: string): Promise<AccessGrant> {
-    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, await key, {
+      ({ payload } = await hs256.verify(token, {
         algorithms: ['HS256'],
         audience: AUDIENCE,
         typ: ACCESS_TOKEN_TYP,

@@ -12,7 +12,7 @@ import type { Role, Tier } from '../../../client-sdk/src/protocol.ts';
 import { ACCESS_TOKEN_TYP } from '../access/tokens.ts';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../http/errors.ts';
-import { importHmacKey } from './hmac-key.ts';
+import { hs256Verifier } from './hs256.ts';
 import { MAX_AUTHORIZATION_CHARS } from './middleware.ts';
 import { verifiedTokens } from './verified-tokens.ts';
 
@@ -42,7 +42,8 @@ export interface UserTokens {
  * when configured.
  */
 export function createUserTokens(auth: Config['auth']): UserTokens {
-  const secret = auth.jwtSecret ? importHmacKey(auth.jwtSecret) : undefined;
+  const hs256 = auth.jwtSecret ? hs256Verifier(auth.jwtSecret) : undefined;
+  const secret = hs256?.key;
   const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl
     ? createRemoteJWKSet(new URL(auth.jwksUrl), { timeoutDuration: 3_000, cooldownDuration: 30_000 })
     : undefined;
@@ -57,8 +58,8 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
   async function verifyToken(token: string): Promise<JWTVerifyResult> {
     // A token names its algorithm; route it to the one key source allowed to verify that algorithm.
     const alg = headerAlg(token);
-    if (alg === 'HS256' && secret) {
-      return jwtVerify(token, await secret, { ...options, algorithms: ['HS256'] });
+    if (alg === 'HS256' && hs256) {
+      return hs256.verify(token, { ...options, algorithms: ['HS256'] });
     }
     if (alg && ASYMMETRIC_ALGS.includes(alg) && jwks) {
       return jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGS });

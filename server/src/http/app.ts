@@ -1,5 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { Scalar } from '@scalar/hono-api-reference';
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -68,17 +69,37 @@ export function createHttpApp({
   // unread, a chunked body is counted as it streams in and cut off at the limit. @hono/node-server then drains
   // what is left for a bounded time and closes the connection; closing at once instead would reset it with the
   // client's data unread, and the client would lose the 413.
-  app.use(
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => {
-        const error = new AppError('PAYLOAD_TOO_LARGE', `Request body over ${maxBodyBytes} bytes`, {
-          maxBytes: maxBodyBytes,
-        });
-        return c.json({ success: false, error: error.toBody() }, 413);
-      },
-    }),
-  );
+  const tooLarge = (c: Context<AppEnv>) => {
+    const error = new AppError('PAYLOAD_TOO_LARGE', `Request body over ${maxBodyBytes} bytes`, {
+      maxBytes: maxBodyBytes,
+    });
+    return c.json({ success: false, error: error.toBody() }, 413);
+  };
+  const limitBody = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
+  app.use(async (c, next) => {
+    // bodyLimit's own first step reads `c.req.raw.body`, which makes @hono/node-server build a full Request for
+    // every request. On a request that came in over HTTP/1.1 (its IncomingMessage is `c.env.incoming`), the cases
+    // it settles from the headers alone are settled here the same way, without that: GET and HEAD carry no body it
+    // looks at, and a request with neither Content-Length nor Transfer-Encoding has none at all (RFC 9112 6.3),
+    // nor has one that declares zero bytes.
+    // A chunked body, and any request handed to `app.fetch` directly, still go through bodyLimit.
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (incoming) {
+      const method = c.req.method;
+      if (method === 'GET' || method === 'HEAD') return next();
+      const { 'content-length': length, 'transfer-encoding': chunked } = incoming.headers;
+      if (chunked === undefined) {
+        if (length === undefined || length === '0') {
+          // No body, so a null one, as a Fetch Request without a body has: @hono/node-server would otherwise build a
+          // stream (and a full Request) for it, and the OpenAPI body gate clones it to find it empty.
+          Object.defineProperty(c.req.raw, 'body', { value: null, configurable: true });
+          return next();
+        }
+        return Number.parseInt(length, 10) > maxBodyBytes ? tooLarge(c) : next();
+      }
+    }
+    return limitBody(c, next);
+  });
   for (const [path, handler] of guards) app.use(path, handler);
   for (const router of routers) app.route('/', router);
 

@@ -114,3 +114,34 @@ describe('request body limit', () => {
     }
   });
 });
+
+describe('requests without a body, over a socket', () => {
+  it('reach the route when they declare none or zero bytes; a body without a content type is still refused', async () => {
+    const withTokens = await createTestServer();
+    const wire = serve({ fetch: withTokens.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((resolve) => wire.once('listening', () => resolve()));
+    const base = `http://127.0.0.1:${(wire.address() as AddressInfo).port}`;
+    try {
+      const token = await withTokens.token({ id: 'no-body-fan' });
+      // A concert that does not exist: a request that got past the body gate meets the route's 404.
+      const enter = (headers: Record<string, string>, body?: string | Blob) =>
+        fetch(`${base}/api/v1/concerts/987654321/queue`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, ...headers },
+          body,
+        }).then(async (res) => [
+          res.status,
+          ((await res.json()) as { error?: { code?: string } }).error?.code,
+        ]);
+      expect(await enter({})).toEqual([404, 'NOT_FOUND']);
+      expect(await enter({ 'content-length': '0' })).toEqual([404, 'NOT_FOUND']);
+      expect(await enter({ 'content-type': 'application/json' }, '{}')).toEqual([404, 'NOT_FOUND']);
+      // Bytes with no Content-Type: the OpenAPI body gate's 415, in the envelope as VALIDATION_ERROR.
+      expect(await enter({}, new Blob(['{}']))).toEqual([400, 'VALIDATION_ERROR']);
+      expect(await enter({ 'content-type': 'application/json' }, '{')).toEqual([400, 'VALIDATION_ERROR']);
+    } finally {
+      await new Promise<void>((resolve) => wire.close(() => resolve()));
+      await withTokens.close();
+    }
+  });
+});
