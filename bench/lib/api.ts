@@ -143,6 +143,14 @@ export async function createConcert(
 }
 
 /** Opens the sale now with the given knobs; a sale that opened by itself already (409) is fine. */
+/**
+ * A hall shape with at least `count` seats, for scenarios that admit that many fans: admission stops once the fans
+ * let in could take every seat left (ADMIT_SEAT_RATIO).
+ */
+export function seatsFor(count: number): { rows: number; seatsPerRow: number } {
+  return { rows: Math.max(1, Math.ceil(count / 200)), seatsPerRow: 200 };
+}
+
 export async function openSale(
   api: Api,
   admin: string,

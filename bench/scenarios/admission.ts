@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConcert, enterAll, openSale } from '../lib/api.ts';
+import { createConcert, enterAll, openSale, seatsFor } from '../lib/api.ts';
 import { check, row, type Scenario } from '../lib/context.ts';
 import { type MergedReport, startFans } from '../lib/fans.ts';
 import { summarizeHistogram } from '../lib/stats.ts';
@@ -16,7 +16,11 @@ export const admission: Scenario = {
   async run(ctx) {
     const n = ctx.sockets ?? (ctx.quick ? 6_000 : 10_000);
     const group = 2_000;
-    const { concertId } = await createConcert(ctx.api, ctx.admin, { bookingOpensInMs: 3_600_000 });
+    // A seat for every fan: admission stops when the fans let in could take every seat left.
+    const { concertId } = await createConcert(ctx.api, ctx.admin, {
+      bookingOpensInMs: 3_600_000,
+      ...seatsFor(n),
+    });
     const fans = await ctx.api.fans(`adm-${ctx.runId}`, n);
     await enterAll(ctx.api, concertId, fans);
 

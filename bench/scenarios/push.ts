@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueTick } from '../../client-sdk/src/protocol.ts';
-import { type BenchFan, createConcert, enterAll, openSale } from '../lib/api.ts';
+import { type BenchFan, createConcert, enterAll, openSale, seatsFor } from '../lib/api.ts';
 import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
 import { driveAdmissions } from '../lib/drive.ts';
 import { type MergedReport, startFans } from '../lib/fans.ts';
@@ -28,7 +28,11 @@ export const push: Scenario = {
     const n = ctx.sockets ?? (ctx.quick ? 10_000 : 20_000);
     const seconds = ctx.quick ? 20 : 60;
     const admitPerSecond = 20;
-    const { concertId } = await createConcert(ctx.api, ctx.admin, { bookingOpensInMs: 3_600_000 });
+    // Admission stops when the fans let in could take every seat left, so the hall has a seat for each admission.
+    const { concertId } = await createConcert(ctx.api, ctx.admin, {
+      bookingOpensInMs: 3_600_000,
+      ...seatsFor(admitPerSecond * seconds),
+    });
     // Open first (nobody to shuffle), with a scheduler too slow to matter: the bench drives admission itself.
     await openSale(ctx.api, ctx.admin, concertId, {
       groupSize: 1,
