@@ -217,7 +217,7 @@ async function main() {
           `baseline-${kind}`,
           join(import.meta.dirname, `lib/baseline-${kind}.ts`),
           { PORT: String(p) },
-          join(logDir, `baseline-${kind}.log`),
+          join(logDir, `baseline-${kind}-${p}.log`),
           { ipc: kind === 'io' },
         );
         const base = `http://127.0.0.1:${p}`;

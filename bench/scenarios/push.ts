@@ -41,14 +41,14 @@ export const push: Scenario = {
     });
     const fans = await ctx.api.fans(`push-${ctx.runId}`, n);
     // Memory before the entries too: an upper bound, since sockets may reuse heap the enters left free.
-    // Above 10,000 sockets two API processes share the load, as a deployment would (the Redis adapter between them).
-    const extra = n > 10_000 ? await ctx.extraServer() : undefined;
+    // Above 10,000 sockets more API processes share the load, as a deployment would (the Redis adapter between them).
+    const extras = await Promise.all(Array.from({ length: apiProcessesFor(n) - 1 }, () => ctx.extraServer()));
     // Sockets live in the API processes; the CPU of a push includes the worker that computes the ticks.
-    const pids = [ctx.server.pid, ...(extra ? [extra.proc.pid] : [])];
+    const pids = [ctx.server.pid, ...extras.map((e) => e.proc.pid)];
     const cpuPids = [...pids, ...(ctx.worker ? [ctx.worker.pid] : [])];
     // Heap and RSS after two forced full collections in each API process, summed: what the sockets hold, not
     // where the collector happened to be.
-    const apiProcs = [ctx.server, ...(extra ? [extra.proc] : [])];
+    const apiProcs = [ctx.server, ...extras.map((e) => e.proc)];
     const memory = () => memorySum(apiProcs);
     const cpuSeconds = () => cpuPids.reduce((sum, pid) => sum + procStats(pid).cpuSeconds, 0);
     const before = await memory();
@@ -56,7 +56,7 @@ export const push: Scenario = {
 
     const afterEnter = await memory();
     const real = await startFans({
-      url: extra ? [ctx.url, extra.url] : ctx.url,
+      url: extras.length > 0 ? [ctx.url, ...extras.map((e) => e.url)] : ctx.url,
       fans,
       concertId,
       readyWindowMs: ctx.readyWindowMs,
@@ -84,7 +84,7 @@ export const push: Scenario = {
       got = await real.report();
     } finally {
       await real.close();
-      if (extra) await stop(extra.proc);
+      for (const e of extras) await stop(e.proc);
     }
     checkTicks(got, n);
     ctx.shared.set('push', { concertId, fans, admitPerSecond, seconds, cpuPerFanMinute } satisfies PushFans);
@@ -132,7 +132,7 @@ export const push: Scenario = {
       }),
       row({
         scenario: s,
-        metric: `tick p99 (${n} sockets${extra ? ', 2 API processes' : ''})`,
+        metric: `tick p99 (${n} sockets${extras.length > 0 ? `, ${extras.length + 1} API processes` : ''})`,
         value: lat.p99,
         unit: 'ms',
         baseline: baseLat.p99,
@@ -185,39 +185,56 @@ function checkTicks(r: MergedReport, n: number) {
   }
 }
 
-/** The same N sockets on a bare Socket.IO server, one room broadcast of the last real tick per second. */
+/**
+ * The same N sockets on bare Socket.IO servers, one room broadcast of the last real tick per second, split over as
+ * many processes as the Frontrow side uses; each gets the tick over IPC, with no adapter between them.
+ */
 async function bareBroadcast(ctx: Ctx, fans: BenchFan[], seconds: number, concertId: number) {
-  const { url, proc } = await ctx.baseline('io');
+  const servers = await Promise.all(
+    Array.from({ length: apiProcessesFor(fans.length) }, () => ctx.baseline('io')),
+  );
+  const procs = servers.map((s) => s.proc);
   const tick: Partial<QueueTick> = {
     concertId,
     saleState: 'ON_SALE',
     lanes: { vip: { waiting: 0, marks: [] }, normal: { waiting: fans.length, marks: [[1, 0]] } },
     admitRate: 20,
   };
-  const before = await memoryAfterGc(proc);
-  const bare = await startFans({
-    url,
-    fans: fans.map((f) => ({ userId: f.userId })),
-    readyWindowMs: ctx.readyWindowMs,
-    logDir: ctx.logDir,
-  });
   try {
-    await sleep(2000);
-    const after = await memoryAfterGc(proc);
-    const perSocket = {
-      heap: (after.heapUsed - before.heapUsed) / fans.length,
-      rss: (after.rss - before.rss) / fans.length,
-    };
-    for (let i = 0; i < seconds; i++) {
-      proc.child.send({ type: 'tick', tick });
-      await sleep(1000);
+    const before = await memorySum(procs);
+    const bare = await startFans({
+      url: servers.length === 1 ? servers[0]!.url : servers.map((s) => s.url),
+      fans: fans.map((f) => ({ userId: f.userId })),
+      readyWindowMs: ctx.readyWindowMs,
+      logDir: ctx.logDir,
+    });
+    try {
+      await sleep(2000);
+      const after = await memorySum(procs);
+      const perSocket = {
+        heap: (after.heapUsed - before.heapUsed) / fans.length,
+        rss: (after.rss - before.rss) / fans.length,
+      };
+      for (let i = 0; i < seconds; i++) {
+        for (const proc of procs) proc.child.send({ type: 'tick', tick });
+        await sleep(1000);
+      }
+      await sleep(500);
+      return { report: await bare.report(), perSocket };
+    } finally {
+      await bare.close();
     }
-    await sleep(500);
-    return { report: await bare.report(), perSocket };
   } finally {
-    await bare.close();
-    proc.child.kill('SIGTERM');
+    for (const proc of procs) proc.child.kill('SIGTERM');
   }
+}
+
+/**
+ * API processes for N sockets, as a deployment would spread them: one up to 10,000, then one more per 10,000 (the
+ * Redis adapter between them). A process may open at most 20,000 files here, sockets included.
+ */
+function apiProcessesFor(sockets: number): number {
+  return Math.max(1, Math.ceil(sockets / 10_000));
 }
 
 async function memorySum(procs: Proc[]): Promise<{ heapUsed: number; rss: number }> {
