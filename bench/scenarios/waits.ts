@@ -5,6 +5,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { io, type Socket } from 'socket.io-client';
 import { Pool } from 'undici';
 import type { QueueStatus, QueueTick } from '../../client-sdk/src/protocol.ts';
+import { seeded } from '../../server/test/seeded.ts';
 import { type BenchFan, bookingHeaders, createConcert, openSale, type Reply } from '../lib/api.ts';
 import { checkLedger, checkSeats } from '../lib/checks.ts';
 import { check, row, type Scenario } from '../lib/context.ts';
@@ -37,7 +38,7 @@ export const waits: Scenario = {
   title: 'wait ranges: scheduled ticks, fans joining while the queue moves',
   async run(ctx) {
     const seconds = ctx.soak ? 600 : ctx.quick ? 90 : 240;
-    const random = mulberry32(20);
+    const random = seeded(20);
     const arrivals = arrivalTimes(seconds, random);
     const n = arrivals.length;
     const setup = await createConcert(ctx.api, ctx.admin, {
@@ -306,15 +307,4 @@ function width(judged: WaitSample[], at: 'join' | 'half'): string {
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
-}
-
-/** A small seeded generator, so a run repeats its fans' choices. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LANES } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
+import { seeded } from '../../test/seeded.ts';
 import {
   type FanRecord,
   formatFanRecord,
@@ -18,16 +19,9 @@ import { includeFragments, type LuaReply } from './scripts.ts';
 const SEED = Number(process.env.RECORDS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const seed = `RECORDS_SEED=${SEED}`;
 
-/** mulberry32: a small seeded generator, enough to vary test records. */
+/** Random records from a seeded generator. */
 function generator(start: number) {
-  let a = start >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const next = seeded(start);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   const text = (alphabet: string, max: number) =>

@@ -5,6 +5,7 @@
  */
 import type { Tier } from '../../../client-sdk/src/protocol.ts';
 import { type CallResult, grantAccess, type TestServer, uniqueId } from '../../test/harness.ts';
+import { seeded } from '../../test/seeded.ts';
 import type { DomainEvent } from '../events/index.ts';
 import { type RequestWorkerDeps, startRequestWorker } from './worker.ts';
 
@@ -62,17 +63,6 @@ export function updates(events: DomainEvent[]) {
   return events.filter(
     (e): e is Extract<DomainEvent, { type: 'reservation.update' }> => e.type === 'reservation.update',
   );
-}
-
-/** A small seeded generator (mulberry32), so a batch is random-looking and the same on every run. */
-export function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export interface Ask {
