@@ -87,7 +87,9 @@ describe('a slot move in the middle of a drop on Redis Cluster', () => {
       const polls: Promise<void>[] = [];
       for (const fan of fans) {
         const res = await call('POST', `/api/v1/concerts/${concertId}/queue`, fan);
-        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        // 201, or 200 when an earlier try entered the fan but its answer was a 503 of the move (the status read
+        // after the step met the slot half moved): enter is idempotent, and the ticket is the one that try got.
+        expect([200, 201], JSON.stringify(res.body)).toContain(res.status);
         tickets.set(fan.id, res.body.data.ticket);
         polls.push(
           (async () => {
