@@ -71,11 +71,11 @@ export class Api {
       .sign(this.key);
   }
 
-  async fans(prefix: string, count: number): Promise<BenchFan[]> {
+  async fans(prefix: string, count: number, tier: 'vip' | 'normal' = 'normal'): Promise<BenchFan[]> {
     return Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const userId = `${prefix}-${i}`;
-        return { userId, token: await this.signToken(userId) };
+        return { userId, token: await this.signToken(userId, tier) };
       }),
     );
   }

@@ -38,6 +38,14 @@ export async function checkSeats(db: Pool, scheduleId: number): Promise<{ held: 
   return { held, sold };
 }
 
+/** Reservations of a schedule in any of `statuses`, counted in one statement. */
+export async function countReservations(db: Pool, scheduleId: number, statuses: string[]): Promise<number> {
+  return count(db, `SELECT COUNT(*) AS n FROM reservations WHERE schedule_id = ? AND status IN (?)`, [
+    scheduleId,
+    statuses,
+  ]);
+}
+
 /** Every balance equals its user's ledger sum and is never negative. */
 export async function checkLedger(db: Pool): Promise<void> {
   const off = await count(

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { admitAndClaim, type BenchFan, createConcert, enterAll, openSale, seatIds } from '../lib/api.ts';
-import { checkLedger, checkSeats } from '../lib/checks.ts';
+import { checkLedger, checkSeats, countReservations } from '../lib/checks.ts';
 import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
 import { driveAdmissions, sampler } from '../lib/drive.ts';
 import { startFans } from '../lib/fans.ts';
@@ -33,10 +33,22 @@ export const drop: Scenario = {
       intervalSeconds: 3_600,
       maxActive: 1_000_000,
     });
-    // Buyers first (admitted from the head), then the waiting crowd behind them.
-    const buyers = await ctx.api.fans(`drop-buyer-${ctx.runId}`, Math.ceil(holdsWanted / 12));
-    await admitAndClaim(ctx.api, ctx.admin, setup.concertId, buyers);
-    const seats = await seatIds(ctx.api, buyers[0]!, setup);
+    // Buyers hold in cohorts of BUYER_COHORT_SECONDS, each admitted just before its turn, so no buyer's access
+    // session (SESSION_MINUTES) ends while it is still holding, however long the run. The first cohort is admitted
+    // from the head before the crowd enters; later cohorts enter as VIPs, ahead of the crowd.
+    const cohortCount = Math.ceil(seconds / BUYER_COHORT_SECONDS);
+    const holdsPerCohort = Math.ceil(holdsWanted / cohortCount);
+    const cohorts = await Promise.all(
+      Array.from({ length: cohortCount }, (_, k) =>
+        ctx.api.fans(
+          `drop-buyer-${ctx.runId}-${k}`,
+          Math.ceil(holdsPerCohort / 12),
+          k === 0 ? 'normal' : 'vip',
+        ),
+      ),
+    );
+    await admitAndClaim(ctx.api, ctx.admin, setup.concertId, cohorts[0]!);
+    const seats = await seatIds(ctx.api, cohorts[0]![0]!, setup);
     const crowd = await ctx.api.fans(`drop-crowd-${ctx.runId}`, n);
     await enterAll(ctx.api, setup.concertId, crowd);
     const arrivals = await ctx.api.fans(`drop-new-${ctx.runId}`, Math.min(1_000 * seconds, 200_000));
@@ -94,7 +106,14 @@ export const drop: Scenario = {
           next: () => ({ headers: auth(crowd[p++ % crowd.length]!) }),
         }),
         driveAdmissions(ctx, setup.concertId, 100, seconds),
-        holdStream(ctx, setup.scheduleId, buyers, seats, holdRate, seconds),
+        holdStream(
+          ctx,
+          { concertId: setup.concertId, scheduleId: setup.scheduleId },
+          cohorts,
+          seats,
+          holdRate,
+          seconds,
+        ),
       ]);
       const rssPoints = rss.stop();
       const lows = (await majorGcLog(ctx.server))
@@ -114,7 +133,13 @@ export const drop: Scenario = {
       check(complete.length > 0, 'no ticks arrived during the drop');
       for (const t of complete) check(t.received === n, `tick ${t.at} reached ${t.received} of ${n} sockets`);
       const seatState = await checkSeats(ctx.db, setup.scheduleId);
-      check(seatState.held === holds.ok, `${seatState.held} seats HELD after ${holds.ok} successful holds`);
+      // Holds older than HOLD_MINUTES have expired on their own by the end of a long run.
+      const holdsKept = await countReservations(ctx.db, setup.scheduleId, ['HELD', 'EXPIRED']);
+      check(
+        holdsKept === holds.ok,
+        `${holdsKept} reservations HELD or EXPIRED after ${holds.ok} successful holds`,
+      );
+      check(seatState.held <= holds.ok, `${seatState.held} seats HELD after ${holds.ok} successful holds`);
       await checkLedger(ctx.db);
 
       ctx.chart('drop-queue-length', {
@@ -214,11 +239,19 @@ export const drop: Scenario = {
   },
 };
 
-/** Holds one seat at a time at a fixed rate (open loop): buyer i mod B takes seat i. */
+/** How long one cohort of buyers holds seats; well inside the access session a claim grants. */
+const BUYER_COHORT_SECONDS = 240;
+/** How far ahead of its turn a cohort is admitted and claims its access tokens. */
+const COHORT_LEAD_SECONDS = 20;
+
+/**
+ * Holds one seat at a time at a fixed rate (open loop): hold i goes to cohort i / holdsPerCohort, whose buyer
+ * i mod B takes seat i. Cohort k is admitted and claims its tokens COHORT_LEAD_SECONDS before its turn.
+ */
 async function holdStream(
   ctx: Ctx,
-  scheduleId: number,
-  buyers: BenchFan[],
+  setup: { concertId: number; scheduleId: number },
+  cohorts: BenchFan[][],
   seats: number[],
   perSecond: number,
   seconds: number,
@@ -228,10 +261,23 @@ async function holdStream(
   let failed = 0;
   const inFlight: Array<Promise<void>> = [];
   const total = Math.min(perSecond * seconds, seats.length);
+  const perCohort = Math.ceil((perSecond * seconds) / cohorts.length);
   const t0 = Date.now();
+  const ready = cohorts.map((cohort, k) =>
+    k === 0
+      ? Promise.resolve()
+      : sleep(Math.max(0, k * BUYER_COHORT_SECONDS - COHORT_LEAD_SECONDS) * 1000).then(() =>
+          admitAndClaim(ctx.api, ctx.admin, setup.concertId, cohort),
+        ),
+  );
+  // A cohort that fails to claim fails the run through its first hold, not as an unhandled rejection.
+  for (const r of ready) r.catch(() => undefined);
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1000) / perSecond;
     if (due > Date.now()) await sleep(due - Date.now());
+    const k = Math.min(cohorts.length - 1, Math.floor(i / perCohort));
+    await ready[k];
+    const buyers = cohorts[k]!;
     const fan = buyers[i % buyers.length]!;
     const start = performance.now();
     inFlight.push(
@@ -239,7 +285,7 @@ async function holdStream(
         .call('POST', '/api/v1/reservations', {
           token: fan.token,
           headers: { 'x-queue-token': fan.accessToken! },
-          body: { scheduleId, seatIds: [seats[i]!] },
+          body: { scheduleId: setup.scheduleId, seatIds: [seats[i]!] },
         })
         .then(
           (res) => {
