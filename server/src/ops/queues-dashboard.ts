@@ -136,6 +136,11 @@ export function queuesDashboardRoutes(deps: QueuesDashboardDeps) {
   const guard = dashboardGuard(deps);
   router.post(`${QUEUES_DASHBOARD_PATH}/code`, deps.guards.admin(), issueCode(deps));
   for (const path of [QUEUES_DASHBOARD_PATH, `${QUEUES_DASHBOARD_PATH}/*`]) router.use(path, guard, refresh);
-  router.route(QUEUES_DASHBOARD_PATH, serverAdapter.registerPlugin() as unknown as Hono<AppEnv>);
+  // The board's own routes stay in an app of their own, reached through one wildcard: some of its path patterns
+  // are ones Hono's RegExpRouter refuses, and merged into the service's app they would push every request of the
+  // API onto the slower TrieRouter.
+  const boardApp = new Hono().route(QUEUES_DASHBOARD_PATH, serverAdapter.registerPlugin() as unknown as Hono);
+  const forward: MiddlewareHandler<AppEnv> = (c) => boardApp.fetch(c.req.raw, c.env);
+  for (const path of [QUEUES_DASHBOARD_PATH, `${QUEUES_DASHBOARD_PATH}/*`]) router.all(path, forward);
   return router;
 }
