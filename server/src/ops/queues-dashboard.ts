@@ -140,7 +140,7 @@ export function queuesDashboardRoutes(deps: QueuesDashboardDeps) {
   // are ones Hono's RegExpRouter refuses, and merged into the service's app they would push every request of the
   // API onto the slower TrieRouter.
   const boardApp = new Hono().route(QUEUES_DASHBOARD_PATH, serverAdapter.registerPlugin() as unknown as Hono);
-  const forward: MiddlewareHandler<AppEnv> = (c) => boardApp.fetch(c.req.raw, c.env);
+  const forward: MiddlewareHandler<AppEnv> = async (c) => boardApp.fetch(c.req.raw, c.env);
   for (const path of [QUEUES_DASHBOARD_PATH, `${QUEUES_DASHBOARD_PATH}/*`]) router.all(path, forward);
   return router;
 }
