@@ -3,11 +3,11 @@ import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { ResultSetHeader } from 'mysql2';
 import type { Reservation } from '../../../client-sdk/src/protocol.ts';
 import { reservations } from '../../../drizzle/schema.ts';
-import { seatLabel } from '../catalog/service.ts';
 import { dbDate, isDuplicateKey, statements, type Tx } from '../db/tx.ts';
 import { AppError } from '../http/errors.ts';
+import { loadReservations } from '../inventory/reservations.ts';
+import { seatLabel } from '../inventory/seat-map.ts';
 import type { BookingContext, ScheduleFacts } from './context.ts';
-import { loadReservations } from './reservations.ts';
 
 export interface HoldRequest {
   userId: string;
@@ -210,7 +210,7 @@ async function afterHolds(ctx: BookingContext, made: Reservation[]): Promise<voi
     bySchedule.set(r.scheduleId, entry);
   }
   for (const [scheduleId, { concertId, seatIds }] of bySchedule) {
-    ctx.seatsChanged(
+    ctx.seats.changed(
       concertId,
       scheduleId,
       seatIds.map((seatId) => ({ seatId, status: 'HELD' })),
