@@ -95,8 +95,8 @@ type Decided = HoldOutcome & { created?: boolean };
  *
  * 1. Reads, one round trip (`readBatch`): lock the fans' user rows (one fan's holds run one after another) and
  *    read the database clock; find the reservations earlier runs of these queued requests made; count each fan's
- *    live seats per schedule; lock the requested seats. Users, then seats, each in id order, as every hold takes
- *    them: two holds never wait on each other in a cycle.
+ *    live seats per schedule; lock the requested seats. Users, then seats, each in id order, in the lock order
+ *    every seat-locking transaction shares (inventory/locks.ts): two holds never wait on each other in a cycle.
  * 2. Decisions, in memory, in order: `planHold` on each hold's view of the reads, after which the seats it takes
  *    read as HELD and its fan's count goes up for the holds after it. A refusal writes nothing.
  * 3. Writes, one round trip of a few set-based statements for all the plans (`writeHolds`). The conditional seat
