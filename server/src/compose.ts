@@ -28,6 +28,7 @@ import { type EventSink, fanOut } from './events/index.ts';
 import { fairnessRoutes } from './fairness/routes.ts';
 import { createFairness, withDrawCommitments } from './fairness/service.ts';
 import { createHttpApp } from './http/app.ts';
+import { createSeats } from './inventory/seats.ts';
 import { createInventory } from './inventory/service.ts';
 import type { Logger } from './logging/logger.ts';
 import { createBusinessMetrics } from './ops/business-metrics.ts';
@@ -129,31 +130,16 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const accessSessions = createAccessSessions(redis, keys, now);
   const accessTokens = createAccessTokens(config.accessTokenSecret, accessSessions, now);
   const holdQueue = createHoldQueue(connections, keys, opts.logger);
+  // Seats and reservations, shared by booking and payments: seat maps and the seats-changed event.
+  const seats = createSeats({ db: database.db, events, logger: opts.logger, now });
   const booking = business.booking(
     createBooking({
       db: database.db,
       config,
       logger: opts.logger,
-      events,
+      seats,
       expiry: holdQueue,
-      now,
     }),
-  );
-  // Paying ends the fan's turn through the waiting room: slot freed, token ended, PAID in the durable log.
-  const payments = withPaymentWebhooks(
-    business.payments(
-      createPayments({
-        booking,
-        config,
-        logger: opts.logger,
-        accessSessions: {
-          end: (concertId, userId) => waitingRoom.finish(concertId, userId, 'PAID'),
-          get: (concertId, userId) => accessSessions.get(concertId, userId),
-        },
-      }),
-    ),
-    webhooks,
-    opts.logger,
   );
   // Queued (v2) reservations: per-concert BullMQ priority queues, decided by the worker role with booking's hold.
   const reservationRequests = createReservationRequests({
@@ -253,6 +239,22 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     sale: config.sale,
     now,
   });
+  // Points, payments and refunds; paying ends the fan's turn in the waiting room (payments/payments.ts `endTurn`).
+  const payments = withPaymentWebhooks(
+    business.payments(
+      createPayments({
+        db: database.db,
+        config,
+        logger: opts.logger,
+        seats,
+        holds: booking,
+        waitingRoom,
+        sessions: accessSessions,
+      }),
+    ),
+    webhooks,
+    opts.logger,
+  );
   // The dashboard's "simulate a drop": synthetic fans through the same services as REST.
   const simulator = createSimulator({
     waitingRoom,
@@ -260,10 +262,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     catalog,
     users,
     logger: opts.logger,
-    buy: async (userId, hold) => {
-      await payments.points.charge(userId, hold.totalAmount);
-      await payments.payments.pay(userId, hold.reservationId);
-    },
+    payments,
   });
 
   return {
@@ -291,6 +290,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     accessSessions,
     accessTokens,
     holdQueue,
+    seats,
     booking,
     payments,
     reservationRequests,
@@ -347,7 +347,6 @@ export function createApp(services: Services) {
       }),
       paymentRoutes({
         payments: services.payments,
-        booking: services.booking,
         guards: services.guards,
         accessTokens: services.accessTokens,
       }),

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { SeatStatus } from '../../../client-sdk/src/protocol.ts';
 import { schedules } from '../../../drizzle/schema.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import type { TxRun } from '../db/tx.ts';
 import { notFound } from '../http/errors.ts';
+import type { Seats } from '../inventory/seats.ts';
 import type { Logger } from '../logging/logger.ts';
 
 /**
@@ -15,11 +15,6 @@ export interface ExpiryScheduler {
   schedule(holds: Array<{ reservationId: number; expiresAt: Date }>): Promise<void>;
 }
 
-export interface SeatChange {
-  seatId: number;
-  status: SeatStatus;
-}
-
 /** What the parts of the booking feature share. */
 export interface BookingContext {
   db: Db;
@@ -28,8 +23,8 @@ export interface BookingContext {
   logger: Logger;
   expiry: ExpiryScheduler;
   scheduleOf(scheduleId: number): Promise<ScheduleFacts>;
-  /** Every seat status change goes through here after its commit: it is published and the seat map cache drops. */
-  seatsChanged(concertId: number, scheduleId: number, changes: SeatChange[]): void;
+  /** The seats (inventory/seats.ts): every seat status change is announced through `seats.changed`. */
+  seats: Seats;
   holdMs: number;
 }
 

@@ -3,11 +3,11 @@ import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { ResultSetHeader } from 'mysql2';
 import type { Reservation } from '../../../client-sdk/src/protocol.ts';
 import { reservations } from '../../../drizzle/schema.ts';
-import { seatLabel } from '../catalog/service.ts';
 import { dbDate, isDuplicateKey, statements, type Tx } from '../db/tx.ts';
 import { AppError } from '../http/errors.ts';
+import { loadReservations } from '../inventory/reservations.ts';
+import { seatLabel } from '../inventory/seat-map.ts';
 import type { BookingContext, ScheduleFacts } from './context.ts';
-import { loadReservations } from './reservations.ts';
 
 export interface HoldRequest {
   userId: string;
@@ -95,8 +95,8 @@ type Decided = HoldOutcome & { created?: boolean };
  *
  * 1. Reads, one round trip (`readBatch`): lock the fans' user rows (one fan's holds run one after another) and
  *    read the database clock; find the reservations earlier runs of these queued requests made; count each fan's
- *    live seats per schedule; lock the requested seats. Users, then seats, each in id order, as every hold takes
- *    them: two holds never wait on each other in a cycle.
+ *    live seats per schedule; lock the requested seats. Users, then seats, each in id order, in the lock order
+ *    every seat-locking transaction shares (inventory/locks.ts): two holds never wait on each other in a cycle.
  * 2. Decisions, in memory, in order: `planHold` on each hold's view of the reads, after which the seats it takes
  *    read as HELD and its fan's count goes up for the holds after it. A refusal writes nothing.
  * 3. Writes, one round trip of a few set-based statements for all the plans (`writeHolds`). The conditional seat
@@ -210,7 +210,7 @@ async function afterHolds(ctx: BookingContext, made: Reservation[]): Promise<voi
     bySchedule.set(r.scheduleId, entry);
   }
   for (const [scheduleId, { concertId, seatIds }] of bySchedule) {
-    ctx.seatsChanged(
+    ctx.seats.changed(
       concertId,
       scheduleId,
       seatIds.map((seatId) => ({ seatId, status: 'HELD' })),

@@ -4,12 +4,12 @@ import { currentAccess, requireAccess, requireConcert } from '../access/middlewa
 import type { AccessTokens } from '../access/tokens.ts';
 import type { AuthGuards } from '../auth/middleware.ts';
 import type { TxRun } from '../db/tx.ts';
-import { currentUser, ok } from '../http/context.ts';
+import { currentUser, ok, sendRecorded } from '../http/context.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
-import type { Idempotency } from '../payments/idempotency.ts';
+import { type Idempotency, withIdempotency } from '../payments/idempotency.ts';
+import { IdempotencyHeaders } from '../payments/schemas.ts';
 import {
   CreateReservationSchema,
-  IdempotencyHeaders,
   ReservationParams,
   ReservationSchema,
   SeatMapParams,
@@ -147,9 +147,11 @@ export function bookingRoutes(deps: BookingRouteDeps) {
       const userId = currentUser(c).id;
       const { id } = c.req.valid('param');
       const key = c.req.valid('header')['idempotency-key'];
-      if (!key || !deps.idempotency) return c.json(ok(await cancel(userId, id, {})), 200);
-      const scope = deps.idempotency.scope(userId, key, c.req.method, c.req.path, null);
-      const response = await deps.idempotency.execute(scope, 200, (run) => cancel(userId, id, { run }));
-      return c.json(response.body as never, response.status as 200);
+      const request = { userId, key, method: c.req.method, path: c.req.path, body: null };
+      const response = await withIdempotency(deps.idempotency, request, {
+        status: 200,
+        write: (opts) => cancel(userId, id, opts),
+      });
+      return sendRecorded(c, response);
     });
 }

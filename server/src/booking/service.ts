@@ -4,55 +4,43 @@ import { reservations } from '../../../drizzle/schema.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { type TxRun, transactionRunner } from '../db/tx.ts';
-import type { EventSink } from '../events/index.ts';
+import { findOwnReservation, loadReservations } from '../inventory/reservations.ts';
+import type { Seats } from '../inventory/seats.ts';
 import type { Logger } from '../logging/logger.ts';
 import { type BookingContext, type ExpiryScheduler, scheduleDirectory } from './context.ts';
 import { type HoldOutcome, type HoldRequest, hold, holdMany } from './hold.ts';
 import { cancelHold, type ExpireOutcome, expire, extend, sweep } from './lifecycle.ts';
-import { findOwnReservation, loadReservations } from './reservations.ts';
-import { createSeatMaps } from './seat-map.ts';
 
 export interface BookingDeps {
   db: Db;
   config: Readonly<Config>;
   logger: Logger;
-  events: EventSink;
+  /** The seats booking shares with payments (inventory/seats.ts): seat maps and the seats-changed event. */
+  seats: Seats;
   expiry: ExpiryScheduler;
-  now: () => Date;
 }
 
 /**
- * Booking: seat maps, holds, and their lifecycle. No HTTP here; the REST routes, the expiry worker and the
- * queued-reservation worker all call these functions.
+ * Booking: holds and their lifecycle, over the seats and reservations of the inventory. No HTTP here; the REST
+ * routes, the expiry worker and the queued-reservation worker all call these functions.
  */
 export function createBooking(deps: BookingDeps) {
-  const { db, events, logger } = deps;
-  const seatMaps = createSeatMaps(db, deps.now);
+  const { db } = deps;
   const ctx: BookingContext = {
     db,
     run: transactionRunner(db),
     config: deps.config,
-    logger,
+    logger: deps.logger,
     expiry: deps.expiry,
     scheduleOf: scheduleDirectory(db),
     holdMs: Math.max(1, Math.round(deps.config.sale.holdMinutes * 60_000)),
-    seatsChanged(concertId, scheduleId, changes) {
-      seatMaps.invalidate(scheduleId);
-      if (changes.length === 0) return;
-      try {
-        events.publish({ type: 'seats.changed', concertId, scheduleId, seats: changes });
-      } catch (err) {
-        logger.warn({ err, scheduleId }, 'publishing seats.changed failed');
-      }
-    },
+    seats: deps.seats,
   };
 
   return {
-    /** Shared with payments, which moves seats and reservations under the same rules. */
-    context: ctx,
     scheduleOf: ctx.scheduleOf,
     seatMap: (concertId: number, scheduleId: number): Promise<SeatMap> =>
-      seatMaps.read(concertId, scheduleId),
+      deps.seats.map(concertId, scheduleId),
     hold: (input: HoldRequest): Promise<Reservation> => hold(ctx, input),
     /** Several holds decided in order in one transaction (queued reservations). */
     holdMany: (inputs: HoldRequest[]): Promise<HoldOutcome[]> => holdMany(ctx, inputs),

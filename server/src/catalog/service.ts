@@ -25,8 +25,6 @@ export function rowLabel(index: number): string {
   return label;
 }
 
-export const seatLabel = (section: string, row: string, number: number) => `${section}-${row}${number}`;
-
 function toConcert(row: ConcertRow, scheduleCount: number): Concert {
   return {
     concertId: row.id,

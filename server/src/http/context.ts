@@ -38,3 +38,11 @@ export function requestLogger(c: AppContext): Logger {
 export function ok<T>(data: T) {
   return { success: true as const, data };
 }
+
+/**
+ * An envelope with its status, fresh or recorded by an Idempotency-Key (payments/idempotency.ts), sent as is: a
+ * replay answers exactly what the first request got.
+ */
+export function sendRecorded(c: AppContext, response: { status: number; body: unknown }) {
+  return c.json(response.body as never, response.status as never);
+}

@@ -182,3 +182,51 @@ export function createIdempotency(db: Db) {
   };
 }
 export type Idempotency = ReturnType<typeof createIdempotency>;
+
+/** What `withIdempotency` needs of a request: its caller, its Idempotency-Key if it sent one, and what it asks. */
+export interface KeyedRequest {
+  userId: string;
+  key: string | undefined;
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+export interface IdempotentWrite<T> {
+  /** The status a success is answered (and recorded) with. */
+  status: 200 | 201;
+  /**
+   * The write. With a key it must do its writes with `run` (one transaction), which claims the key and records
+   * the response.
+   */
+  write(opts: { run?: TxRun }): Promise<T>;
+  /**
+   * Checks before the write (an access token, say), skipped when the key already has a response, which is the
+   * answer then. A check that fails because this very request already succeeded (a payment ended the session its
+   * token needs) calls `recorded` to answer with that response instead of its error.
+   */
+  check?(recorded: () => Promise<StoredResponse | undefined>): Promise<StoredResponse | undefined>;
+}
+
+/**
+ * The one way a write honours an Idempotency-Key (docs/api.md "Conventions"): without a key, or without a store,
+ * the write simply runs; with one, it runs at most once per user and key, and every retry gets the first response
+ * (`execute` above). Returns the response to send, fresh or recorded.
+ */
+export async function withIdempotency<T>(
+  store: Idempotency | undefined,
+  request: KeyedRequest,
+  op: IdempotentWrite<T>,
+): Promise<StoredResponse> {
+  const scope =
+    store && request.key !== undefined
+      ? store.scope(request.userId, request.key, request.method, request.path, request.body)
+      : undefined;
+  if (op.check) {
+    const recorded = async () => (store && scope ? store.lookup(scope) : undefined);
+    const answered = (await recorded()) ?? (await op.check(recorded));
+    if (answered) return answered;
+  }
+  if (!store || !scope) return { status: op.status, body: { success: true, data: await op.write({}) } };
+  return store.execute(scope, op.status, (run) => op.write({ run }));
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, grantAccess, type TestServer } from '../../test/harness.ts';
 import { bookingHeaders, createConcert, createFan, type Fan, holdSeats } from '../booking/testing.ts';
+import { transactionRunner } from '../db/tx.ts';
 import { createPaymentService } from './payments.ts';
 import { charge } from './testing.ts';
 
@@ -16,13 +17,19 @@ afterAll(() => t.close());
 
 /** The payment half only: the same payment service, whose session end never happens. */
 function payWithoutSessionEnd(fan: Fan, reservationId: number) {
+  const db = t.services.database.db;
   const crashed = createPaymentService({
-    booking: t.services.booking,
+    db,
+    run: transactionRunner(db),
+    seats: t.services.seats,
+    holds: t.services.booking,
     logger: t.services.logger,
     maxBalance: t.config.points.maxBalance,
     refundUntilMs: 0,
-    endSession: async () => {
-      throw new Error('the process died here');
+    waitingRoom: {
+      finish: async () => {
+        throw new Error('the process died here');
+      },
     },
   });
   return crashed.pay(fan.userId, reservationId);

@@ -8,14 +8,14 @@ export interface PaidSessionsDeps {
   sessionMs: number;
   /** The fan's live booking session of a concert, if any (access/sessions.ts). */
   liveSession(concertId: number, userId: string): Promise<{ expiresAt: Date } | undefined>;
-  /** Ends it as paying does (the waiting room's finish 'PAID'). */
-  endSession(concertId: number, userId: string): Promise<unknown>;
+  /** Ends the fan's turn as paying does (payments.ts `endTurn`). */
+  endTurn(concertId: number, userId: string): Promise<unknown>;
 }
 
 /**
- * Paying ends the fan's booking session right after the payment commits (payments.ts). A process that dies, or a
- * Redis that does not answer, in between leaves the session open: its admission slot is not given to the next fan
- * and its access token keeps booking until the session runs out. This sweep (worker role) ends every live session
+ * Paying ends the fan's turn, and with it its booking session, right after the payment commits (payments.ts
+ * `endTurn`). A process that dies, or a Redis that does not answer, in between leaves the session open: its
+ * admission slot is not given to the next fan and its access token keeps booking until the session runs out. This sweep (worker role) ends every live session
  * that was opened before a payment of its fan and concert committed. A session opened after the payment (the fan
  * queued again) is not that one and stays. Idempotent: an ended session is not live. Returns how many it ended.
  */
@@ -36,7 +36,7 @@ export async function endPaidSessions(deps: PaidSessionsDeps): Promise<number> {
     if (!session) continue;
     const openedAt = session.expiresAt.getTime() - deps.sessionMs;
     if (openedAt > new Date(row.paid_at).getTime()) continue;
-    await deps.endSession(concertId, row.user_id);
+    await deps.endTurn(concertId, row.user_id);
     ended++;
   }
   return ended;

@@ -2,30 +2,47 @@ import { desc, eq, sql } from 'drizzle-orm';
 import type { ResultSetHeader } from 'mysql2';
 import type { Payment, Reservation } from '../../../client-sdk/src/protocol.ts';
 import { payments, reservations } from '../../../drizzle/schema.ts';
+import type { Db } from '../db/client.ts';
+import { affectedRows, selectRows, statements, type Tx, type TxRun } from '../db/tx.ts';
+import { AppError, notFound } from '../http/errors.ts';
 import {
-  assertLiveHold,
   type LockedReservation,
-  loadOne,
   lockReservation,
   lockReservationSql,
   lockSeatsOfHold,
   lockSeatsOfHoldSql,
-} from '../booking/lifecycle.ts';
-import { seatsOf } from '../booking/reservations.ts';
-import type { Booking } from '../booking/service.ts';
-import { affectedRows, selectRows, statements, type Tx, type TxRun } from '../db/tx.ts';
-import { AppError, notFound } from '../http/errors.ts';
+  lockUser,
+  lockUserSql,
+  releaseSeats,
+  sellSeatsSql,
+} from '../inventory/locks.ts';
+import { assertLiveHold, findOwnReservation, loadReservation, seatsOf } from '../inventory/reservations.ts';
+import type { Seats } from '../inventory/seats.ts';
 import type { Logger } from '../logging/logger.ts';
 import { credit, debit, ledgerRow } from './ledger.ts';
 
+/** Cancels an unpaid hold (booking's `cancel`); payments refunds the paid ones itself. */
+export interface HoldCanceller {
+  cancel(userId: string, id: number, opts: { run?: TxRun }): Promise<Reservation>;
+}
+
+/** The waiting room's end of a fan's turn (waiting-room/service.ts `finish`). */
+export interface TurnEnder {
+  finish(concertId: number, userId: string, reason: 'PAID'): Promise<unknown>;
+}
+
 export interface PaymentsDeps {
-  booking: Booking;
+  db: Db;
+  run: TxRun;
+  /** The seats payments sells and gives back (inventory/seats.ts). */
+  seats: Seats;
+  holds: HoldCanceller;
+  /** Paying ends the fan's turn there (`endTurn`). */
+  waitingRoom: TurnEnder;
   logger: Logger;
   maxBalance: number;
   /** A paid reservation is refundable until this long before its schedule starts (REFUND_UNTIL_HOURS_BEFORE_SHOW). */
   refundUntilMs: number;
-  /** Ends the fan's booking session (and so frees its admission slot) once it has paid. */
-  endSession(concertId: number, userId: string): Promise<unknown>;
 }
 
 type PaymentRow = typeof payments.$inferSelect;
@@ -48,17 +65,17 @@ function toPayment(
   };
 }
 
-/** Locks the caller's user row first: the lock order every money-moving transaction shares (see lifecycle.ts). */
-const lockUserSql = (userId: string) => sql`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
-
-async function lockUser(tx: Tx, userId: string): Promise<void> {
-  const [row] = await selectRows<{ id: string }>(tx, lockUserSql(userId));
-  if (!row) throw notFound('User', { userId });
-}
-
 export function createPaymentService(deps: PaymentsDeps) {
-  const ctx = deps.booking.context;
-  const { db } = ctx;
+  const { db } = deps;
+
+  /**
+   * Paying ends the fan's turn: the waiting room frees its admission slot for the next fan, ends its booking
+   * session (its access token stops working) and logs PAID. Runs after the payment commits; the paid-sessions
+   * sweep (paid-sessions.ts) runs it again for a payment whose process died before it did.
+   */
+  async function endTurn(concertId: number, userId: string): Promise<void> {
+    await deps.waitingRoom.finish(concertId, userId, 'PAID');
+  }
 
   /**
    * Pays a live hold with points, in one transaction: the hold must still be HELD by the caller and not past its
@@ -67,11 +84,11 @@ export function createPaymentService(deps: PaymentsDeps) {
    * racing the hold's expiry waits for or wins the seat locks: exactly one of them happens.
    */
   async function pay(userId: string, reservationId: number, opts: { run?: TxRun } = {}): Promise<Payment> {
-    const run = opts.run ?? ctx.run;
+    const run = opts.run ?? deps.run;
     let sold: { concertId: number; scheduleId: number; seatIds: number[] } | undefined;
     // The transaction returns the response itself: an idempotency key records exactly this value.
     const payment = await run(async (tx) => {
-      // Round trip 1: the locks, in the order every money-moving transaction shares: user, seats, reservation.
+      // Round trip 1: the locks, in the order every money-moving transaction shares (inventory/locks.ts).
       const [users, seatRows, held] = (await statements(
         tx,
         lockUserSql(userId),
@@ -106,7 +123,7 @@ export function createPaymentService(deps: PaymentsDeps) {
         }),
         tx.insert(payments).values({ reservationId, userId, amount, paidAt: at }).getSQL(),
         sql`UPDATE reservations SET status = 'PAID', paid_at = ${at} WHERE id = ${reservationId} AND status = 'HELD'`,
-        sql`UPDATE seats SET status = 'SOLD', held_until = NULL WHERE hold_id = ${reservationId} AND status = 'HELD'`,
+        sellSeatsSql(reservationId),
       )) as ResultSetHeader[];
       const soldCount = soldUpdate!.affectedRows;
       if (soldCount === 0 || soldCount !== seatIds.length) {
@@ -131,11 +148,11 @@ export function createPaymentService(deps: PaymentsDeps) {
     });
     if (!sold) throw new Error('payment committed without its seats');
     const { concertId, scheduleId, seatIds } = sold;
-    // After the commit: the fan's session ends (its slot goes to the next fan) and the seats show SOLD.
-    await deps.endSession(concertId, userId).catch((err: unknown) => {
-      deps.logger.warn({ err, userId, concertId }, 'could not end the booking session after payment');
+    // After the commit: the fan's turn ends (its slot goes to the next fan) and the seats show SOLD.
+    await endTurn(concertId, userId).catch((err: unknown) => {
+      deps.logger.warn({ err, userId, concertId }, "could not end the fan's turn after payment");
     });
-    ctx.seatsChanged(
+    deps.seats.changed(
       concertId,
       scheduleId,
       seatIds.map((seatId) => ({ seatId, status: 'SOLD' })),
@@ -198,18 +215,10 @@ export function createPaymentService(deps: PaymentsDeps) {
         tx,
         sql`UPDATE reservations SET status = 'REFUNDED', closed_at = ${entry.at} WHERE id = ${id} AND status = 'PAID'`,
       );
-      await affectedRows(
-        tx,
-        sql`UPDATE reservation_seats SET live_seat_id = NULL WHERE reservation_id = ${id}`,
-      );
-      await affectedRows(
-        tx,
-        sql`UPDATE seats SET status = 'AVAILABLE', hold_id = NULL, held_until = NULL
-            WHERE hold_id = ${id} AND status = 'SOLD'`,
-      );
-      return loadOne(tx, id);
+      await releaseSeats(tx, id, 'SOLD');
+      return loadReservation(tx, id);
     });
-    ctx.seatsChanged(
+    deps.seats.changed(
       reservation.concertId,
       reservation.scheduleId,
       seatIds.map((seatId) => ({ seatId, status: 'AVAILABLE' })),
@@ -219,6 +228,10 @@ export function createPaymentService(deps: PaymentsDeps) {
 
   return {
     pay,
+    endTurn,
+
+    /** The caller's reservation (someone else's is a 404): the pay route checks its state before the token. */
+    reservation: (userId: string, id: number): Promise<Reservation> => findOwnReservation(db, userId, id),
 
     /**
      * POST /api/v1/reservations/{id}/cancel: a hold is cancelled (booking), a paid reservation refunded. A cancel
@@ -226,10 +239,10 @@ export function createPaymentService(deps: PaymentsDeps) {
      * then refunds.
      */
     async cancel(userId: string, id: number, opts: { run?: TxRun } = {}): Promise<Reservation> {
-      const current = await deps.booking.get(userId, id);
+      const current = await findOwnReservation(db, userId, id);
       if (current.status === 'PAID' || current.status === 'REFUNDED')
-        return refund(userId, id, opts.run ?? ctx.run);
-      return deps.booking.cancel(userId, id, opts);
+        return refund(userId, id, opts.run ?? deps.run);
+      return deps.holds.cancel(userId, id, opts);
     },
 
     /** The caller's payments, newest first. */

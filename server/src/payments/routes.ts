@@ -2,16 +2,15 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Payment } from '../../../client-sdk/src/protocol.ts';
 import { type AccessTokens, accessTokenFrom } from '../access/tokens.ts';
 import type { AuthGuards } from '../auth/middleware.ts';
-import { IdempotencyHeaders } from '../booking/schemas.ts';
-import type { Booking } from '../booking/service.ts';
-import { type AppContext, currentUser, ok } from '../http/context.ts';
+import { type AppContext, currentUser, ok, sendRecorded } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
-import type { IdempotencyScope, StoredResponse } from './idempotency.ts';
+import { type StoredResponse, withIdempotency } from './idempotency.ts';
 import {
   ChargeResultSchema,
   ChargeSchema,
   HistoryQuery,
+  IdempotencyHeaders,
   LedgerPageSchema,
   PaymentRequestSchema,
   PaymentSchema,
@@ -22,7 +21,6 @@ import type { Payments } from './service.ts';
 
 export interface PaymentRouteDeps {
   payments: Payments;
-  booking: Booking;
   guards: AuthGuards;
   accessTokens: AccessTokens;
 }
@@ -30,13 +28,8 @@ export interface PaymentRouteDeps {
 const tags = ['points & payments'];
 const userOnly = [{ bearerAuth: [] }];
 
-/** A recorded (or fresh) response, sent as is: a replay returns exactly what the first request got. */
-function send(c: AppContext, response: StoredResponse) {
-  return c.json(response.body as never, response.status as 201);
-}
-
 export function paymentRoutes(deps: PaymentRouteDeps) {
-  const { guards, accessTokens, booking } = deps;
+  const { guards, accessTokens } = deps;
   const { points, payments, idempotency } = deps.payments;
   const user = guards.user({ persist: true });
 
@@ -121,8 +114,13 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
    * The access token is checked only while the hold is live: a reservation already paid (whose payment ended the
    * session) answers its own 409, and a replayed key its recorded response, instead of a 401.
    */
-  async function checkAccess(c: AppContext, userId: string, reservationId: number, scope?: IdempotencyScope) {
-    const reservation = await booking.get(userId, reservationId);
+  async function checkAccess(
+    c: AppContext,
+    userId: string,
+    reservationId: number,
+    recorded: () => Promise<StoredResponse | undefined>,
+  ) {
+    const reservation = await payments.reservation(userId, reservationId);
     if (reservation.status !== 'HELD') return undefined;
     try {
       await accessTokens.verify(
@@ -133,9 +131,9 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'TOKEN_EXPIRED') throw err;
       // The session may have ended a moment ago because this very reservation was paid.
-      const replay = scope ? await idempotency.lookup(scope) : undefined;
+      const replay = await recorded();
       if (replay) return replay;
-      if ((await booking.get(userId, reservationId)).status === 'HELD') throw err;
+      if ((await payments.reservation(userId, reservationId)).status === 'HELD') throw err;
       return undefined;
     }
   }
@@ -154,12 +152,12 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
       const userId = currentUser(c).id;
       const body = c.req.valid('json');
       const key = c.req.valid('header')['idempotency-key'];
-      if (!key) return c.json(ok(await points.charge(userId, body.amount)), 201);
-      const scope = idempotency.scope(userId, key, c.req.method, c.req.path, body);
-      return send(
-        c,
-        await idempotency.execute(scope, 201, (run) => points.charge(userId, body.amount, { run })),
-      );
+      const request = { userId, key, method: c.req.method, path: c.req.path, body };
+      const response = await withIdempotency(idempotency, request, {
+        status: 201,
+        write: (opts) => points.charge(userId, body.amount, opts),
+      });
+      return sendRecorded(c, response);
     })
     .openapi(history, async (c) =>
       c.json(ok(await points.history(currentUser(c).id, c.req.valid('query'))), 200),
@@ -168,16 +166,13 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
       const userId = currentUser(c).id;
       const body = c.req.valid('json');
       const key = c.req.valid('header')['idempotency-key'];
-      const scope = key ? idempotency.scope(userId, key, c.req.method, c.req.path, body) : undefined;
-      const done = scope ? await idempotency.lookup(scope) : undefined;
-      if (done) return send(c, done);
-      const replay = await checkAccess(c, userId, body.reservationId, scope);
-      if (replay) return send(c, replay);
-      if (!scope) return c.json(ok(await payments.pay(userId, body.reservationId)), 201);
-      return send(
-        c,
-        await idempotency.execute(scope, 201, (run) => payments.pay(userId, body.reservationId, { run })),
-      );
+      const request = { userId, key, method: c.req.method, path: c.req.path, body };
+      const response = await withIdempotency(idempotency, request, {
+        status: 201,
+        check: (recorded) => checkAccess(c, userId, body.reservationId, recorded),
+        write: (opts) => payments.pay(userId, body.reservationId, opts),
+      });
+      return sendRecorded(c, response);
     })
     .openapi(listPayments, async (c) => c.json(ok<Payment[]>(await payments.list(currentUser(c).id)), 200));
 }

@@ -80,3 +80,14 @@ export const PaymentSchema = z
     }),
   })
   .openapi('Payment');
+
+/** Writes that move money or seats accept an Idempotency-Key (docs/api.md "Conventions"). */
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(128, 'Idempotency-Key is at most 128 characters')
+    .regex(/^[\x21-\x7e]+$/, 'Idempotency-Key must be printable ASCII without spaces')
+    .optional()
+    .openapi({ param: { name: 'idempotency-key', in: 'header' } }),
+});

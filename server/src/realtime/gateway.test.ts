@@ -18,8 +18,8 @@ import {
   type TestServer,
   uniqueId,
 } from '../../test/harness.ts';
-import { seatLabel } from '../catalog/service.ts';
 import { AppError } from '../http/errors.ts';
+import { seatLabel } from '../inventory/seat-map.ts';
 import { createSocketSink } from './emitter-sink.ts';
 import { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
 

@@ -11,6 +11,8 @@ import type { Booking } from '../booking/service.ts';
 import type { Catalog } from '../catalog/service.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { PaymentService } from '../payments/payments.ts';
+import type { PointsService } from '../payments/points.ts';
 import type { WaitingRoom } from '../waiting-room/service.ts';
 
 export interface SimulatorDeps {
@@ -19,8 +21,8 @@ export interface SimulatorDeps {
   catalog: Pick<Catalog, 'listSchedules'>;
   users: Pick<UserDirectory, 'ensure'>;
   logger: Logger;
-  /** Charges points and pays a hold. Without it, would-be buyers keep their holds until they expire. */
-  buy?: (userId: string, reservation: Reservation) => Promise<void>;
+  /** Points and payments, for the fans who buy. Without them, would-be buyers keep their holds until they expire. */
+  payments?: { points: Pick<PointsService, 'charge'>; payments: Pick<PaymentService, 'pay'> };
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Status checks per second across a simulation's waiting fans. */
@@ -37,6 +39,12 @@ interface SimFan {
 }
 
 const MAX_RUNNING = 3;
+
+/** A simulated fan buys: it charges exactly the hold's price in points, then pays the hold. */
+async function buy(payments: NonNullable<SimulatorDeps['payments']>, userId: string, hold: Reservation) {
+  await payments.points.charge(userId, hold.totalAmount);
+  await payments.payments.pay(userId, hold.reservationId);
+}
 
 /**
  * "Simulate a drop" for the organiser dashboard: N synthetic fans join a concert's waiting room through the same
@@ -91,8 +99,8 @@ export function createSimulator(deps: SimulatorDeps) {
       }
       view.held++;
       await sleep(jitter(1_000, 4_000)); // deciding
-      if (random() < buyShare && deps.buy) {
-        await deps.buy(fan.id, hold);
+      if (random() < buyShare && deps.payments) {
+        await buy(deps.payments, fan.id, hold);
         view.paid++;
         return;
       }

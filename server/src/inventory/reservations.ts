@@ -1,9 +1,10 @@
 import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Reservation, ReservationSeat, ReservationStatus } from '../../../client-sdk/src/protocol.ts';
 import { reservationSeats, reservations, seats } from '../../../drizzle/schema.ts';
-import { seatLabel } from '../catalog/service.ts';
 import type { Queryable } from '../db/tx.ts';
-import { notFound } from '../http/errors.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import type { LockedReservation } from './locks.ts';
+import { seatLabel } from './seat-map.ts';
 
 /**
  * A hold past its time reads as EXPIRED at once, by the database clock, whether or not its expiry job or the
@@ -77,9 +78,28 @@ export async function loadReservations(q: Queryable, where: SQL | undefined): Pr
   return rows.map((r) => toReservation(r.row, r.status, seatMap.get(r.row.id) ?? []));
 }
 
+/** One reservation by id, as read inside the transaction that changed it. */
+export async function loadReservation(q: Queryable, id: number): Promise<Reservation> {
+  const [r] = await loadReservations(q, eq(reservations.id, id));
+  if (!r) throw notFound('Reservation', { reservationId: id });
+  return r;
+}
+
 /** The caller's reservation; someone else's is indistinguishable from a missing one (404), by design. */
 export async function findOwnReservation(q: Queryable, userId: string, id: number): Promise<Reservation> {
   const [found] = await loadReservations(q, and(eq(reservations.id, id), eq(reservations.userId, userId)));
   if (!found) throw notFound('Reservation', { reservationId: id });
   return found;
+}
+
+/** The one mapping from "this reservation is not a live hold" to an error, shared by extend, cancel and pay. */
+export function assertLiveHold(r: LockedReservation): void {
+  const details = { reservationId: r.id, status: r.status };
+  if (r.status === 'PAID') throw new AppError('ALREADY_PAID', 'This reservation is already paid', details);
+  if (r.status === 'CANCELLED' || r.status === 'REFUNDED') {
+    throw new AppError('ALREADY_CANCELLED', `This reservation was ${r.status.toLowerCase()}`, details);
+  }
+  if (r.status === 'EXPIRED' || !r.live) {
+    throw new AppError('RESERVATION_EXPIRED', 'This hold has expired', { ...details, status: 'EXPIRED' });
+  }
 }

@@ -1,10 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Seat, SeatMap, SeatStatus } from '../../../client-sdk/src/protocol.ts';
 import { concerts, schedules } from '../../../drizzle/schema.ts';
-import { scheduleStatus, seatLabel } from '../catalog/service.ts';
+import { scheduleStatus } from '../catalog/service.ts';
 import type { Db } from '../db/client.ts';
 import { selectRows } from '../db/tx.ts';
 import { notFound } from '../http/errors.ts';
+
+/** A seat's label as every reader shows it (seat maps, reservations, payments): `A-B12`. */
+export const seatLabel = (section: string, row: string, number: number) => `${section}-${row}${number}`;
 
 interface SeatRow {
   id: number;
