@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAccessSessions } from './access/sessions.ts';
 import { createAccessTokens } from './access/tokens.ts';
-import { accessCodeRoutes, invalidCodePenalty } from './access-codes/routes.ts';
+import { accessCodeRoutes } from './access-codes/routes.ts';
 import { createAccessCodes } from './access-codes/service.ts';
 import { createAdmission } from './admission/admit.ts';
 import { createSaleJobs } from './admission/jobs.ts';
@@ -28,6 +28,7 @@ import { type EventSink, fanOut } from './events/index.ts';
 import { fairnessRoutes } from './fairness/routes.ts';
 import { createFairness, withDrawCommitments } from './fairness/service.ts';
 import { createHttpApp } from './http/app.ts';
+import { createRoutePresets } from './http/presets.ts';
 import { createInventory } from './inventory/service.ts';
 import type { Logger } from './logging/logger.ts';
 import { createBusinessMetrics } from './ops/business-metrics.ts';
@@ -319,61 +320,56 @@ export type Services = Awaited<ReturnType<typeof createServices>>;
 
 /** The HTTP application over the services: every feature's routes behind one envelope. */
 export function createApp(services: Services) {
+  // Each route's security, guards and rate limit come with its declaration (http/presets.ts).
+  const routes = createRoutePresets({
+    guards: services.guards,
+    accessTokens: services.accessTokens,
+    rateLimits: services.rateLimits,
+  });
   return createHttpApp({
     logger: services.logger,
     maxBodyBytes: services.config.maxBodyBytes,
     metrics: services.metrics.httpMiddleware,
-    guards: [
-      ['/api/v1/concerts/:concertId/queue', services.rateLimits.limit('queue')],
-      ['/api/v1/concerts/:concertId/queue', invalidCodePenalty(services.rateLimits)],
-      ['/api/v1/concerts/:concertId/queue/*', services.rateLimits.limit('queue')],
-      ['/api/v1/reservations', services.rateLimits.limit('booking')],
-      ['/api/v2/reservations', services.rateLimits.limit('booking')],
-      ['/api/v1/points/charge', services.rateLimits.limit('booking')],
-      ['/api/v1/payments', services.rateLimits.limit('booking')],
-    ],
     routers: [
       // First: a few compatibility endpoints share a native path and pass other requests on (COMPAT_ROUTES).
       ...compatRoutes(services),
       opsRoutes(services),
       authRoutes(services.userTokens),
-      catalogRoutes(services.catalog, services.guards),
+      catalogRoutes(services.catalog, routes),
       bookingRoutes({
         booking: services.booking,
-        guards: services.guards,
-        accessTokens: services.accessTokens,
+        routes,
         cancel: services.payments.payments.cancel,
         idempotency: services.payments.idempotency,
       }),
       paymentRoutes({
         payments: services.payments,
         booking: services.booking,
-        guards: services.guards,
+        routes,
         accessTokens: services.accessTokens,
       }),
       // A new entry first passes the concert's proof-of-work gate, if it has one.
-      waitingRoomRoutes(services.waitingRoom, services.guards, (concertId, userId, body) =>
+      waitingRoomRoutes(services.waitingRoom, routes, (concertId, userId, body) =>
         services.proofOfWork.verify(concertId, userId, body),
       ),
-      powRoutes(services.proofOfWork, services.guards),
-      fairnessRoutes(services.fairness, services.guards),
-      accessCodeRoutes(services.accessCodes, services.guards),
-      webhookRoutes(services.webhooks, services.guards),
+      powRoutes(services.proofOfWork, routes),
+      fairnessRoutes(services.fairness, routes),
+      accessCodeRoutes(services.accessCodes, routes),
+      webhookRoutes(services.webhooks, routes),
       admissionRoutes({
         sales: services.sales,
         admission: services.admission,
         queueView: services.queueView,
-        guards: services.guards,
+        routes,
       }),
-      dashboardRoutes(services.salesStats, services.guards),
-      simulateRoutes(services.simulator, services.guards, (id) => services.catalog.findConcert(id)),
+      dashboardRoutes(services.salesStats, routes),
+      simulateRoutes(services.simulator, routes, (id) => services.catalog.findConcert(id)),
       reservationRequestRoutes({
         requests: services.reservationRequests,
-        guards: services.guards,
-        accessTokens: services.accessTokens,
+        routes,
         findConcert: (id) => services.catalog.findConcert(id),
       }),
-      recoveryRoutes(services.recovery, services.guards),
+      recoveryRoutes(services.recovery, routes),
       // The BullMQ dashboard at /admin/queues (admin token as a header, or a one-time code from a browser).
       queuesDashboardRoutes({
         queues: services.jobQueues,
