@@ -24,7 +24,7 @@ import type { Config } from './config/index.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { createSalesStats } from './dashboard/stats.ts';
 import { createDatabase, type Database } from './db/client.ts';
-import { type EventSink, fanOut } from './events/index.ts';
+import { createEventBus, type EventSink } from './events/index.ts';
 import { fairnessRoutes } from './fairness/routes.ts';
 import { createFairness, withDrawCommitments } from './fairness/service.ts';
 import { createHttpApp } from './http/app.ts';
@@ -44,6 +44,7 @@ import { powRoutes } from './pow/routes.ts';
 import { createProofOfWork } from './pow/service.ts';
 import { createSocketSink } from './realtime/emitter-sink.ts';
 import { createGateway } from './realtime/gateway.ts';
+import { createQueueCounters } from './recovery/counters.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
 import { createRecovery } from './recovery/service.ts';
 import { startRecoveryWatch } from './recovery/watch.ts';
@@ -95,16 +96,6 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const business = createBusinessMetrics(metrics.registry);
   const userTokens = createUserTokens(config.auth);
   const rateLimits = createRateLimits(redis, keys.prefix, config, userTokens);
-  // Domain events become socket packets through the Redis emitter, from an API replica or a worker alike. The
-  // status and tick sources are read only when an event arrives, after everything below is built.
-  const socketSink = createSocketSink({
-    redis,
-    connections,
-    keys,
-    logger: opts.logger,
-    queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
-    queueTick: (concertId) => waitingRoom.tick(concertId),
-  });
   // Organisers' webhooks: the sale events they subscribed to go out as signed, retried BullMQ deliveries.
   const webhooks = createWebhooks({
     redis,
@@ -114,21 +105,35 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     now,
     ...(opts.webhooks ? { options: opts.webhooks } : {}),
   });
-  // Every domain event is counted and pushed, and every committed seat change recounts its concert's inventory;
-  // a test may add a recorder of its own.
-  const events = fanOut(
-    metrics.sink,
-    socketSink,
-    { publish: (event) => inventory.sink.publish(event) },
-    webhooks.sink,
-    ...seed002Events({ config, io: socketSink }),
-    ...(opts.events ? [opts.events] : []),
-  );
+  // Every domain event is counted, pushed to sockets, recounts its concert's seats when seats changed, and goes
+  // to the organisers' webhooks that asked for it; a test may add a recorder of its own. The sinks subscribe
+  // below, once each is built.
+  const events = createEventBus();
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
   const catalog = createCatalog(database.db, now);
   const accessSessions = createAccessSessions(redis, keys, now);
   const accessTokens = createAccessTokens(config.accessTokenSecret, accessSessions, now);
+  // The waiting room: the sale cache serves enter and status without MySQL.
+  const counters = createQueueCounters({ redis, keys, db: database.db });
+  const saleCache = createSaleCache({
+    redis,
+    keys,
+    db: database.db,
+    sale: config.sale,
+    // After Redis lost its data, the ticket counters come back from MySQL before anyone can enter again.
+    beforeFill: counters.guard,
+  });
+  const waitingRoom = createWaitingRoom({
+    redis,
+    keys,
+    saleCache,
+    accessTokens,
+    accessSessions,
+    events,
+    sale: config.sale,
+    now,
+  });
   const holdQueue = createHoldQueue(connections, keys, opts.logger);
   const booking = business.booking(
     createBooking({
@@ -166,16 +171,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     now,
     concertOf: async (scheduleId) => (await booking.scheduleOf(scheduleId)).concertId,
   });
-  // Waiting room and admission: the sale cache serves enter and status without MySQL; sale timers and the
-  // admission scheduler are BullMQ jobs produced here (API role) and run by the worker role.
-  const saleCache = createSaleCache({
-    redis,
-    keys,
-    db: database.db,
-    sale: config.sale,
-    // After Redis lost its data, the ticket counters come back from MySQL before anyone can enter again.
-    beforeFill: (concertId) => recovery.guardCounters(concertId),
-  });
+  // Sale timers and the admission scheduler are BullMQ jobs produced here (API role) and run by the worker role.
   const saleJobs = createSaleJobs(connections, keys);
   // The seats admission counts with: recounted on every seat change and before every admission step.
   const inventory = createInventory({
@@ -224,6 +220,23 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     now,
     syncMode: opts.salesSync ?? 'all',
   });
+  // Domain events become socket packets through the Redis emitter, from an API replica or a worker alike.
+  const socketSink = createSocketSink({
+    redis,
+    connections,
+    keys,
+    logger: opts.logger,
+    queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
+    queueTick: (concertId) => waitingRoom.tick(concertId),
+  });
+  events.subscribe(
+    metrics.sink,
+    socketSink,
+    inventory.sink,
+    webhooks.sink,
+    ...seed002Events({ config, io: socketSink }),
+    ...(opts.events ? [opts.events] : []),
+  );
   // Every BullMQ queue of this process, for the job dashboard and the queue-depth gauges.
   const jobQueues = jobQueueList({
     fixed: [saleJobs.queue, holdQueue.queue, webhooks.queue],
@@ -244,16 +257,6 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const fairness = createFairness({ redis, keys, db: database.db, saleCache });
   const accessCodes = createAccessCodes({ redis, keys, saleCache, now });
   const proofOfWork = createProofOfWork({ redis, keys, saleCache, secret: config.accessTokenSecret, now });
-  const waitingRoom = createWaitingRoom({
-    redis,
-    keys,
-    saleCache,
-    accessTokens,
-    accessSessions,
-    events,
-    sale: config.sale,
-    now,
-  });
   // The dashboard's "simulate a drop": synthetic fans through the same services as REST.
   const simulator = createSimulator({
     waitingRoom,
@@ -505,6 +508,5 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
       now: services.now,
     }),
   );
-  void services;
   return parts;
 }
