@@ -352,9 +352,7 @@ export function createApp(services: Services) {
         accessTokens: services.accessTokens,
       }),
       // A new entry first passes the concert's proof-of-work gate, if it has one.
-      waitingRoomRoutes(services.waitingRoom, routes, (concertId, userId, body) =>
-        services.proofOfWork.verify(concertId, userId, body),
-      ),
+      waitingRoomRoutes(services.waitingRoom, routes, services.proofOfWork.verify),
       powRoutes(services.proofOfWork, routes),
       fairnessRoutes(services.fairness, routes),
       accessCodeRoutes(services.accessCodes, routes),
