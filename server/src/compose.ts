@@ -194,7 +194,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     now,
     syncMode: opts.salesSync ?? 'all',
     requests: reservationRequests,
-    countSeats: (concertId) => inventory.refresh(concertId),
+    countSeats: inventory.refresh,
   });
   const admission = createAdmission({
     redis,
@@ -203,7 +203,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     events,
     sale: config.sale,
     now,
-    countSeats: (concertId) => inventory.refresh(concertId),
+    countSeats: inventory.refresh,
     logger: opts.logger,
   });
   // Rebuilding a concert's waiting room from MySQL's queue-entry log after Redis lost it (recovery/).
