@@ -114,6 +114,8 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const catalog = createCatalog(database.db, now);
   const accessSessions = createAccessSessions(redis, keys, now);
   const accessTokens = createAccessTokens(config.accessTokenSecret, accessSessions, now);
+  // Each route's security, guards and rate limit come with its declaration (http/presets.ts).
+  const routes = createRoutePresets({ guards, accessTokens, rateLimits });
   // The waiting room: the sale cache serves enter and status without MySQL.
   const counters = createQueueCounters({ redis, keys, db: database.db });
   const saleCache = createSaleCache({
@@ -286,6 +288,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     userTokens,
     users,
     guards,
+    routes,
     // A created concert gets its sale cache and timers at once; every listing shows its draw commitment.
     catalog: withDrawCommitments(withSaleTimers(catalog, sales, opts.logger), fairness),
     fairness,
@@ -323,12 +326,7 @@ export type Services = Awaited<ReturnType<typeof createServices>>;
 
 /** The HTTP application over the services: every feature's routes behind one envelope. */
 export function createApp(services: Services) {
-  // Each route's security, guards and rate limit come with its declaration (http/presets.ts).
-  const routes = createRoutePresets({
-    guards: services.guards,
-    accessTokens: services.accessTokens,
-    rateLimits: services.rateLimits,
-  });
+  const { routes } = services;
   return createHttpApp({
     logger: services.logger,
     maxBodyBytes: services.config.maxBodyBytes,

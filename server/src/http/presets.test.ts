@@ -104,6 +104,7 @@ describe('route presets', () => {
     expect(security(routes.fan())).toEqual([{ bearerAuth: [] }]);
     expect(statuses(routes.fan({ limit: 'queue' }))).toEqual(['200', '401', '429']);
     expect(statuses(routes.access())).toEqual(['200', '401', '403']);
+    expect(statuses(routes.access({ verify: 'handler' }))).toEqual(['200', '401']);
     expect(security(routes.access({ verify: 'handler' }))).toEqual([{ bearerAuth: [], queueToken: [] }]);
     expect(statuses(routes.organiser())).toEqual(['200', '401', '403']);
     expect(security(routes.organiser())).toEqual([{ bearerAuth: [] }]);

@@ -74,14 +74,16 @@ export function createRoutePresets({ guards, accessTokens, rateLimits }: PresetD
     },
     /**
      * A fan's user token and the concert access token of the same fan (X-Queue-Token); the route checks the
-     * concert with `requireConcert` once it knows it (403 WRONG_CONCERT).
+     * concert with `requireConcert` once it knows it (403 WRONG_CONCERT). A route whose handler verifies the
+     * access token documents what that check answers itself.
      */
     access(opts: AccessOptions = {}): RoutePreset {
       const user = guards.user({ persist: opts.persist ?? false });
+      const byHandler = opts.verify === 'handler';
       return {
         security: userAndAccessToken,
-        middleware: [...limits(opts), ...(opts.verify === 'handler' ? [user] : [user, accessGuard])],
-        responses: errorResponses(401, 403, ...tooMany(opts)),
+        middleware: [...limits(opts), ...(byHandler ? [user] : [user, accessGuard])],
+        responses: errorResponses(401, ...(byHandler ? [] : [403]), ...tooMany(opts)),
       };
     },
     /** A user token with role admin (403 FORBIDDEN otherwise). */

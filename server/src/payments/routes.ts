@@ -93,7 +93,7 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
     request: { headers: IdempotencyHeaders, body: jsonBody(PaymentRequestSchema) },
     responses: {
       201: jsonResponse(PaymentSchema, 'Paid'),
-      ...errorResponses(400, 402, 404, 409, 422),
+      ...errorResponses(400, 402, 403, 404, 409, 422),
     },
   });
 
