@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
-import { declareRoute, type RoutePresets } from '../http/presets.ts';
+import { declareRoute, publicRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse } from '../http/router.ts';
 import {
   ConcertSchema,
@@ -13,7 +13,7 @@ import type { Catalog } from './service.ts';
 
 const ConcertParams = z.object({ concertId: IdParam.openapi({ param: { name: 'concertId', in: 'path' } }) });
 
-const listConcerts = createRoute({
+const listConcerts = declareRoute(publicRoute, {
   method: 'get',
   path: '/api/v1/concerts',
   tags: ['catalog'],
@@ -21,7 +21,7 @@ const listConcerts = createRoute({
   responses: { 200: jsonResponse(z.array(ConcertSchema), 'Concerts') },
 });
 
-const getConcert = createRoute({
+const getConcert = declareRoute(publicRoute, {
   method: 'get',
   path: '/api/v1/concerts/{concertId}',
   tags: ['catalog'],
@@ -30,7 +30,7 @@ const getConcert = createRoute({
   responses: { 200: jsonResponse(ConcertSchema, 'The concert'), ...errorResponses(400, 404) },
 });
 
-const listSchedules = createRoute({
+const listSchedules = declareRoute(publicRoute, {
   method: 'get',
   path: '/api/v1/concerts/{concertId}/schedules',
   tags: ['catalog'],

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { describe, expect, it } from 'vitest';
@@ -112,5 +113,19 @@ describe('route presets', () => {
     const tooMany = appWith(routes.fan({ limit: 'booking' })).operation.responses['429'];
     expect(tooMany.headers['Retry-After'].schema).toEqual({ type: 'integer', minimum: 1 });
     expect(tooMany.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+  });
+});
+
+describe('route declarations', () => {
+  it('go through a preset: no other createRoute, no path-pattern guard or limit on the API', () => {
+    const src = new URL('..', import.meta.url);
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'http/presets.ts',
+    );
+    const offenders = files.filter((f) => {
+      const text = readFileSync(new URL(f, src), 'utf8');
+      return /\bcreateRoute\(/.test(text) || /\.use\(\s*['`]\/api\//.test(text);
+    });
+    expect(offenders).toEqual([]);
   });
 });

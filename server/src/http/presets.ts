@@ -46,6 +46,9 @@ export interface PresetDeps {
   rateLimits: Pick<RateLimits, 'limit' | 'penalties'>;
 }
 
+/** No token: the preset of a route anyone may call (a constant, so module-level routes can use it). */
+export const publicRoute: RoutePreset = { middleware: [], responses: {} };
+
 const userToken = [{ bearerAuth: [] }];
 const userAndAccessToken = [{ bearerAuth: [], queueToken: [] }];
 
@@ -62,7 +65,7 @@ export function createRoutePresets({ guards, accessTokens, rateLimits }: PresetD
   return {
     /** No token. */
     public(): RoutePreset {
-      return { middleware: [], responses: {} };
+      return publicRoute;
     },
     /** A fan's user token (Authorization: Bearer). */
     fan(opts: FanOptions = {}): RoutePreset {
