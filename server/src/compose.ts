@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAccessSessions } from './access/sessions.ts';
 import { createAccessTokens } from './access/tokens.ts';
-import { accessCodeRoutes, invalidCodePenalty } from './access-codes/routes.ts';
+import { accessCodeRoutes } from './access-codes/routes.ts';
 import { createAccessCodes } from './access-codes/service.ts';
 import { createAdmission } from './admission/admit.ts';
 import { createSaleJobs } from './admission/jobs.ts';
@@ -24,10 +24,11 @@ import type { Config } from './config/index.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { createSalesStats } from './dashboard/stats.ts';
 import { createDatabase, type Database } from './db/client.ts';
-import { type EventSink, fanOut } from './events/index.ts';
+import { createEventBus, type EventSink } from './events/index.ts';
 import { fairnessRoutes } from './fairness/routes.ts';
 import { createFairness, withDrawCommitments } from './fairness/service.ts';
 import { createHttpApp } from './http/app.ts';
+import { createRoutePresets } from './http/presets.ts';
 import { createSeats } from './inventory/seats.ts';
 import { createInventory } from './inventory/service.ts';
 import type { Logger } from './logging/logger.ts';
@@ -44,6 +45,7 @@ import { powRoutes } from './pow/routes.ts';
 import { createProofOfWork } from './pow/service.ts';
 import { createSocketSink } from './realtime/emitter-sink.ts';
 import { createGateway } from './realtime/gateway.ts';
+import { createQueueCounters } from './recovery/counters.ts';
 import { recoveryRoutes } from './recovery/routes.ts';
 import { createRecovery } from './recovery/service.ts';
 import { startRecoveryWatch } from './recovery/watch.ts';
@@ -95,16 +97,6 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const business = createBusinessMetrics(metrics.registry);
   const userTokens = createUserTokens(config.auth);
   const rateLimits = createRateLimits(redis, keys.prefix, config, userTokens);
-  // Domain events become socket packets through the Redis emitter, from an API replica or a worker alike. The
-  // status and tick sources are read only when an event arrives, after everything below is built.
-  const socketSink = createSocketSink({
-    redis,
-    connections,
-    keys,
-    logger: opts.logger,
-    queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
-    queueTick: (concertId) => waitingRoom.tick(concertId),
-  });
   // Organisers' webhooks: the sale events they subscribed to go out as signed, retried BullMQ deliveries.
   const webhooks = createWebhooks({
     redis,
@@ -114,21 +106,37 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     now,
     ...(opts.webhooks ? { options: opts.webhooks } : {}),
   });
-  // Every domain event is counted and pushed, and every committed seat change recounts its concert's inventory;
-  // a test may add a recorder of its own.
-  const events = fanOut(
-    metrics.sink,
-    socketSink,
-    { publish: (event) => inventory.sink.publish(event) },
-    webhooks.sink,
-    ...seed002Events({ config, io: socketSink }),
-    ...(opts.events ? [opts.events] : []),
-  );
+  // Every domain event is counted, pushed to sockets, recounts its concert's seats when seats changed, and goes
+  // to the organisers' webhooks that asked for it; a test may add a recorder of its own. The sinks subscribe
+  // below, once each is built.
+  const events = createEventBus();
   const users = createUserDirectory(database.db);
   const guards = createAuthGuards(userTokens, users);
   const catalog = createCatalog(database.db, now);
   const accessSessions = createAccessSessions(redis, keys, now);
   const accessTokens = createAccessTokens(config.accessTokenSecret, accessSessions, now);
+  // Each route's security, guards and rate limit come with its declaration (http/presets.ts).
+  const routes = createRoutePresets({ guards, accessTokens, rateLimits });
+  // The waiting room: the sale cache serves enter and status without MySQL.
+  const counters = createQueueCounters({ redis, keys, db: database.db });
+  const saleCache = createSaleCache({
+    redis,
+    keys,
+    db: database.db,
+    sale: config.sale,
+    // After Redis lost its data, the ticket counters come back from MySQL before anyone can enter again.
+    beforeFill: counters.guard,
+  });
+  const waitingRoom = createWaitingRoom({
+    redis,
+    keys,
+    saleCache,
+    accessTokens,
+    accessSessions,
+    events,
+    sale: config.sale,
+    now,
+  });
   const holdQueue = createHoldQueue(connections, keys, opts.logger);
   // Seats and reservations, shared by booking and payments: seat maps and the seats-changed event.
   const seats = createSeats({ db: database.db, events, logger: opts.logger, now });
@@ -151,16 +159,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     now,
     concertOf: async (scheduleId) => (await booking.scheduleOf(scheduleId)).concertId,
   });
-  // Waiting room and admission: the sale cache serves enter and status without MySQL; sale timers and the
-  // admission scheduler are BullMQ jobs produced here (API role) and run by the worker role.
-  const saleCache = createSaleCache({
-    redis,
-    keys,
-    db: database.db,
-    sale: config.sale,
-    // After Redis lost its data, the ticket counters come back from MySQL before anyone can enter again.
-    beforeFill: (concertId) => recovery.guardCounters(concertId),
-  });
+  // Sale timers and the admission scheduler are BullMQ jobs produced here (API role) and run by the worker role.
   const saleJobs = createSaleJobs(connections, keys);
   // The seats admission counts with: recounted on every seat change and before every admission step.
   const inventory = createInventory({
@@ -183,7 +182,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     now,
     syncMode: opts.salesSync ?? 'all',
     requests: reservationRequests,
-    countSeats: (concertId) => inventory.refresh(concertId),
+    countSeats: inventory.refresh,
   });
   const admission = createAdmission({
     redis,
@@ -192,7 +191,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     events,
     sale: config.sale,
     now,
-    countSeats: (concertId) => inventory.refresh(concertId),
+    countSeats: inventory.refresh,
     logger: opts.logger,
   });
   // Rebuilding a concert's waiting room from MySQL's queue-entry log after Redis lost it (recovery/).
@@ -209,6 +208,23 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     now,
     syncMode: opts.salesSync ?? 'all',
   });
+  // Domain events become socket packets through the Redis emitter, from an API replica or a worker alike.
+  const socketSink = createSocketSink({
+    redis,
+    connections,
+    keys,
+    logger: opts.logger,
+    queueStatus: (concertId, userId) => waitingRoom.status(concertId, userId),
+    queueTick: (concertId) => waitingRoom.tick(concertId),
+  });
+  events.subscribe(
+    metrics.sink,
+    socketSink,
+    inventory.sink,
+    webhooks.sink,
+    ...seed002Events({ config, io: socketSink }),
+    ...(opts.events ? [opts.events] : []),
+  );
   // Every BullMQ queue of this process, for the job dashboard and the queue-depth gauges.
   const jobQueues = jobQueueList({
     fixed: [saleJobs.queue, holdQueue.queue, webhooks.queue],
@@ -229,16 +245,6 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const fairness = createFairness({ redis, keys, db: database.db, saleCache });
   const accessCodes = createAccessCodes({ redis, keys, saleCache, now });
   const proofOfWork = createProofOfWork({ redis, keys, saleCache, secret: config.accessTokenSecret, now });
-  const waitingRoom = createWaitingRoom({
-    redis,
-    keys,
-    saleCache,
-    accessTokens,
-    accessSessions,
-    events,
-    sale: config.sale,
-    now,
-  });
   // Points, payments and refunds; paying ends the fan's turn in the waiting room (payments/payments.ts `endTurn`).
   const payments = withPaymentWebhooks(
     business.payments(
@@ -281,6 +287,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     userTokens,
     users,
     guards,
+    routes,
     // A created concert gets its sale cache and timers at once; every listing shows its draw commitment.
     catalog: withDrawCommitments(withSaleTimers(catalog, sales, opts.logger), fairness),
     fairness,
@@ -319,60 +326,48 @@ export type Services = Awaited<ReturnType<typeof createServices>>;
 
 /** The HTTP application over the services: every feature's routes behind one envelope. */
 export function createApp(services: Services) {
+  const { routes } = services;
   return createHttpApp({
     logger: services.logger,
     maxBodyBytes: services.config.maxBodyBytes,
     metrics: services.metrics.httpMiddleware,
-    guards: [
-      ['/api/v1/concerts/:concertId/queue', services.rateLimits.limit('queue')],
-      ['/api/v1/concerts/:concertId/queue', invalidCodePenalty(services.rateLimits)],
-      ['/api/v1/concerts/:concertId/queue/*', services.rateLimits.limit('queue')],
-      ['/api/v1/reservations', services.rateLimits.limit('booking')],
-      ['/api/v2/reservations', services.rateLimits.limit('booking')],
-      ['/api/v1/points/charge', services.rateLimits.limit('booking')],
-      ['/api/v1/payments', services.rateLimits.limit('booking')],
-    ],
     routers: [
       // First: a few compatibility endpoints share a native path and pass other requests on (COMPAT_ROUTES).
       ...compatRoutes(services),
       opsRoutes(services),
       authRoutes(services.userTokens),
-      catalogRoutes(services.catalog, services.guards),
+      catalogRoutes(services.catalog, routes),
       bookingRoutes({
         booking: services.booking,
-        guards: services.guards,
-        accessTokens: services.accessTokens,
+        routes,
         cancel: services.payments.payments.cancel,
         idempotency: services.payments.idempotency,
       }),
       paymentRoutes({
         payments: services.payments,
-        guards: services.guards,
+        routes,
         accessTokens: services.accessTokens,
       }),
       // A new entry first passes the concert's proof-of-work gate, if it has one.
-      waitingRoomRoutes(services.waitingRoom, services.guards, (concertId, userId, body) =>
-        services.proofOfWork.verify(concertId, userId, body),
-      ),
-      powRoutes(services.proofOfWork, services.guards),
-      fairnessRoutes(services.fairness, services.guards),
-      accessCodeRoutes(services.accessCodes, services.guards),
-      webhookRoutes(services.webhooks, services.guards),
+      waitingRoomRoutes(services.waitingRoom, routes, services.proofOfWork.verify),
+      powRoutes(services.proofOfWork, routes),
+      fairnessRoutes(services.fairness, routes),
+      accessCodeRoutes(services.accessCodes, routes),
+      webhookRoutes(services.webhooks, routes),
       admissionRoutes({
         sales: services.sales,
         admission: services.admission,
         queueView: services.queueView,
-        guards: services.guards,
+        routes,
       }),
-      dashboardRoutes(services.salesStats, services.guards),
-      simulateRoutes(services.simulator, services.guards, (id) => services.catalog.findConcert(id)),
+      dashboardRoutes(services.salesStats, routes),
+      simulateRoutes(services.simulator, routes, (id) => services.catalog.findConcert(id)),
       reservationRequestRoutes({
         requests: services.reservationRequests,
-        guards: services.guards,
-        accessTokens: services.accessTokens,
+        routes,
         findConcert: (id) => services.catalog.findConcert(id),
       }),
-      recoveryRoutes(services.recovery, services.guards),
+      recoveryRoutes(services.recovery, routes),
       // The BullMQ dashboard at /admin/queues (admin token as a header, or a one-time code from a browser).
       queuesDashboardRoutes({
         queues: services.jobQueues,
@@ -508,6 +503,5 @@ export async function createWorkers(services: Services): Promise<BackgroundPart[
       now: services.now,
     }),
   );
-  void services;
   return parts;
 }

@@ -1,11 +1,6 @@
-import { createRoute } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
-import type { AuthGuards } from '../auth/middleware.ts';
-import type { AppEnv } from '../http/context.ts';
 import { ok } from '../http/context.ts';
-import { AppError } from '../http/errors.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
-import type { RateLimits } from '../ops/rate-limit.ts';
 import { ConcertParams } from '../waiting-room/schemas.ts';
 import {
   AccessCodeBatchSchema,
@@ -17,12 +12,13 @@ import {
 import type { AccessCodes } from './service.ts';
 
 /** The organiser's access controls of a concert: codes, allow-list, access mode. Role admin. */
-export function accessCodeRoutes(codes: AccessCodes, guards: AuthGuards) {
-  const common = { tags: ['admin'], security: [{ bearerAuth: [] }], middleware: guards.admin() };
-  const errors = errorResponses(400, 401, 403, 404);
+export function accessCodeRoutes(codes: AccessCodes, routes: RoutePresets) {
+  const organiser = routes.organiser();
+  const common = { tags: ['admin'] };
+  const errors = errorResponses(400, 404);
   const settingsResponse = { 200: jsonResponse(AccessSettingsSchema, 'The access settings'), ...errors };
 
-  const create = createRoute({
+  const create = declareRoute(organiser, {
     ...common,
     method: 'post',
     path: '/api/v1/admin/concerts/{concertId}/access-codes',
@@ -30,7 +26,7 @@ export function accessCodeRoutes(codes: AccessCodes, guards: AuthGuards) {
     request: { params: ConcertParams, body: jsonBody(CreateAccessCodesSchema) },
     responses: { 201: jsonResponse(AccessCodeBatchSchema, 'The new codes'), ...errors },
   });
-  const mode = createRoute({
+  const mode = declareRoute(organiser, {
     ...common,
     method: 'put',
     path: '/api/v1/admin/concerts/{concertId}/access-mode',
@@ -38,7 +34,7 @@ export function accessCodeRoutes(codes: AccessCodes, guards: AuthGuards) {
     request: { params: ConcertParams, body: jsonBody(AccessModeSchema) },
     responses: settingsResponse,
   });
-  const allow = createRoute({
+  const allow = declareRoute(organiser, {
     ...common,
     method: 'post',
     path: '/api/v1/admin/concerts/{concertId}/allow-list',
@@ -46,7 +42,7 @@ export function accessCodeRoutes(codes: AccessCodes, guards: AuthGuards) {
     request: { params: ConcertParams, body: jsonBody(AllowListSchema) },
     responses: settingsResponse,
   });
-  const get = createRoute({
+  const get = declareRoute(organiser, {
     ...common,
     method: 'get',
     path: '/api/v1/admin/concerts/{concertId}/access-mode',
@@ -68,19 +64,8 @@ export function accessCodeRoutes(codes: AccessCodes, guards: AuthGuards) {
     .openapi(get, async (c) => c.json(ok(await codes.settings(c.req.valid('param').concertId)), 200));
 }
 
-/** How many requests of the fan's queue budget a refused access code costs. */
-export const INVALID_CODE_PENALTY = 10;
-
 /**
- * After an enter refused with INVALID_ACCESS_CODE, charges the fan's queue rate limit: guessing codes runs out
- * of budget ten times faster than entering.
+ * How many requests of the fan's queue budget a refused access code costs (the enter route's preset): guessing
+ * codes runs out of budget ten times faster than entering.
  */
-export function invalidCodePenalty(rateLimits: Pick<RateLimits, 'penalize'>): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    await next();
-    const err = c.error;
-    const user = c.get('user');
-    if (err instanceof AppError && err.code === 'INVALID_ACCESS_CODE' && user)
-      await rateLimits.penalize('queue', user.id, INVALID_CODE_PENALTY);
-  };
-}
+export const INVALID_CODE_PENALTY = 10;

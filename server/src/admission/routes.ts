@@ -1,6 +1,5 @@
-import { createRoute } from '@hono/zod-openapi';
-import type { AuthGuards } from '../auth/middleware.ts';
 import { ok } from '../http/context.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { ConcertParams, SaleNoticeSchema } from '../waiting-room/schemas.ts';
 import type { Admission } from './admit.ts';
@@ -22,22 +21,23 @@ export interface AdmissionRouteDeps {
   sales: Sales;
   admission: Admission;
   queueView: QueueView;
-  guards: AuthGuards;
+  routes: RoutePresets;
 }
 
 /** The organiser's controls of a sale (docs/api.md "Admission and sales"); every route needs role admin. */
-export function admissionRoutes({ sales, admission, queueView, guards }: AdmissionRouteDeps) {
-  const common = { tags: ['admin'], security: [{ bearerAuth: [] }], middleware: guards.admin() };
+export function admissionRoutes({ sales, admission, queueView, routes }: AdmissionRouteDeps) {
+  const organiser = routes.organiser();
+  const common = { tags: ['admin'] };
   const concert = { ...common, request: { params: ConcertParams } };
   const saleResponses = {
     200: jsonResponse(SaleViewSchema, 'The sale now'),
-    ...errorResponses(400, 401, 403, 404, 409),
+    ...errorResponses(400, 404, 409),
   };
   const move = (path: string, summary: string) =>
-    createRoute({ ...concert, method: 'post', path, summary, responses: saleResponses });
+    declareRoute(organiser, { ...concert, method: 'post', path, summary, responses: saleResponses });
   /** Pause and close take an optional body with the reason fans see. */
   const moveWithReason = (path: string, summary: string) =>
-    createRoute({
+    declareRoute(organiser, {
       ...common,
       method: 'post',
       path,
@@ -49,7 +49,7 @@ export function admissionRoutes({ sales, admission, queueView, guards }: Admissi
       responses: saleResponses,
     });
 
-  const open = createRoute({
+  const open = declareRoute(organiser, {
     ...common,
     method: 'post',
     path: '/api/v1/admin/concerts/{concertId}/sale/open',
@@ -73,9 +73,9 @@ export function admissionRoutes({ sales, admission, queueView, guards }: Admissi
   );
   const noticeResponses = {
     200: jsonResponse(SaleNoticeSchema, 'The notice now (message empty: cleared)'),
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 404),
   };
-  const postNotice = createRoute({
+  const postNotice = declareRoute(organiser, {
     ...concert,
     method: 'post',
     path: '/api/v1/admin/concerts/{concertId}/notice',
@@ -83,14 +83,14 @@ export function admissionRoutes({ sales, admission, queueView, guards }: Admissi
     request: { params: ConcertParams, body: jsonBody(NoticeSchema) },
     responses: noticeResponses,
   });
-  const deleteNotice = createRoute({
+  const deleteNotice = declareRoute(organiser, {
     ...concert,
     method: 'delete',
     path: '/api/v1/admin/concerts/{concertId}/notice',
     summary: 'Clear the notice',
     responses: noticeResponses,
   });
-  const admit = createRoute({
+  const admit = declareRoute(organiser, {
     ...concert,
     method: 'post',
     path: '/api/v1/admin/concerts/{concertId}/admit',
@@ -98,23 +98,23 @@ export function admissionRoutes({ sales, admission, queueView, guards }: Admissi
     request: { params: ConcertParams, body: jsonBody(AdmitSchema) },
     responses: {
       200: jsonResponse(AdmitResultSchema, 'Admitted'),
-      ...errorResponses(400, 401, 403, 404, 409),
+      ...errorResponses(400, 404, 409),
     },
   });
-  const view = createRoute({
+  const view = declareRoute(organiser, {
     ...concert,
     method: 'get',
     path: '/api/v1/admin/concerts/{concertId}/queue',
     summary: 'The waiting room: per lane, ready, entered, admission rate, the head of the queue',
     request: { params: ConcertParams, query: QueueViewQuery },
-    responses: { 200: jsonResponse(AdminQueueViewSchema, 'Queue'), ...errorResponses(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(AdminQueueViewSchema, 'Queue'), ...errorResponses(400, 404) },
   });
-  const cleanup = createRoute({
+  const cleanup = declareRoute(organiser, {
     ...common,
     method: 'post',
     path: '/api/v1/admin/queue/cleanup',
     summary: 'Remove entries older than MAX_WAIT_MINUTES and expired READY fans and sessions, every sale',
-    responses: { 200: jsonResponse(CleanupResultSchema, 'Counts'), ...errorResponses(401, 403) },
+    responses: { 200: jsonResponse(CleanupResultSchema, 'Counts') },
   });
 
   return createRouter()

@@ -1,6 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { declareRoute, publicRoute } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import type { UserTokens } from './user-tokens.ts';
 
@@ -19,7 +20,7 @@ const DevTokenBody = z
 
 const DevToken = z.object({ token: z.string(), expiresAt: z.string() }).openapi('DevToken');
 
-const devTokenRoute = createRoute({
+const devTokenRoute = declareRoute(publicRoute, {
   method: 'post',
   path: '/api/v1/auth/dev-token',
   tags: ['auth'],

@@ -1,10 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Reservation } from '../../../client-sdk/src/protocol.ts';
-import { currentAccess, requireAccess, requireConcert } from '../access/middleware.ts';
-import type { AccessTokens } from '../access/tokens.ts';
-import type { AuthGuards } from '../auth/middleware.ts';
+import { currentAccess, requireConcert } from '../access/middleware.ts';
 import type { TxRun } from '../db/tx.ts';
 import { currentUser, ok, sendRecorded } from '../http/context.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { type Idempotency, withIdempotency } from '../payments/idempotency.ts';
 import { IdempotencyHeaders } from '../payments/schemas.ts';
@@ -19,8 +18,7 @@ import type { Booking } from './service.ts';
 
 export interface BookingRouteDeps {
   booking: Booking;
-  guards: AuthGuards;
-  accessTokens: AccessTokens;
+  routes: RoutePresets;
   /** Cancels any reservation of the caller; payments plugs in refunds of paid ones. Defaults to holds only. */
   cancel?: (userId: string, id: number, opts: { run?: TxRun }) => Promise<Reservation>;
   /** The Idempotency-Key store (payments); without it the header is validated and ignored. */
@@ -28,29 +26,24 @@ export interface BookingRouteDeps {
 }
 
 const booking = ['booking'];
-const both = [{ bearerAuth: [], queueToken: [] }];
-const userOnly = [{ bearerAuth: [] }];
 
 export function bookingRoutes(deps: BookingRouteDeps) {
-  const { guards, accessTokens } = deps;
+  const { routes } = deps;
   const svc = deps.booking;
   const cancel = deps.cancel ?? ((userId: string, id: number) => svc.cancel(userId, id));
-  const withAccess = [guards.user({ persist: true }), requireAccess(accessTokens)];
 
-  const seatMap = createRoute({
+  const seatMap = declareRoute(routes.access(), {
     method: 'get',
     path: '/api/v1/concerts/{concertId}/schedules/{scheduleId}/seats',
     tags: booking,
     summary: 'Seat map of a schedule (access token of the concert)',
     description:
       'A hold whose time has passed reads as AVAILABLE at once. Cached for at most 0.5 s per process.',
-    security: both,
-    middleware: [guards.user(), requireAccess(accessTokens)],
     request: { params: SeatMapParams },
-    responses: { 200: jsonResponse(SeatMapSchema, 'The seat map'), ...errorResponses(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(SeatMapSchema, 'The seat map'), ...errorResponses(400, 404) },
   });
 
-  const create = createRoute({
+  const create = declareRoute(routes.access({ persist: true, limit: 'booking' }), {
     method: 'post',
     path: '/api/v1/reservations',
     tags: booking,
@@ -59,53 +52,45 @@ export function bookingRoutes(deps: BookingRouteDeps) {
       'Holds the seats for HOLD_MINUTES. 409 SEAT_UNAVAILABLE names the taken seats in `details.seatIds`; ' +
       '422 SEAT_LIMIT_EXCEEDED above MAX_SEATS_PER_USER held or bought per schedule; 409 BOOKING_CLOSED outside ' +
       'the schedule booking window.',
-    security: both,
-    middleware: withAccess,
     request: { body: jsonBody(CreateReservationSchema) },
     responses: {
       201: jsonResponse(ReservationSchema, 'The hold'),
-      ...errorResponses(400, 401, 403, 404, 409, 422),
+      ...errorResponses(400, 404, 409, 422),
     },
   });
 
-  const list = createRoute({
+  const list = declareRoute(routes.fan({ limit: 'booking' }), {
     method: 'get',
     path: '/api/v1/reservations',
     tags: booking,
     summary: 'My reservations, newest first',
     description: 'Needs only the user token, so a fan whose booking session ended (paid) still sees them.',
-    security: userOnly,
-    middleware: [guards.user()],
-    responses: { 200: jsonResponse(z.array(ReservationSchema), 'Reservations'), ...errorResponses(401) },
+    responses: { 200: jsonResponse(z.array(ReservationSchema), 'Reservations') },
   });
 
-  const get = createRoute({
+  const get = declareRoute(routes.fan(), {
     method: 'get',
     path: '/api/v1/reservations/{id}',
     tags: booking,
     summary: 'One of my reservations (someone else’s is a 404)',
-    security: userOnly,
-    middleware: [guards.user()],
     request: { params: ReservationParams },
-    responses: { 200: jsonResponse(ReservationSchema, 'The reservation'), ...errorResponses(400, 401, 404) },
+    responses: { 200: jsonResponse(ReservationSchema, 'The reservation'), ...errorResponses(400, 404) },
   });
 
-  const extend = createRoute({
+  const extend = declareRoute(routes.access({ persist: true }), {
     method: 'post',
     path: '/api/v1/reservations/{id}/extend',
     tags: booking,
     summary: 'Extend a live hold once, by HOLD_MINUTES',
     description: '409 ALREADY_EXTENDED the second time; 409 RESERVATION_EXPIRED once the hold is over.',
-    security: both,
-    middleware: withAccess,
     request: { params: ReservationParams },
     responses: {
       200: jsonResponse(ReservationSchema, 'The extended hold'),
-      ...errorResponses(400, 401, 403, 404, 409),
+      ...errorResponses(400, 404, 409),
     },
   });
 
-  const cancelRoute = createRoute({
+  const cancelRoute = declareRoute(routes.fan({ persist: true }), {
     method: 'post',
     path: '/api/v1/reservations/{id}/cancel',
     tags: booking,
@@ -113,12 +98,10 @@ export function bookingRoutes(deps: BookingRouteDeps) {
     description:
       'Needs only the user token: the booking session ends when a reservation is paid, and a refund comes later. ' +
       '409 REFUND_WINDOW_CLOSED for a paid reservation from REFUND_UNTIL_HOURS_BEFORE_SHOW before its show on.',
-    security: userOnly,
-    middleware: [guards.user({ persist: true })],
     request: { params: ReservationParams, headers: IdempotencyHeaders },
     responses: {
       200: jsonResponse(ReservationSchema, 'The reservation, closed'),
-      ...errorResponses(400, 401, 404, 409, 422),
+      ...errorResponses(400, 404, 409, 422),
     },
   });
 

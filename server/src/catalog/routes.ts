@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { AuthGuards } from '../auth/middleware.ts';
+import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
+import { declareRoute, publicRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse } from '../http/router.ts';
 import {
   ConcertSchema,
@@ -13,7 +13,7 @@ import type { Catalog } from './service.ts';
 
 const ConcertParams = z.object({ concertId: IdParam.openapi({ param: { name: 'concertId', in: 'path' } }) });
 
-const listConcerts = createRoute({
+const listConcerts = declareRoute(publicRoute, {
   method: 'get',
   path: '/api/v1/concerts',
   tags: ['catalog'],
@@ -21,7 +21,7 @@ const listConcerts = createRoute({
   responses: { 200: jsonResponse(z.array(ConcertSchema), 'Concerts') },
 });
 
-const getConcert = createRoute({
+const getConcert = declareRoute(publicRoute, {
   method: 'get',
   path: '/api/v1/concerts/{concertId}',
   tags: ['catalog'],
@@ -30,7 +30,7 @@ const getConcert = createRoute({
   responses: { 200: jsonResponse(ConcertSchema, 'The concert'), ...errorResponses(400, 404) },
 });
 
-const listSchedules = createRoute({
+const listSchedules = declareRoute(publicRoute, {
   method: 'get',
   path: '/api/v1/concerts/{concertId}/schedules',
   tags: ['catalog'],
@@ -39,23 +39,20 @@ const listSchedules = createRoute({
   responses: { 200: jsonResponse(z.array(ScheduleSchema), 'Schedules'), ...errorResponses(400, 404) },
 });
 
-const createConcert = createRoute({
-  method: 'post',
-  path: '/api/v1/admin/concerts',
-  tags: ['admin'],
-  summary: 'Create a concert with its schedules and seat layout (admin)',
-  security: [{ bearerAuth: [] }],
-  request: { body: jsonBody(CreateConcertSchema) },
-  responses: {
-    201: jsonResponse(CreatedConcertSchema, 'The concert with ids'),
-    ...errorResponses(400, 401, 403),
-  },
-});
+export function catalogRoutes(catalog: Catalog, routes: RoutePresets) {
+  const createConcert = declareRoute(routes.organiser(), {
+    method: 'post',
+    path: '/api/v1/admin/concerts',
+    tags: ['admin'],
+    summary: 'Create a concert with its schedules and seat layout (admin)',
+    request: { body: jsonBody(CreateConcertSchema) },
+    responses: {
+      201: jsonResponse(CreatedConcertSchema, 'The concert with ids'),
+      ...errorResponses(400),
+    },
+  });
 
-export function catalogRoutes(catalog: Catalog, guards: AuthGuards) {
-  const router = createRouter();
-  router.use('/api/v1/admin/concerts', guards.admin());
-  return router
+  return createRouter()
     .openapi(listConcerts, async (c) => c.json(ok(await catalog.listConcerts()), 200))
     .openapi(getConcert, async (c) =>
       c.json(ok(await catalog.getConcert(c.req.valid('param').concertId)), 200),

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { CreateReservationSchema } from '../booking/schemas.ts';
 import { ScheduleQuerySchema } from '../catalog/schemas.ts';
 import type { Services } from '../compose.ts';
@@ -58,9 +58,22 @@ export function clashRoutes(s: Services, enabled: ReadonlySet<CompatDocument>) {
   const router = createRouter();
   const user = s.guards.user({ persist: true });
 
-  /** Serves `path` for the document when `applies`, behind the user guard; anything else goes on to native. */
-  const serve = (method: 'GET' | 'POST', path: string, applies: Applies, handle: Handle) =>
-    router.on(method, path, async (c, next) => {
+  // The native route of the same path spends the same bucket; a request is charged once, here or there.
+  const booking = s.rateLimits.limit('booking');
+  const unlimited: MiddlewareHandler<AppEnv> = (_c, next) => next();
+
+  /**
+   * Serves `path` for the document when `applies`, behind the native route's rate limit and the user guard;
+   * anything else goes on to native.
+   */
+  const serve = (
+    method: 'GET' | 'POST',
+    path: string,
+    limit: MiddlewareHandler<AppEnv>,
+    applies: Applies,
+    handle: Handle,
+  ) =>
+    router.on(method, path, limit, async (c, next) => {
       const body = await bodyOf(c);
       if (!applies(c, body)) return next();
       let response: Response | undefined;
@@ -72,7 +85,7 @@ export function clashRoutes(s: Services, enabled: ReadonlySet<CompatDocument>) {
 
   const seeds001or004 = enabled.has('seed001') || enabled.has('seed004');
   if (seeds001or004) {
-    serve('GET', '/api/v1/concerts/:concertId/schedules', hasTicket, async (c) => {
+    serve('GET', '/api/v1/concerts/:concertId/schedules', unlimited, hasTicket, async (c) => {
       const concertId = parseWith(IdParam, c.req.param('concertId'));
       const range = parseWith(ScheduleQuerySchema, c.req.query());
       requireQueueTicket(c, s, concertId);
@@ -80,33 +93,39 @@ export function clashRoutes(s: Services, enabled: ReadonlySet<CompatDocument>) {
       return c.json(ok(schedules.map(scheduleView)), 200);
     });
 
-    serve('GET', '/api/v1/concerts/:concertId/schedules/:scheduleId/seats', hasTicket, async (c) => {
-      const { concertId, scheduleId } = parseWith(SeatParams, c.req.param());
-      await requireQueueAccess(c, s, concertId);
-      const map = await s.booking.seatMap(concertId, scheduleId);
-      const info = scheduleView(map.scheduleInfo);
-      return c.json(
-        ok({
-          scheduleInfo: {
-            scheduleId: info.scheduleId,
-            concertTitle: info.concertTitle,
-            performanceDate: info.performanceDate,
-            performanceTime: info.performanceTime,
-            venueName: info.venueName,
-          },
-          seats: map.seats.map((seat, i) => ({
-            seatId: seat.seatId,
-            seatNumber: i + 1,
-            label: seat.label,
-            price: seat.price,
-            status: seat.status,
-          })),
-        }),
-        200,
-      );
-    });
+    serve(
+      'GET',
+      '/api/v1/concerts/:concertId/schedules/:scheduleId/seats',
+      unlimited,
+      hasTicket,
+      async (c) => {
+        const { concertId, scheduleId } = parseWith(SeatParams, c.req.param());
+        await requireQueueAccess(c, s, concertId);
+        const map = await s.booking.seatMap(concertId, scheduleId);
+        const info = scheduleView(map.scheduleInfo);
+        return c.json(
+          ok({
+            scheduleInfo: {
+              scheduleId: info.scheduleId,
+              concertTitle: info.concertTitle,
+              performanceDate: info.performanceDate,
+              performanceTime: info.performanceTime,
+              venueName: info.venueName,
+            },
+            seats: map.seats.map((seat, i) => ({
+              seatId: seat.seatId,
+              seatNumber: i + 1,
+              label: seat.label,
+              price: seat.price,
+              status: seat.status,
+            })),
+          }),
+          200,
+        );
+      },
+    );
 
-    serve('POST', '/api/v1/payments', hasField('userId', 'paymentMethod'), async (c, raw) => {
+    serve('POST', '/api/v1/payments', booking, hasField('userId', 'paymentMethod'), async (c, raw) => {
       const body = parseWith(PaymentBody, raw);
       requireSelf(c, body.userId);
       const userId = currentUser(c).id;
@@ -120,12 +139,12 @@ export function clashRoutes(s: Services, enabled: ReadonlySet<CompatDocument>) {
   if (enabled.has('seed002')) {
     // The document's bodies are snake_case; Frontrow's are camelCase, so the field names tell them apart.
     const documentBody: Applies = (_c, body) => 'event_id' in body || 'seat_ids' in body;
-    serve('POST', '/api/v2/reservations', documentBody, (c, raw) => submitQueued(c, s, raw));
-    serve('POST', '/api/v1/reservations', documentBody, (c, raw) => holdNow(c, s, raw));
+    serve('POST', '/api/v2/reservations', booking, documentBody, (c, raw) => submitQueued(c, s, raw));
+    serve('POST', '/api/v1/reservations', booking, documentBody, (c, raw) => holdNow(c, s, raw));
   }
 
   if (enabled.has('seed001')) {
-    serve('POST', '/api/v1/reservations', hasField('userId'), async (c, raw) => {
+    serve('POST', '/api/v1/reservations', booking, hasField('userId'), async (c, raw) => {
       const body = parseWith(ReservationBody, raw);
       requireSelf(c, body.userId);
       const { concertId } = await s.booking.scheduleOf(body.scheduleId);
@@ -141,14 +160,19 @@ export function clashRoutes(s: Services, enabled: ReadonlySet<CompatDocument>) {
 
   if (enabled.has('seed004')) {
     // The native routes serve the document's shapes; the document adds a userId, which must be the caller.
-    const selfThenNative = (method: 'GET' | 'POST', path: string, from: 'query' | 'body') =>
-      router.on(method, path, async (c, next) => {
+    const selfThenNative = (
+      method: 'GET' | 'POST',
+      path: string,
+      limit: MiddlewareHandler<AppEnv>,
+      from: 'query' | 'body',
+    ) =>
+      router.on(method, path, limit, async (c, next) => {
         const userId = from === 'query' ? c.req.query('userId') : (await bodyOf(c)).userId;
         if (userId !== undefined) await user(c, async () => requireSelf(c, userId));
         return next();
       });
-    selfThenNative('GET', '/api/v1/points', 'query');
-    selfThenNative('POST', '/api/v1/points/charge', 'body');
+    selfThenNative('GET', '/api/v1/points', unlimited, 'query');
+    selfThenNative('POST', '/api/v1/points/charge', booking, 'body');
   }
 
   return router;

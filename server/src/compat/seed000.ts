@@ -1,11 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { AdminQueueViewSchema, CleanupResultSchema } from '../admission/schemas.ts';
 import type { Services } from '../compose.ts';
 import { currentUser } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { declareRoute } from '../http/presets.ts';
 import { createRouter, errorResponses, IdParam } from '../http/router.ts';
-import { limited, mapsTo, minutesOf } from './shared.ts';
+import { mapsTo, minutesOf } from './shared.ts';
 
 /**
  * Seed 000, the waiting-room API guide v2: enter, status, exit, the booking token, and the organiser's open,
@@ -89,13 +90,12 @@ function toQueueData(s: QueueStatus): z.infer<typeof QueueData> {
 }
 
 export function seed000Routes(s: Services) {
-  const fan = [s.guards.user(), limited(s, 'queue')];
+  const fan = s.routes.fan({ limit: 'queue' });
+  const organiser = s.routes.organiser();
   const tags = [SEED000_TAG];
-  const user = { tags, security: [{ bearerAuth: [] }], middleware: fan };
-  const admin = { tags, security: [{ bearerAuth: [] }], middleware: s.guards.admin() };
 
-  const enter = createRoute({
-    ...user,
+  const enter = declareRoute(fan, {
+    tags,
     method: 'post',
     path: '/v2/waiting-room/enter',
     summary: 'Enter the waiting room (201 the first time)',
@@ -107,8 +107,8 @@ export function seed000Routes(s: Services) {
     request: { body: { required: true, content: { 'application/json': { schema: EnterBody } } } },
     responses: { 201: reply(QueueData, 'Entered'), ...errorResponses(400, 401, 404, 409, 503) },
   });
-  const status = createRoute({
-    ...user,
+  const status = declareRoute(fan, {
+    tags,
     method: 'get',
     path: '/v2/waiting-room/status/{concertId}',
     summary: 'My place in the waiting room',
@@ -119,8 +119,8 @@ export function seed000Routes(s: Services) {
     request: { params: ConcertParam },
     responses: { 200: reply(QueueData, 'Status'), ...errorResponses(400, 401, 404) },
   });
-  const exit = createRoute({
-    ...user,
+  const exit = declareRoute(fan, {
+    tags,
     method: 'post',
     path: '/v2/waiting-room/exit/{concertId}',
     summary: 'Leave the waiting room',
@@ -128,8 +128,8 @@ export function seed000Routes(s: Services) {
     request: { params: ConcertParam },
     responses: { 200: reply(QueueData, 'Left: NOT_IN_QUEUE'), ...errorResponses(400, 401, 404) },
   });
-  const token = createRoute({
-    ...user,
+  const token = declareRoute(fan, {
+    tags,
     method: 'get',
     path: '/v2/reservation/token/{concertId}',
     summary: 'The booking token once READY (ENTERED)',
@@ -141,8 +141,8 @@ export function seed000Routes(s: Services) {
     request: { params: ConcertParam },
     responses: { 200: reply(TokenData, 'ENTERED'), ...errorResponses(400, 401, 403, 404, 409) },
   });
-  const open = createRoute({
-    ...admin,
+  const open = declareRoute(organiser, {
+    tags,
     method: 'post',
     path: '/v2/reservation/open/{concertId}',
     summary: 'Open the sale and admit the next batchSize fans now (admin)',
@@ -154,8 +154,8 @@ export function seed000Routes(s: Services) {
     request: { params: ConcertParam, query: BatchQuery },
     responses: { 200: reply(OpenData, 'Opened and admitted'), ...errorResponses(400, 401, 403, 404, 409) },
   });
-  const view = createRoute({
-    ...admin,
+  const view = declareRoute(organiser, {
+    tags,
     method: 'get',
     path: '/v2/waiting-room/admin/{concertId}',
     summary: 'The waiting room of a concert (admin)',
@@ -163,8 +163,8 @@ export function seed000Routes(s: Services) {
     request: { params: ConcertParam },
     responses: { 200: reply(AdminQueueViewSchema, 'Queue'), ...errorResponses(400, 401, 403, 404) },
   });
-  const cleanup = createRoute({
-    ...admin,
+  const cleanup = declareRoute(organiser, {
+    tags,
     method: 'post',
     path: '/v2/waiting-room/cleanup',
     summary: 'Remove expired waiting-room entries (admin)',

@@ -1,10 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Services } from '../compose.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { declareRoute } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { ChargeSchema } from '../payments/schemas.ts';
-import { limited, mapsTo, minutesOf, queueTicket, requireSelf, tokenState } from './shared.ts';
+import { mapsTo, minutesOf, queueTicket, requireSelf, tokenState } from './shared.ts';
 
 /**
  * Seed 001, the queue-token server design: token issue, balance charge and view. Its schedules, seats,
@@ -60,14 +61,11 @@ const ChargeData = z
 
 export function seed001Routes(s: Services) {
   const tags = [SEED001_TAG];
-  const security = [{ bearerAuth: [] }];
 
-  const issue = createRoute({
+  const issue = declareRoute(s.routes.fan({ limit: 'queue' }), {
     method: 'post',
     path: '/api/v1/queue/tokens',
     tags,
-    security,
-    middleware: [s.guards.user(), limited(s, 'queue')],
     summary: 'Join the waiting room of a schedule’s concert and get a queue token',
     description: mapsTo(
       'POST /api/v1/concerts/{concertId}/queue (the concert of scheduleId)',
@@ -82,12 +80,10 @@ export function seed001Routes(s: Services) {
     },
   });
 
-  const balance = createRoute({
+  const balance = declareRoute(s.routes.fan({ persist: true }), {
     method: 'get',
     path: '/api/v1/users/{userId}/balance',
     tags,
-    security,
-    middleware: [s.guards.user({ persist: true })],
     summary: 'My balance (another user’s is 403)',
     description: mapsTo(
       'GET /api/v1/users/{userId}/points',
@@ -97,12 +93,10 @@ export function seed001Routes(s: Services) {
     responses: { 200: jsonResponse(BalanceData, 'Balance'), ...errorResponses(400, 401, 403) },
   });
 
-  const charge = createRoute({
+  const charge = declareRoute(s.routes.fan({ persist: true, limit: 'booking' }), {
     method: 'post',
     path: '/api/v1/users/{userId}/balance/charge',
     tags,
-    security,
-    middleware: [s.guards.user({ persist: true }), limited(s, 'booking')],
     summary: 'Charge my balance',
     description: mapsTo(
       'POST /api/v1/points/charge',

@@ -1,12 +1,13 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Payment, Reservation } from '../../../client-sdk/src/protocol.ts';
 import type { Services } from '../compose.ts';
 import type { AppContext } from '../http/context.ts';
 import { currentUser } from '../http/context.ts';
 import { AppError, notFound } from '../http/errors.ts';
+import { declareRoute } from '../http/presets.ts';
 import { createRouter, errorResponses, IdParam } from '../http/router.ts';
 import type { RequestState } from '../reservation-requests/service.ts';
-import { limited, mapsTo, parseWith, requireQueueAccess, requireSelf, SeatIdsField } from './shared.ts';
+import { mapsTo, parseWith, requireQueueAccess, requireSelf, SeatIdsField } from './shared.ts';
 
 /**
  * Seed 002, the lock and queue ticketing API: its v2 queued reservations (202 with request_id, polled by id) and
@@ -183,15 +184,14 @@ const bookingView = (p: Payment): z.infer<typeof BookingView> => ({
 
 export function seed002Routes(s: Services) {
   const tags = [SEED002_TAG];
-  const security = [{ bearerAuth: [], queueToken: [] }];
-  const writer = [s.guards.user({ persist: true }), limited(s, 'booking')];
+  // The access token (or the document's queue ticket) is checked by the handler.
+  const writer = s.routes.access({ persist: true, limit: 'booking', verify: 'handler' });
+  const reader = s.routes.fan();
 
-  const submit = createRoute({
+  const submit = declareRoute(writer, {
     method: 'post',
     path: '/v2/reservations',
     tags,
-    security,
-    middleware: writer,
     summary: 'Queue a seat request (202 with request_id)',
     description: mapsTo(
       'POST /api/v2/reservations',
@@ -203,24 +203,20 @@ export function seed002Routes(s: Services) {
     responses: { 202: bare(Accepted, 'Queued'), ...errorResponses(400, 401, 403, 404, 429, 503) },
   });
 
-  const get = createRoute({
+  const get = declareRoute(reader, {
     method: 'get',
     path: '/v2/reservations/{request_id}',
     tags,
-    security: [{ bearerAuth: [] }],
-    middleware: [s.guards.user()],
     summary: 'The state of one of my queued requests',
     description: mapsTo('GET /api/v2/reservations/{requestId}', 'statuses in lower case, as the document’s.'),
     request: { params: RequestParam },
     responses: { 200: bare(RequestView, 'The request'), ...errorResponses(400, 401, 404) },
   });
 
-  const cancel = createRoute({
+  const cancel = declareRoute(reader, {
     method: 'delete',
     path: '/v2/reservations/{request_id}',
     tags,
-    security: [{ bearerAuth: [] }],
-    middleware: [s.guards.user()],
     summary: 'Cancel a pending request',
     description: mapsTo('DELETE /api/v2/reservations/{requestId}'),
     request: { params: RequestParam },
@@ -228,12 +224,10 @@ export function seed002Routes(s: Services) {
   });
 
   const book = (path: string) =>
-    createRoute({
+    declareRoute(writer, {
       method: 'post',
       path,
       tags,
-      security,
-      middleware: writer,
       summary: 'Book a held reservation: pays it with points (CONFIRMED)',
       description: mapsTo(
         'POST /api/v1/payments',
@@ -244,12 +238,10 @@ export function seed002Routes(s: Services) {
       responses: { 201: bare(BookingView, 'Booked'), ...errorResponses(400, 401, 402, 403, 404, 409) },
     });
 
-  const bookings = createRoute({
+  const bookings = declareRoute(reader, {
     method: 'get',
     path: '/api/v1/bookings',
     tags,
-    security: [{ bearerAuth: [] }],
-    middleware: [s.guards.user()],
     summary: 'My bookings, newest first',
     description: mapsTo('GET /api/v1/payments'),
     responses: { 200: bare(z.array(BookingView), 'Bookings'), ...errorResponses(401) },
@@ -266,13 +258,10 @@ export function seed002Routes(s: Services) {
       .openapi({ param: { name: 'ref', in: 'path' } }),
   });
   const oneBooking = (path: string, method: 'get' | 'post', summary: string, native: string, note?: string) =>
-    createRoute({
+    declareRoute(method === 'get' ? reader : s.routes.fan({ persist: true, limit: 'booking' }), {
       method,
       path,
       tags,
-      security: [{ bearerAuth: [] }],
-      middleware:
-        method === 'get' ? [s.guards.user()] : [s.guards.user({ persist: true }), limited(s, 'booking')],
       summary,
       description: mapsTo(native, note),
       request: { params: path.includes('{ref}') ? RefParam : BookingParam },

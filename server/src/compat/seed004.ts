@@ -1,12 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Services } from '../compose.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { declareRoute } from '../http/presets.ts';
 import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse } from '../http/router.ts';
 import { UserIdField } from './seed001.ts';
 import {
   isQueueTicket,
-  limited,
   mapsTo,
   minutesOf,
   queueTicket,
@@ -62,16 +62,13 @@ const ConcertParam = z.object({
 
 export function seed004Routes(s: Services) {
   const tags = [SEED004_TAG];
-  const queueLimit = [s.guards.user(), limited(s, 'queue')];
   const ticketFor = (userId: string, concertId: number) =>
     queueTicket(s.config.accessTokenSecret, userId, concertId);
 
-  const issue = createRoute({
+  const issue = declareRoute(s.routes.fan({ limit: 'queue' }), {
     method: 'post',
     path: '/api/v1/queue/token',
     tags,
-    security: [{ bearerAuth: [] }],
-    middleware: queueLimit,
     summary: 'Join the waiting room of a concert and get a queue token',
     description: mapsTo(
       'POST /api/v1/concerts/{concertId}/queue',
@@ -85,12 +82,11 @@ export function seed004Routes(s: Services) {
     },
   });
 
-  const status = createRoute({
+  // The queue token names the concert; the handler checks it.
+  const status = declareRoute(s.routes.access({ limit: 'queue', verify: 'handler' }), {
     method: 'get',
     path: '/api/v1/queue/status',
     tags,
-    security: [{ bearerAuth: [], queueToken: [] }],
-    middleware: queueLimit,
     summary: 'My place in the queue, for the queue token in X-Queue-Token',
     description: mapsTo(
       'GET /api/v1/concerts/{concertId}/queue/me (the concert of the token)',
@@ -99,12 +95,10 @@ export function seed004Routes(s: Services) {
     responses: { 200: jsonResponse(TokenView, 'Status'), ...errorResponses(401, 404) },
   });
 
-  const hold = createRoute({
+  const hold = declareRoute(s.routes.access({ persist: true, limit: 'booking', verify: 'handler' }), {
     method: 'post',
     path: '/api/v1/concerts/{concertId}/reservations',
     tags,
-    security: [{ bearerAuth: [], queueToken: [] }],
-    middleware: [s.guards.user({ persist: true }), limited(s, 'booking')],
     summary: 'Hold seats of a schedule for HOLD_MINUTES (status TEMPORARY)',
     description: mapsTo(
       'POST /api/v1/reservations',

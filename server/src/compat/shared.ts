@@ -1,15 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { type AccessGrant, accessTokenFrom } from '../access/tokens.ts';
 import { CreateReservationSchema } from '../booking/schemas.ts';
 import type { Services } from '../compose.ts';
-import type { AppContext, AppEnv } from '../http/context.ts';
+import type { AppContext } from '../http/context.ts';
 import { currentUser } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { validationError } from '../http/router.ts';
-import type { LimitClass } from '../ops/rate-limit.ts';
 
 /**
  * What every compatibility router shares: the caller check for a `userId` a document puts in a path, query or
@@ -113,9 +111,6 @@ export function tokenState(status: QueueStatus['status']): 'WAITING' | 'ACTIVE' 
 }
 
 export const minutesOf = (seconds: number | null) => (seconds === null ? null : Math.ceil(seconds / 60));
-
-/** The same per-user and per-address limits as the native route of the same kind. */
-export const limited = (s: Services, kind: LimitClass): MiddlewareHandler<AppEnv> => s.rateLimits.limit(kind);
 
 /** The seat number the documents use: the seat's 1-based place in its schedule's seat map (ordered by id). */
 export async function seatNumbers(s: Services, concertId: number, scheduleId: number) {

@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { AuthGuards } from '../auth/middleware.ts';
+import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, IdParam, jsonResponse } from '../http/router.ts';
 import type { SalesStatsReader } from './stats.ts';
 
@@ -15,18 +15,19 @@ const StatsSchema = z
   })
   .openapi('SalesStats');
 
-const stats = createRoute({
-  method: 'get',
-  path: '/api/v1/admin/concerts/{concertId}/stats',
-  tags: ['admin'],
-  summary: 'Seats available, held and sold, reservations by status and revenue, over every schedule (admin)',
-  security: [{ bearerAuth: [] }],
-  request: { params: z.object({ concertId: IdParam.openapi({ param: { name: 'concertId', in: 'path' } }) }) },
-  responses: { 200: jsonResponse(StatsSchema, 'Totals'), ...errorResponses(400, 401, 403, 404) },
-});
-
-export function dashboardRoutes(read: SalesStatsReader, guards: AuthGuards) {
-  const router = createRouter();
-  router.use('/api/v1/admin/concerts/:concertId/stats', guards.admin());
-  return router.openapi(stats, async (c) => c.json(ok(await read(c.req.valid('param').concertId)), 200));
+export function dashboardRoutes(read: SalesStatsReader, routes: RoutePresets) {
+  const stats = declareRoute(routes.organiser(), {
+    method: 'get',
+    path: '/api/v1/admin/concerts/{concertId}/stats',
+    tags: ['admin'],
+    summary:
+      'Seats available, held and sold, reservations by status and revenue, over every schedule (admin)',
+    request: {
+      params: z.object({ concertId: IdParam.openapi({ param: { name: 'concertId', in: 'path' } }) }),
+    },
+    responses: { 200: jsonResponse(StatsSchema, 'Totals'), ...errorResponses(400, 404) },
+  });
+  return createRouter().openapi(stats, async (c) =>
+    c.json(ok(await read(c.req.valid('param').concertId)), 200),
+  );
 }

@@ -1,14 +1,13 @@
-import { createRoute } from '@hono/zod-openapi';
-import type { AuthGuards } from '../auth/middleware.ts';
 import { currentUser, ok } from '../http/context.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
 import { ConcertParams } from '../waiting-room/schemas.ts';
 import { DrawPlaceSchema, FairnessRecordSchema } from './schemas.ts';
 import type { Fairness } from './service.ts';
 
 /** The verifiable draw (docs/fairness.md): the public record, and a fan's own place in it. */
-export function fairnessRoutes(fairness: Fairness, guards: AuthGuards) {
-  const record = createRoute({
+export function fairnessRoutes(fairness: Fairness, routes: RoutePresets) {
+  const record = declareRoute(routes.public(), {
     method: 'get',
     path: '/api/v1/concerts/{concertId}/fairness',
     tags: ['fairness'],
@@ -19,15 +18,13 @@ export function fairnessRoutes(fairness: Fairness, guards: AuthGuards) {
     request: { params: ConcertParams },
     responses: { 200: jsonResponse(FairnessRecordSchema, 'The draw'), ...errorResponses(400, 404) },
   });
-  const mine = createRoute({
+  const mine = declareRoute(routes.fan({ limit: 'queue' }), {
     method: 'get',
     path: '/api/v1/concerts/{concertId}/queue/me/draw',
     tags: ['fairness'],
     summary: 'My entry ticket and drawn place (entry null when I was not in the pre-queue)',
-    security: [{ bearerAuth: [] }],
-    middleware: guards.user(),
     request: { params: ConcertParams },
-    responses: { 200: jsonResponse(DrawPlaceSchema, 'My draw'), ...errorResponses(400, 401, 404) },
+    responses: { 200: jsonResponse(DrawPlaceSchema, 'My draw'), ...errorResponses(400, 404) },
   });
   return createRouter()
     .openapi(record, async (c) => c.json(ok(await fairness.record(c.req.valid('param').concertId)), 200))

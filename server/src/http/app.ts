@@ -7,7 +7,6 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from '../logging/logger.ts';
 import { type AppEnv, requestLogger } from './context.ts';
 import { AppError, asDependencyError } from './errors.ts';
-import { documentRateLimits } from './openapi.ts';
 import { createRouter } from './router.ts';
 
 export interface HttpOptions {
@@ -17,11 +16,9 @@ export interface HttpOptions {
   /** Counts requests by route pattern and status (ops/metrics.ts). */
   metrics?: MiddlewareHandler<AppEnv>;
   /**
-   * Rate limits for path patterns, run before the feature routers. The OpenAPI document gives every operation
-   * they cover a 429 answer with Retry-After.
+   * Feature routers, mounted at the root in order. Each route carries its own security, guards and rate limit
+   * (http/presets.ts).
    */
-  guards?: Array<[path: string, handler: MiddlewareHandler<AppEnv>]>;
-  /** Feature routers, mounted at the root in order. */
   routers: Array<Hono<AppEnv>>;
   /** Raw (non-OpenAPI) routes added after the API, for example the web demo's static files. */
   extra?: (app: Hono<AppEnv>) => void;
@@ -38,7 +35,6 @@ export function createHttpApp({
   routers,
   extra,
   metrics,
-  guards = [],
   maxBodyBytes = 64 * 1024,
   tags,
 }: HttpOptions) {
@@ -100,7 +96,6 @@ export function createHttpApp({
     }
     return limitBody(c, next);
   });
-  for (const [path, handler] of guards) app.use(path, handler);
   for (const router of routers) app.route('/', router);
 
   const documentConfig = {
@@ -114,10 +109,7 @@ export function createHttpApp({
     },
     ...(tags?.length ? { tags } : {}),
   };
-  const rateLimited = guards.map(([path]) => path);
-  app.get('/openapi.json', (c) =>
-    c.json(documentRateLimits(app.getOpenAPI31Document(documentConfig), rateLimited)),
-  );
+  app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document(documentConfig)));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'queueToken', {
     type: 'apiKey',

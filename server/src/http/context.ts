@@ -13,6 +13,8 @@ export interface AppEnv {
     user?: AuthUser;
     /** The verified concert access token of booking routes. */
     access?: AccessGrant;
+    /** Set once the request was charged to a rate limit (ops/rate-limit.ts), so it is charged once. */
+    rateLimited?: true;
   };
 }
 

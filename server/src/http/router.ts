@@ -54,13 +54,32 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   description,
 });
 
-/** The error responses most routes can give, for the OpenAPI document. */
+/** Every 429 says when to come back (app.ts always sends the header). */
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    schema: { type: 'integer' as const, minimum: 1 },
+  },
+};
+
+interface ErrorResponse {
+  content: { 'application/json': { schema: typeof ErrorSchema } };
+  description: string;
+  headers?: typeof retryAfter;
+}
+
+/** The error responses most routes can give, for the OpenAPI document; a 429 carries Retry-After. */
 export function errorResponses(...statuses: number[]) {
-  const out: Record<
-    number,
-    { content: { 'application/json': { schema: typeof ErrorSchema } }; description: string }
-  > = {};
-  for (const s of statuses)
-    out[s] = { content: { 'application/json': { schema: ErrorSchema } }, description: 'Error' };
+  const out: Record<number, ErrorResponse> = {};
+  for (const s of statuses) {
+    out[s] =
+      s === 429
+        ? {
+            content: { 'application/json': { schema: ErrorSchema } },
+            description: 'Too many requests: a limit of this route ran out',
+            headers: retryAfter,
+          }
+        : { content: { 'application/json': { schema: ErrorSchema } }, description: 'Error' };
+  }
   return out;
 }

@@ -34,6 +34,14 @@ describe('rate limits', () => {
     expect((await t.call('GET', '/api/v1/reservations', { token: fan })).status).not.toBe(429);
   });
 
+  it('charge each request of a limited route once', async () => {
+    const fan = await t.token({ id: uniqueId() });
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await t.call('POST', '/api/v1/concerts/987654321/queue', { token: fan })).status);
+    expect(statuses).toEqual([404, 404, 404, 429]);
+  });
+
   it('limit per address too, when configured', async () => {
     const ip = await createTestServer({ RATE_LIMIT_PER_IP: '3' });
     try {

@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { MiddlewareHandler } from 'hono';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ErrorCode } from '../../../client-sdk/src/protocol.ts';
 import { bearerToken } from '../auth/middleware.ts';
 import type { UserTokens } from '../auth/user-tokens.ts';
 import type { Config } from '../config/index.ts';
@@ -73,18 +74,30 @@ export function createRateLimits(
 
   return {
     /**
-     * Charges `points` more requests to a user's budget of one class (a wrong access code costs more than a
-     * request, so codes cannot be guessed at the request rate).
+     * After the route answered with one of the codes of `costs`, charges its caller that many more requests of
+     * the class (a wrong access code costs more than a request, so codes cannot be guessed at the request rate).
      */
-    async penalize(kind: LimitClass, userId: string, points: number): Promise<void> {
-      await perUser[kind]?.penalty(`${kind}:${userId}`, points).catch(() => undefined);
+    penalties(kind: LimitClass, costs: Partial<Record<ErrorCode, number>>): MiddlewareHandler<AppEnv> {
+      return async (c, next) => {
+        await next();
+        const err = c.error;
+        const user = c.get('user');
+        const points = err instanceof AppError ? costs[err.code] : undefined;
+        if (points && user) await perUser[kind]?.penalty(`${kind}:${user.id}`, points).catch(() => undefined);
+      };
     },
 
-    /** Middleware for one class of routes: the caller's address, then its verified user. */
+    /**
+     * Middleware for one class of routes: the caller's address, then its verified user. A request is charged
+     * once, however many routers it passes through (a compatibility route that hands a request on to the
+     * native route of the same path).
+     */
     limit(kind: LimitClass): MiddlewareHandler<AppEnv> {
       const userLimiter = perUser[kind];
       // Work only for the limits that are on: a disabled limit costs a request nothing.
       return async (c, next) => {
+        if (c.get('rateLimited')) return next();
+        c.set('rateLimited', true);
         if (perIp) await consume(perIp, clientAddress(c, config), 'from this address');
         const user = userLimiter && (await verifiedUser(c.req.header('authorization')));
         if (user) await consume(userLimiter, `${kind}:${user}`, 'from this user');

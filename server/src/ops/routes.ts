@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bearerToken } from '../auth/middleware.ts';
 import type { Database } from '../db/client.ts';
 import { type AppEnv, ok, requestLogger } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { declareRoute, publicRoute } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
 import type { RedisClient } from '../redis/client.ts';
 import { checkReadiness } from './health.ts';
@@ -15,7 +16,7 @@ const Ready = z
   .object({ status: z.enum(['ok', 'degraded']), checks: z.object({ redis: Check, mysql: Check }) })
   .openapi('Readiness');
 
-const healthRoute = createRoute({
+const healthRoute = declareRoute(publicRoute, {
   method: 'get',
   path: '/health',
   tags: ['ops'],
@@ -23,7 +24,7 @@ const healthRoute = createRoute({
   responses: { 200: jsonResponse(z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }), 'Alive') },
 });
 
-const readyRoute = createRoute({
+const readyRoute = declareRoute(publicRoute, {
   method: 'get',
   path: '/ready',
   tags: ['ops'],

@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Payment } from '../../../client-sdk/src/protocol.ts';
 import { type AccessTokens, accessTokenFrom } from '../access/tokens.ts';
-import type { AuthGuards } from '../auth/middleware.ts';
 import { type AppContext, currentUser, ok, sendRecorded } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { type StoredResponse, withIdempotency } from './idempotency.ts';
 import {
@@ -21,43 +21,38 @@ import type { Payments } from './service.ts';
 
 export interface PaymentRouteDeps {
   payments: Payments;
-  guards: AuthGuards;
+  routes: RoutePresets;
   accessTokens: AccessTokens;
 }
 
 const tags = ['points & payments'];
-const userOnly = [{ bearerAuth: [] }];
 
 export function paymentRoutes(deps: PaymentRouteDeps) {
-  const { guards, accessTokens } = deps;
+  const { routes, accessTokens } = deps;
   const { points, payments, idempotency } = deps.payments;
-  const user = guards.user({ persist: true });
+  const fan = routes.fan({ persist: true });
 
-  const getPoints = createRoute({
+  const getPoints = declareRoute(fan, {
     method: 'get',
     path: '/api/v1/points',
     tags,
     summary: 'My points balance',
-    security: userOnly,
-    middleware: [user],
-    responses: { 200: jsonResponse(PointsSchema, 'Balance and totals'), ...errorResponses(401) },
+    responses: { 200: jsonResponse(PointsSchema, 'Balance and totals') },
   });
 
-  const getUserPoints = createRoute({
+  const getUserPoints = declareRoute(fan, {
     method: 'get',
     path: '/api/v1/users/{userId}/points',
     tags,
     summary: 'A user’s points balance (the user themself or an admin)',
-    security: userOnly,
-    middleware: [user],
     request: { params: UserParams },
     responses: {
       200: jsonResponse(PointsSchema, 'Balance and totals'),
-      ...errorResponses(400, 401, 403, 404),
+      ...errorResponses(400, 403, 404),
     },
   });
 
-  const charge = createRoute({
+  const charge = declareRoute(routes.fan({ persist: true, limit: 'booking' }), {
     method: 'post',
     path: '/api/v1/points/charge',
     tags,
@@ -65,24 +60,21 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
     description:
       'An integer amount > 0 (400 otherwise). 422 CHARGE_LIMIT_EXCEEDED above MAX_CHARGE or when the balance ' +
       'would pass MAX_BALANCE. With an Idempotency-Key, a replay returns the first response.',
-    security: userOnly,
-    middleware: [user],
     request: { headers: IdempotencyHeaders, body: jsonBody(ChargeSchema) },
-    responses: { 201: jsonResponse(ChargeResultSchema, 'Charged'), ...errorResponses(400, 401, 409, 422) },
+    responses: { 201: jsonResponse(ChargeResultSchema, 'Charged'), ...errorResponses(400, 409, 422) },
   });
 
-  const history = createRoute({
+  const history = declareRoute(fan, {
     method: 'get',
     path: '/api/v1/points/history',
     tags,
     summary: 'My ledger, newest first (cursor pagination)',
-    security: userOnly,
-    middleware: [user],
     request: { query: HistoryQuery },
-    responses: { 200: jsonResponse(LedgerPageSchema, 'One page'), ...errorResponses(400, 401) },
+    responses: { 200: jsonResponse(LedgerPageSchema, 'One page'), ...errorResponses(400) },
   });
 
-  const pay = createRoute({
+  // The access token is checked by the handler, and only while the hold is live (`checkAccess`).
+  const pay = declareRoute(routes.access({ persist: true, limit: 'booking', verify: 'handler' }), {
     method: 'post',
     path: '/api/v1/payments',
     tags,
@@ -91,23 +83,19 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
       '402 INSUFFICIENT_POINTS, 404 (not yours), 409 ALREADY_PAID / RESERVATION_EXPIRED / ALREADY_CANCELLED. ' +
       'Paying ends the booking session of the concert. With an Idempotency-Key, a retry after success is ' +
       'replayed even though that session (and so the access token) has ended.',
-    security: [{ bearerAuth: [], queueToken: [] }],
-    middleware: [user],
     request: { headers: IdempotencyHeaders, body: jsonBody(PaymentRequestSchema) },
     responses: {
       201: jsonResponse(PaymentSchema, 'Paid'),
-      ...errorResponses(400, 401, 402, 403, 404, 409, 422),
+      ...errorResponses(400, 402, 403, 404, 409, 422),
     },
   });
 
-  const listPayments = createRoute({
+  const listPayments = declareRoute(routes.fan({ persist: true, limit: 'booking' }), {
     method: 'get',
     path: '/api/v1/payments',
     tags,
     summary: 'My payments, newest first',
-    security: userOnly,
-    middleware: [user],
-    responses: { 200: jsonResponse(z.array(PaymentSchema), 'Payments'), ...errorResponses(401) },
+    responses: { 200: jsonResponse(z.array(PaymentSchema), 'Payments') },
   });
 
   /**

@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { AuthGuards } from '../auth/middleware.ts';
+import { z } from '@hono/zod-openapi';
 import { currentUser, ok } from '../http/context.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import { ConcertParams } from '../waiting-room/schemas.ts';
 import { POW_DEFAULT_BITS, type ProofOfWork } from './service.ts';
@@ -18,25 +18,21 @@ const PowSettingsSchema = z
   .openapi('PowSettings');
 
 /** The fan's challenge and the organiser's difficulty knob of the proof-of-work gate. */
-export function powRoutes(pow: ProofOfWork, guards: AuthGuards) {
-  const challenge = createRoute({
+export function powRoutes(pow: ProofOfWork, routes: RoutePresets) {
+  const challenge = declareRoute(routes.fan({ limit: 'queue' }), {
     method: 'get',
     path: '/api/v1/concerts/{concertId}/queue/challenge',
     tags: ['waiting room'],
     summary:
       'A proof-of-work challenge for entering (null when the concert asks for none); valid 2 minutes, once',
-    security: [{ bearerAuth: [] }],
-    middleware: guards.user(),
     request: { params: ConcertParams },
-    responses: { 200: jsonResponse(PowChallengeSchema, 'The challenge'), ...errorResponses(400, 401, 404) },
+    responses: { 200: jsonResponse(PowChallengeSchema, 'The challenge'), ...errorResponses(400, 404) },
   });
-  const difficulty = createRoute({
+  const difficulty = declareRoute(routes.organiser(), {
     method: 'put',
     path: '/api/v1/admin/concerts/{concertId}/proof-of-work',
     tags: ['admin'],
     summary: 'Set the proof-of-work difficulty of entering, in leading zero bits (0 turns it off)',
-    security: [{ bearerAuth: [] }],
-    middleware: guards.admin(),
     request: {
       params: ConcertParams,
       body: jsonBody(
@@ -51,7 +47,7 @@ export function powRoutes(pow: ProofOfWork, guards: AuthGuards) {
         }),
       ),
     },
-    responses: { 200: jsonResponse(PowSettingsSchema, 'The setting'), ...errorResponses(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(PowSettingsSchema, 'The setting'), ...errorResponses(400, 404) },
   });
   return createRouter()
     .openapi(challenge, async (c) =>

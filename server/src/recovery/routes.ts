@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { AuthGuards } from '../auth/middleware.ts';
+import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
 import { ConcertParams } from '../waiting-room/schemas.ts';
 import type { Recovery } from './service.ts';
@@ -38,28 +38,27 @@ const RebuildReport = z
   })
   .openapi('QueueRebuildReport');
 
-const rebuildRoute = createRoute({
-  method: 'post',
-  path: '/api/v1/admin/concerts/{concertId}/queue/rebuild',
-  tags: ['admin'],
-  summary: "Rebuild the concert's waiting room in Redis from MySQL's queue-entry log (after Redis lost it)",
-  description:
-    'Same tickets, lanes and order; admitted fans are not queued again; counters continue after the highest ' +
-    'ticket. Idempotent (`unchanged` when nothing is missing). 409 ALREADY_PROCESSING when Redis still holds ' +
-    'part of the room, unless `force`. See docs/operations.md "Recovery".',
-  security: [{ bearerAuth: [] }],
-  request: {
-    params: ConcertParams,
-    body: { required: false, content: { 'application/json': { schema: RebuildRequest } } },
-  },
-  responses: {
-    200: jsonResponse(RebuildReport, 'What was put back'),
-    ...errorResponses(400, 401, 403, 404, 409, 503),
-  },
-});
+export function recoveryRoutes(recovery: Recovery, routes: RoutePresets) {
+  const rebuildRoute = declareRoute(routes.organiser(), {
+    method: 'post',
+    path: '/api/v1/admin/concerts/{concertId}/queue/rebuild',
+    tags: ['admin'],
+    summary: "Rebuild the concert's waiting room in Redis from MySQL's queue-entry log (after Redis lost it)",
+    description:
+      'Same tickets, lanes and order; admitted fans are not queued again; counters continue after the highest ' +
+      'ticket. Idempotent (`unchanged` when nothing is missing). 409 ALREADY_PROCESSING when Redis still holds ' +
+      'part of the room, unless `force`. See docs/operations.md "Recovery".',
+    request: {
+      params: ConcertParams,
+      body: { required: false, content: { 'application/json': { schema: RebuildRequest } } },
+    },
+    responses: {
+      200: jsonResponse(RebuildReport, 'What was put back'),
+      ...errorResponses(400, 404, 409, 503),
+    },
+  });
 
-export function recoveryRoutes(recovery: Recovery, guards: AuthGuards) {
-  return createRouter().openapi({ ...rebuildRoute, middleware: guards.admin() }, async (c) => {
+  return createRouter().openapi(rebuildRoute, async (c) => {
     const { concertId } = c.req.valid('param');
     const force = (c.req.valid('json') as { force?: boolean } | undefined)?.force === true;
     return c.json(ok(await recovery.rebuild(concertId, { force })), 200);

@@ -1,4 +1,4 @@
-import { asc, eq, ne, sql } from 'drizzle-orm';
+import { asc, eq, ne } from 'drizzle-orm';
 import { LANES, type Lane, type SaleState } from '../../../client-sdk/src/protocol.ts';
 import { concerts, queueEntries, queueShuffles } from '../../../drizzle/schema.ts';
 import type { SaleJobs } from '../admission/jobs.ts';
@@ -13,7 +13,7 @@ import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { parseFanRecord } from '../redis/records.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
-import { type EntryRow, fanRecord, planRebuild, type RestoredFan } from './plan.ts';
+import { type EntryRow, fanRecord, planRebuild, type RebuildPlan, type RestoredFan } from './plan.ts';
 import { createRecoveryScripts } from './scripts.ts';
 
 export interface RecoveryDeps {
@@ -65,23 +65,6 @@ export function createRecovery(deps: RecoveryDeps) {
   const readyWindowMs = Math.round(deps.sale.readyWindowMinutes * 60_000);
   const sessionMs = Math.round(deps.sale.sessionMinutes * 60_000);
 
-  /** Counters only: raises ticket-seq and lane-seq to what the log has issued (never lowers them). */
-  async function raiseCounters(concertId: number): Promise<void> {
-    const rows = await db
-      .select({
-        lane: queueEntries.lane,
-        n: sql<number>`CAST(COUNT(*) AS SIGNED)`,
-        maxTicket: sql<number>`CAST(MAX(${queueEntries.ticket}) AS SIGNED)`,
-      })
-      .from(queueEntries)
-      .where(eq(queueEntries.concertId, concertId))
-      .groupBy(queueEntries.lane);
-    if (rows.length === 0) return;
-    const count = (lane: Lane) => Number(rows.find((r) => r.lane === lane)?.n ?? 0);
-    const ticketSeq = Math.max(...rows.map((r) => Number(r.maxTicket)));
-    await scripts.restore(concertId, [ticketSeq, count('vip'), count('presale'), count('normal'), '']);
-  }
-
   /** The tickets of these fans that Redis has a record of (any status), and of those it has none of. */
   async function presence(concertId: number, fans: RestoredFan[]) {
     const present: number[] = [];
@@ -121,23 +104,16 @@ export function createRecovery(deps: RecoveryDeps) {
   }
 
   /**
-   * Rebuilds a concert's waiting room from MySQL: the same tickets, lanes and laneSeq order; admitted fans are
-   * not queued again (those whose turn is still running are READY, to claim a new session); fans who left stay
-   * out; the counters continue after the highest ticket and laneSeq. The log Redis still holds is written first,
-   * so MySQL is as new as it can be, and a leaving still in it keeps its fan out (restore.lua). It never
-   * overwrites: it only adds fans Redis lacks, so it is idempotent (run again it answers `unchanged`).
-   * It refuses (409 ALREADY_PROCESSING) unless `force` when Redis still holds part of the room (a fan it has sits
-   * before one it lacks: the room was not lost, or only partly), or when MySQL is far behind Redis's log.
+   * Writes behind what Redis's queue log still holds, so MySQL is as new as it can be; refuses (unless `force`)
+   * when the log is so far behind that the rebuild would miss much of it.
    */
-  async function rebuild(concertId: number, opts: { force?: boolean } = {}): Promise<RebuildReport> {
-    const exists = await saleCache.readRow(concertId);
-    if (!exists) throw notFound('Concert', { concertId });
+  async function flushLog(concertId: number, force: boolean): Promise<void> {
     await writeBehind.drain(concertId).catch((err: unknown) => {
       logger.warn({ err, concertId }, 'could not write the queue log behind before the rebuild');
     });
     const backlog =
       (await redis.llen(keys.queueLog(concertId))) + (await redis.llen(keys.queueLogInflight(concertId)));
-    if (backlog > LOG_BACKLOG_LIMIT && !opts.force) {
+    if (backlog > LOG_BACKLOG_LIMIT && !force) {
       throw new AppError(
         'ALREADY_PROCESSING',
         `Redis holds ${backlog} queue-log entries of concert ${concertId} that MySQL has not got yet; ` +
@@ -145,7 +121,11 @@ export function createRecovery(deps: RecoveryDeps) {
         { concertId, backlog },
       );
     }
-    const rows: EntryRow[] = await db
+  }
+
+  /** The concert's queue_entries log, in ticket order. */
+  async function readLog(concertId: number): Promise<EntryRow[]> {
+    return db
       .select({
         userId: queueEntries.userId,
         ticket: queueEntries.ticket,
@@ -158,18 +138,18 @@ export function createRecovery(deps: RecoveryDeps) {
       .from(queueEntries)
       .where(eq(queueEntries.concertId, concertId))
       .orderBy(asc(queueEntries.ticket));
-    const plan = planRebuild(rows, { nowMs: deps.now().getTime(), readyWindowMs, sessionMs });
-    // A closed sale has no room to put anyone back into (its log closes every entry); only the counters count.
-    const closed =
-      exists.saleState === 'CLOSED' || (await redis.hget(keys.sale(concertId), 'state')) === 'CLOSED';
-    const fans = closed ? [] : [...plan.waiting, ...plan.ready];
+  }
 
-    // Fans who entered after the loss hold tickets above every lost one (guardCounters); a present fan with a
-    // ticket below a missing one means Redis did not lose this room, or lost only part of it.
+  /**
+   * Refuses (unless `force`) a room Redis did not lose. Fans who entered after the loss hold tickets above every
+   * lost one (counters.ts `guard`); a present fan with a ticket below a missing one means Redis did not lose this
+   * room, or lost only part of it.
+   */
+  async function requireLost(concertId: number, fans: RestoredFan[], force: boolean): Promise<void> {
     const { present, missing } = await presence(concertId, fans);
     const lowestPresent = present.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
     const highestMissing = missing.reduce((a, b) => Math.max(a, b), 0);
-    if (lowestPresent < highestMissing && !opts.force) {
+    if (lowestPresent < highestMissing && !force) {
       throw new AppError(
         'ALREADY_PROCESSING',
         `The waiting room of concert ${concertId} is live in Redis (${present.length} of ${fans.length} fans ` +
@@ -177,7 +157,10 @@ export function createRecovery(deps: RecoveryDeps) {
         { concertId, present: present.length, planned: fans.length },
       );
     }
+  }
 
+  /** Puts the planned fans back, in calls of FANS_PER_CALL, and counts what restore.lua did with them. */
+  async function restoreFans(concertId: number, plan: RebuildPlan, fans: RestoredFan[]) {
     const stats = Object.entries(plan.stats)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
@@ -196,12 +179,40 @@ export function createRecovery(deps: RecoveryDeps) {
       alreadyPresent += Number(p);
       leaving += Number(l);
     }
+    return { restored, alreadyPresent, leaving };
+  }
+
+  /**
+   * Rebuilds a concert's waiting room from MySQL: the same tickets, lanes and laneSeq order; admitted fans are
+   * not queued again (those whose turn is still running are READY, to claim a new session); fans who left stay
+   * out; the counters continue after the highest ticket and laneSeq. The log Redis still holds is written first,
+   * so MySQL is as new as it can be, and a leaving still in it keeps its fan out (restore.lua). It never
+   * overwrites: it only adds fans Redis lacks, so it is idempotent (run again it answers `unchanged`).
+   * It refuses (409 ALREADY_PROCESSING) unless `force` when Redis still holds part of the room (a fan it has sits
+   * before one it lacks: the room was not lost, or only partly), or when MySQL is far behind Redis's log.
+   */
+  async function rebuild(concertId: number, opts: { force?: boolean } = {}): Promise<RebuildReport> {
+    const force = opts.force === true;
+    const exists = await saleCache.readRow(concertId);
+    if (!exists) throw notFound('Concert', { concertId });
+    await flushLog(concertId, force);
+    const plan = planRebuild(await readLog(concertId), {
+      nowMs: deps.now().getTime(),
+      readyWindowMs,
+      sessionMs,
+    });
+    // A closed sale has no room to put anyone back into (its log closes every entry); only the counters count.
+    const closed =
+      exists.saleState === 'CLOSED' || (await redis.hget(keys.sale(concertId), 'state')) === 'CLOSED';
+    const fans = closed ? [] : [...plan.waiting, ...plan.ready];
+    await requireLost(concertId, fans, force);
+    const counts = await restoreFans(concertId, plan, fans);
     const saleState = await readopt(concertId);
-    if (restored > 0) deps.events.publish({ type: 'queue.moved', concertId });
+    if (counts.restored > 0) deps.events.publish({ type: 'queue.moved', concertId });
 
     const report: RebuildReport = {
       concertId,
-      status: restored > 0 ? 'rebuilt' : 'unchanged',
+      status: counts.restored > 0 ? 'rebuilt' : 'unchanged',
       saleState,
       entries: plan.entries,
       fans: plan.fans,
@@ -209,9 +220,7 @@ export function createRecovery(deps: RecoveryDeps) {
         LANES.map((l) => [l, fans.filter((f) => f.status === 'W' && f.lane === l).length]),
       ) as Record<Lane, number>,
       ready: fans.filter((f) => f.status === 'R').length,
-      restored,
-      alreadyPresent,
-      leaving,
+      ...counts,
       ticketSeq: plan.ticketSeq,
       laneSeq: plan.laneSeq,
     };
@@ -227,17 +236,6 @@ export function createRecovery(deps: RecoveryDeps) {
 
   return {
     rebuild,
-    raiseCounters,
-
-    /**
-     * The sale cache's guard (sale-cache.ts `fill`): a sale hash being filled while its ticket counter is gone
-     * means Redis lost the concert, so the counters come back from the log before any fan can enter, and a new
-     * fan can never be given a ticket the log already holds for someone else.
-     */
-    async guardCounters(concertId: number): Promise<void> {
-      if ((await redis.exists(keys.ticketSeq(concertId))) === 0) await raiseCounters(concertId);
-    },
-
     /**
      * Every adopted concert, for the recovery watch: after Redis lost its data, and (forced) after any reconnect,
      * since a Redis restarted from its AOF may be a second older than what was already written to MySQL.

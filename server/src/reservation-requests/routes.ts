@@ -1,9 +1,7 @@
-import { createRoute } from '@hono/zod-openapi';
-import { currentAccess, requireAccess, requireConcert } from '../access/middleware.ts';
-import type { AccessTokens } from '../access/tokens.ts';
-import type { AuthGuards } from '../auth/middleware.ts';
+import { currentAccess, requireConcert } from '../access/middleware.ts';
 import { CreateReservationSchema } from '../booking/schemas.ts';
 import { currentUser, ok } from '../http/context.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import {
   QueueHealthSchema,
@@ -17,20 +15,18 @@ import type { ReservationRequests } from './service.ts';
 
 export interface RequestRouteDeps {
   requests: ReservationRequests;
-  guards: AuthGuards;
-  accessTokens: AccessTokens;
+  routes: RoutePresets;
   /** 404 for an unknown concert (the catalog). */
   findConcert(concertId: number): Promise<unknown>;
 }
 
 const tags = ['queued reservations'];
-const both = [{ bearerAuth: [], queueToken: [] }];
-const userOnly = [{ bearerAuth: [] }];
 
 export function reservationRequestRoutes(deps: RequestRouteDeps) {
-  const { requests, guards, accessTokens } = deps;
+  const { requests, routes } = deps;
+  const fan = routes.fan();
 
-  const submit = createRoute({
+  const submit = declareRoute(routes.access({ persist: true, limit: 'booking' }), {
     method: 'post',
     path: '/api/v2/reservations',
     tags,
@@ -41,16 +37,14 @@ export function reservationRequestRoutes(deps: RequestRouteDeps) {
       'order inside a lane, with the same hold as POST /api/v1/reservations (all seats or none, MAX_SEATS_PER_USER). ' +
       'The outcome is pushed as `reservation:update` and kept for an hour (GET /api/v2/reservations/{requestId}). ' +
       'At most 3 PENDING requests per fan and concert (429 RATE_LIMITED beyond).',
-    security: both,
-    middleware: [guards.user({ persist: true }), requireAccess(accessTokens)],
     request: { body: jsonBody(CreateReservationSchema) },
     responses: {
       202: jsonResponse(RequestAcceptedSchema, 'Queued'),
-      ...errorResponses(400, 401, 403, 404, 429, 503),
+      ...errorResponses(400, 404, 503),
     },
   });
 
-  const get = createRoute({
+  const get = declareRoute(fan, {
     method: 'get',
     path: '/api/v2/reservations/{requestId}',
     tags,
@@ -58,13 +52,11 @@ export function reservationRequestRoutes(deps: RequestRouteDeps) {
     description:
       'Kept for an hour after its decision; an unknown or expired request is a 404. `result` is the hold as it ' +
       'was made; what became of it since (paid, expired) is GET /api/v1/reservations/{id}.',
-    security: userOnly,
-    middleware: [guards.user()],
     request: { params: RequestParams },
-    responses: { 200: jsonResponse(RequestStateSchema, 'The request'), ...errorResponses(400, 401, 404) },
+    responses: { 200: jsonResponse(RequestStateSchema, 'The request'), ...errorResponses(400, 404) },
   });
 
-  const cancel = createRoute({
+  const cancel = declareRoute(fan, {
     method: 'delete',
     path: '/api/v2/reservations/{requestId}',
     tags,
@@ -73,27 +65,23 @@ export function reservationRequestRoutes(deps: RequestRouteDeps) {
       '409 ALREADY_PROCESSING once a worker has taken it (PROCESSING) or decided it; cancelling a cancelled ' +
       'request again answers the same state. A completed request’s hold is cancelled with ' +
       'POST /api/v1/reservations/{id}/cancel.',
-    security: userOnly,
-    middleware: [guards.user()],
     request: { params: RequestParams },
     responses: {
       200: jsonResponse(RequestStateSchema, 'The cancelled request'),
-      ...errorResponses(400, 401, 404, 409),
+      ...errorResponses(400, 404, 409),
     },
   });
 
-  const stats = createRoute({
+  const stats = declareRoute(fan, {
     method: 'get',
     path: '/api/v2/queue/stats/{concertId}',
     tags,
     summary: 'The queued-request queue of a concert: pending per lane, decisions, wait, throughput',
-    security: userOnly,
-    middleware: [guards.user()],
     request: { params: StatsParams },
-    responses: { 200: jsonResponse(QueueStatsSchema, 'Queue statistics'), ...errorResponses(400, 401, 404) },
+    responses: { 200: jsonResponse(QueueStatsSchema, 'Queue statistics'), ...errorResponses(400, 404) },
   });
 
-  const health = createRoute({
+  const health = declareRoute(routes.public(), {
     method: 'get',
     path: '/api/v2/queue/health',
     tags,

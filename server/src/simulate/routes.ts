@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { AuthGuards } from '../auth/middleware.ts';
+import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse } from '../http/router.ts';
 import type { Simulator } from './simulator.ts';
 
@@ -33,38 +33,36 @@ const Simulation = z
 
 const common = {
   tags: ['admin'],
-  security: [{ bearerAuth: [] }],
   request: { params: Params },
 };
 
-const start = createRoute({
-  ...common,
-  method: 'post',
-  path: '/api/v1/admin/concerts/{concertId}/simulate',
-  summary: 'Simulate a drop: N synthetic fans join the queue, then hold and pay when admitted (demo)',
-  description:
-    'Runs in the background in the API process that received it; the fans go through the same services as REST. ' +
-    'Poll the GET route for progress. 429 while three simulations are running.',
-  request: { ...common.request, body: jsonBody(SimulateBody) },
-  responses: { 202: jsonResponse(Simulation, 'Started'), ...errorResponses(400, 401, 403, 404, 429) },
-});
-
-const list = createRoute({
-  ...common,
-  method: 'get',
-  path: '/api/v1/admin/concerts/{concertId}/simulate',
-  summary: 'Simulations of a concert started by this process, newest first',
-  responses: { 200: jsonResponse(z.array(Simulation), 'Simulations'), ...errorResponses(400, 401, 403) },
-});
-
 export function simulateRoutes(
   simulator: Simulator,
-  guards: AuthGuards,
+  routes: RoutePresets,
   concertExists: (id: number) => Promise<unknown>,
 ) {
-  const router = createRouter();
-  router.use('/api/v1/admin/concerts/:concertId/simulate', guards.admin());
-  return router
+  const organiser = routes.organiser();
+  const start = declareRoute(organiser, {
+    ...common,
+    method: 'post',
+    path: '/api/v1/admin/concerts/{concertId}/simulate',
+    summary: 'Simulate a drop: N synthetic fans join the queue, then hold and pay when admitted (demo)',
+    description:
+      'Runs in the background in the API process that received it; the fans go through the same services as REST. ' +
+      'Poll the GET route for progress. 429 while three simulations are running.',
+    request: { ...common.request, body: jsonBody(SimulateBody) },
+    responses: { 202: jsonResponse(Simulation, 'Started'), ...errorResponses(400, 404, 429) },
+  });
+
+  const list = declareRoute(organiser, {
+    ...common,
+    method: 'get',
+    path: '/api/v1/admin/concerts/{concertId}/simulate',
+    summary: 'Simulations of a concert started by this process, newest first',
+    responses: { 200: jsonResponse(z.array(Simulation), 'Simulations'), ...errorResponses(400) },
+  });
+
+  return createRouter()
     .openapi(start, async (c) => {
       const { concertId } = c.req.valid('param');
       await concertExists(concertId);

@@ -53,7 +53,7 @@ export function createSaleCache(deps: {
   db: Db;
   sale: Config['sale'];
   /**
-   * Runs before a sale hash is filled. Recovery (recovery/service.ts `guardCounters`) brings back the ticket
+   * Runs before a sale hash is filled. Recovery (recovery/counters.ts `guard`) brings back the ticket
    * counters a Redis that lost its data forgot, so no fan entering afterwards reuses a ticket of the durable log.
    */
   beforeFill?: (concertId: number) => Promise<void>;

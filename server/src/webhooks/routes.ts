@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { AuthGuards } from '../auth/middleware.ts';
+import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
+import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router.ts';
 import {
   CreateWebhookSchema,
@@ -12,41 +12,42 @@ import {
 import type { Webhooks } from './service.ts';
 
 /** The organiser's webhooks (role admin). */
-export function webhookRoutes(webhooks: Webhooks, guards: AuthGuards) {
-  const common = { tags: ['webhooks'], security: [{ bearerAuth: [] }], middleware: guards.admin() };
+export function webhookRoutes(webhooks: Webhooks, routes: RoutePresets) {
+  const organiser = routes.organiser();
+  const common = { tags: ['webhooks'] };
   const one = { ...common, request: { params: WebhookParams } };
-  const errors = errorResponses(400, 401, 403, 404);
+  const errors = errorResponses(400, 404);
 
-  const create = createRoute({
+  const create = declareRoute(organiser, {
     ...common,
     method: 'post',
     path: '/api/v1/admin/webhooks',
     summary: 'Register a webhook: a URL, the events it wants, and the secret deliveries are signed with',
     request: { body: jsonBody(CreateWebhookSchema) },
-    responses: { 201: jsonResponse(WebhookSchema, 'Registered'), ...errorResponses(400, 401, 403) },
+    responses: { 201: jsonResponse(WebhookSchema, 'Registered'), ...errorResponses(400) },
   });
-  const list = createRoute({
+  const list = declareRoute(organiser, {
     ...common,
     method: 'get',
     path: '/api/v1/admin/webhooks',
     summary: 'Every registered webhook',
-    responses: { 200: jsonResponse(z.array(WebhookSchema), 'Webhooks'), ...errorResponses(401, 403) },
+    responses: { 200: jsonResponse(z.array(WebhookSchema), 'Webhooks') },
   });
-  const remove = createRoute({
+  const remove = declareRoute(organiser, {
     ...one,
     method: 'delete',
     path: '/api/v1/admin/webhooks/{webhookId}',
     summary: 'Delete a webhook (deliveries not yet sent are dropped)',
     responses: { 200: jsonResponse(WebhookSchema, 'Deleted'), ...errors },
   });
-  const ping = createRoute({
+  const ping = declareRoute(organiser, {
     ...one,
     method: 'post',
     path: '/api/v1/admin/webhooks/{webhookId}/ping',
     summary: 'Send a signed `ping` event to the webhook',
     responses: { 202: jsonResponse(PingSchema, 'Queued'), ...errors },
   });
-  const deliveries = createRoute({
+  const deliveries = declareRoute(organiser, {
     ...one,
     method: 'get',
     path: '/api/v1/admin/webhooks/{webhookId}/deliveries',
