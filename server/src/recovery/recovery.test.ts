@@ -130,6 +130,7 @@ describe('rebuilding a waiting room from MySQL', () => {
       .exec();
     const refused = await rebuild(concertId);
     expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('QUEUE_LIVE');
     expect(refused.body.error.details).toMatchObject({ present: 7, planned: 8 });
     const forced = await rebuild(concertId, { force: true });
     expect(forced.body.data).toMatchObject({ status: 'rebuilt', restored: 1, alreadyPresent: 7 });
