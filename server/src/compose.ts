@@ -93,7 +93,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const metrics = createMetrics();
   // Holds, expiries, payments and refunds are counted as the services return (ops/business-metrics.ts).
   const business = createBusinessMetrics(metrics.registry);
-  const userTokens = createUserTokens(config.auth);
+  const userTokens = createUserTokens(config.auth, now);
   const rateLimits = createRateLimits(redis, keys.prefix, config, userTokens);
   // Domain events become socket packets through the Redis emitter, from an API replica or a worker alike. The
   // status and tick sources are read only when an event arrives, after everything below is built.
