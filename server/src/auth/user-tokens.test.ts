@@ -7,7 +7,7 @@ import { users } from '../../../drizzle/schema.ts';
 import { concertInput, createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { createAccessTokens } from '../access/tokens.ts';
 import { loadConfig } from '../config/index.ts';
-import { manualClock } from '../waiting-room/test-kit.ts';
+import { manualClock } from '../waiting-room/testing.ts';
 import { createUserTokens } from './user-tokens.ts';
 
 const SECRET = 'test-secret-that-is-long-enough-for-hs256!!';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, createFan, holdSeats } from '../booking/testing.ts';
 import { charge, pay } from '../payments/testing.ts';
-import { createSale, enter, makeFans, QUIET } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, enter, QUIET } from '../waiting-room/testing.ts';
 
 let t: TestServer;
 /** The services' clock is real time plus what a test skips (the scrape snapshot's age is read by it). */
@@ -37,8 +37,8 @@ describe('metrics move as a drop runs', () => {
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
     const concert = String(concertId);
-    const [vip] = await makeFans(t, 1, 'vip');
-    const normals = await makeFans(t, 2);
+    const [vip] = await createFans(t, 1, 'vip');
+    const normals = await createFans(t, 2);
     for (const fan of [vip!, ...normals]) expect((await enter(t, concertId, fan)).status).toBeLessThan(300);
 
     let text = await scrape();

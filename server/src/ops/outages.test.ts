@@ -7,7 +7,7 @@ import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createRealtime } from '../compose.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';
 import { startRedisServer, startTcpProxy, waitFor, within } from '../recovery/testing.ts';
-import { createSale, enter, makeFans, statusOf, type TestFan } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, enter, statusOf, type TestFan } from '../waiting-room/testing.ts';
 
 /**
  * Dependency outages against real processes: a redis-server of this file's own that the test stops and starts
@@ -42,7 +42,7 @@ describe('Redis restarts during a drop', () => {
 
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
-    const fans = [...(await makeFans(t, 3, 'vip')), ...(await makeFans(t, 9))];
+    const fans = [...(await createFans(t, 3, 'vip')), ...(await createFans(t, 9))];
     for (const fan of fans) expect((await enter(t, concertId, fan)).status).toBeLessThan(300);
     const open = await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, {
       token: admin,
@@ -50,7 +50,7 @@ describe('Redis restarts during a drop', () => {
     });
     expect(open.status).toBe(200);
     // A fan who will enter after the restart listens on its own socket from now on.
-    const [late] = await makeFans(t, 1);
+    const [late] = await createFans(t, 1);
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(
       `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
       { transports: ['websocket'], auth: { token: late!.token }, forceNew: true },
@@ -130,7 +130,7 @@ describe('MySQL goes away', () => {
     cleanups.push(() => t.close());
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     expect((await enter(t, concertId, fan!)).status).toBeLessThan(300);
     expect((await t.call('GET', '/api/v1/concerts')).status).toBe(200);
 

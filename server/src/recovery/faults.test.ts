@@ -10,7 +10,7 @@ import { createConcert, createFan, holdSeats, seatViolations } from '../booking/
 import { createDatabase, dropDatabase, ensureDatabase, migrateDatabase } from '../db/client.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';
 import { charge, moneyViolations, pay } from '../payments/testing.ts';
-import { createSale, enter, makeFans, statusOf, type TestFan } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, enter, statusOf, type TestFan } from '../waiting-room/testing.ts';
 import { freePort, type RedisProcess, startRedisServer, waitFor } from './testing.ts';
 
 /**
@@ -93,7 +93,7 @@ describe('Redis loses its data', () => {
     cleanups.push(() => t.close());
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
-    const fans = [...(await makeFans(t, 4, 'vip')), ...(await makeFans(t, 8))];
+    const fans = [...(await createFans(t, 4, 'vip')), ...(await createFans(t, 8))];
     for (const fan of fans) await enter(t, concertId, fan);
     const open = { groupSize: 2, intervalSeconds: 1, maxActive: 1_000 };
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin, body: open });
@@ -211,7 +211,7 @@ describe('the worker process is killed with SIGKILL', () => {
     // A drop: 24 fans, admitted three a second by the worker.
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
-    const fans = [...(await makeFans(t, 6, 'vip')), ...(await makeFans(t, 18))];
+    const fans = [...(await createFans(t, 6, 'vip')), ...(await createFans(t, 18))];
     for (const fan of fans) await enter(t, concertId, fan);
     // Seats: eight holds of three seconds; four are paid, four run out and are expired by the worker.
     const seats = await createConcert(t, { rows: 1, seatsPerRow: 8, price: 1_000 });

@@ -18,7 +18,7 @@ export interface QueueFan {
 }
 
 /** A fan of `lane` (the user token's tier), its user row, and a booking session for `concertId`. */
-export async function makeFan(t: TestServer, concertId: number, lane: Tier): Promise<QueueFan> {
+export async function createFan(t: TestServer, concertId: number, lane: Tier): Promise<QueueFan> {
   const userId = uniqueId(lane);
   const token = await t.token({ id: userId, tier: lane });
   await t.services.users.ensure({ id: userId, name: userId, tier: lane, role: 'user' });
