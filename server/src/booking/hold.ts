@@ -165,14 +165,14 @@ async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): P
       outcomes[at] = { ok: true, reservation: earlier, created: false };
       continue;
     }
-    const count = `${input.userId}:${input.scheduleId}`;
+    const fanSchedule = `${input.userId}:${input.scheduleId}`;
     const locked = seatIds.flatMap((id) => {
       const seat = read.seats.get(id);
       return seat && seat.schedule_id === input.scheduleId ? [seat] : [];
     });
     const view: HoldRead = {
       dbNow: read.dbNowByUser.get(input.userId),
-      heldCount: read.counts.get(count) ?? 0,
+      heldCount: read.heldCounts.get(fanSchedule) ?? 0,
       seats: locked,
     };
     try {
@@ -181,7 +181,7 @@ async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): P
       // What the holds after this one see: its seats taken, its fan's count up.
       for (const seat of locked)
         read.seats.set(seat.id, { ...seat, status: 'HELD', hold_id: null, lapsed: 0 });
-      read.counts.set(count, view.heldCount + seatIds.length);
+      read.heldCounts.set(fanSchedule, view.heldCount + seatIds.length);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       outcomes[at] = { ok: false, error: err };
@@ -232,7 +232,7 @@ export interface HoldRead {
 /** The reads of a batch: clock by fan, live seat count by `user:schedule`, seats by id, earlier runs' reservations. */
 interface BatchRead {
   dbNowByUser: Map<string, Date>;
-  counts: Map<string, number>;
+  heldCounts: Map<string, number>;
   seats: Map<number, LockedSeat>;
   /** reservation id → queued request id */
   made: Map<number, string>;
@@ -274,7 +274,7 @@ async function readBatch(tx: Tx, holds: Ready[]): Promise<BatchRead> {
   ];
   return {
     dbNowByUser: new Map(users.map((u) => [u.id, dbDate(u.now)])),
-    counts: new Map(counts.map((c) => [`${c.user_id}:${c.schedule_id}`, Number(c.n)])),
+    heldCounts: new Map(counts.map((c) => [`${c.user_id}:${c.schedule_id}`, Number(c.n)])),
     seats: new Map(seats.map((s) => [s.id, s])),
     made: new Map(made.map((r) => [r.id, r.request_id])),
   };

@@ -6,7 +6,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../../client
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createRealtime } from '../compose.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';
-import { startRedisServer, startTcpProxy, waitFor, within } from '../recovery/testing.ts';
+import { eventually, startRedisServer, startTcpProxy, within } from '../recovery/testing.ts';
 import { createFans, createSale, enter, statusOf, type TestFan } from '../waiting-room/testing.ts';
 
 /**
@@ -72,7 +72,7 @@ describe('Redis restarts during a drop', () => {
       );
       return stats.reduce((n, v) => n + Number(v ?? 0), 0);
     };
-    await waitFor(async () => ((await served()) >= 4 ? true : undefined), 20_000, 'first admissions');
+    await eventually(async () => ((await served()) >= 4 ? true : undefined), 20_000, 'first admissions');
 
     await redis.stop('SIGTERM');
     const [waiting] = fans.slice(-1) as [TestFan];
@@ -93,14 +93,14 @@ describe('Redis restarts during a drop', () => {
     expect(await metrics.text()).toMatch(/frontrow_state_up\{[^}]*\} 0/);
 
     await redis.start();
-    await waitFor(
+    await eventually(
       async () => ((await t.call('GET', '/ready')).status === 200 ? true : undefined),
       20_000,
       'ready',
     );
     expect((await enter(t, concertId, late!)).status).toBeLessThan(300);
     const everyone = [...fans, late!];
-    await waitFor(
+    await eventually(
       async () => ((await served()) === everyone.length ? true : undefined),
       30_000,
       'every fan admitted after the restart',
@@ -112,7 +112,7 @@ describe('Redis restarts during a drop', () => {
     );
     expect(new Set(admitted.map((e) => e.userId)).size).toBe(admitted.length);
     // The late fan's admission came through the worker's emitter and the gateway's Redis adapter.
-    await waitFor(
+    await eventually(
       async () => (pushed.length > 0 ? true : undefined),
       10_000,
       'socket push after the restart',
@@ -143,7 +143,7 @@ describe('MySQL goes away', () => {
     expect((await statusOf(t, concertId, fan!)).status).toBe('WAITING');
 
     await proxy.up();
-    await waitFor(
+    await eventually(
       async () => ((await t.call('GET', '/api/v1/concerts')).status === 200 ? true : undefined),
       15_000,
     );
@@ -152,7 +152,7 @@ describe('MySQL goes away', () => {
     await expect503(t, 'GET', '/api/v1/concerts');
 
     await proxy.up();
-    await waitFor(
+    await eventually(
       async () => ((await t.call('GET', '/api/v1/concerts')).status === 200 ? true : undefined),
       15_000,
     );
