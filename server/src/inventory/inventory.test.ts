@@ -9,7 +9,7 @@ import { type DomainEvent, recordingSink } from '../events/index.ts';
 import { AppError } from '../http/errors.ts';
 import { createFans, enter, QUIET, statusOf } from '../waiting-room/testing.ts';
 import { countSeats } from './counts.ts';
-import { buy, createBuyer, createOpenConcert, hold } from './testing.ts';
+import { buySeat, createBuyer, createOpenConcert, holdSeat } from './testing.ts';
 
 const sink = recordingSink();
 let t: TestServer;
@@ -76,7 +76,7 @@ describe('inventory-aware admission', () => {
         }
         const seatId = free[Math.floor(random() * free.length)]!;
         try {
-          held = (await hold(t, userId, concert, seatId)).reservationId;
+          held = (await holdSeat(t, userId, concert, seatId)).reservationId;
         } catch (err) {
           if (!(err instanceof AppError && err.code === 'SEAT_UNAVAILABLE')) throw err;
         }
@@ -148,9 +148,9 @@ describe('inventory-aware admission', () => {
       const userId = await createBuyer(t);
       const step = i % 5;
       if (step === 0 || step === 1) {
-        held.push({ userId, id: (await hold(t, userId, concert, concert.seatIds[i]!)).reservationId });
+        held.push({ userId, id: (await holdSeat(t, userId, concert, concert.seatIds[i]!)).reservationId });
       } else if (step === 2) {
-        await buy(t, userId, concert, concert.seatIds[i]!);
+        await buySeat(t, userId, concert, concert.seatIds[i]!);
       } else if (step === 3 && held.length > 0) {
         const h = held.pop()!;
         await t.services.payments.payments.cancel(h.userId, h.id);
@@ -166,7 +166,7 @@ describe('inventory-aware admission', () => {
     expect(eventsOf('queue.moved', concertId).length).toBeGreaterThan(0);
 
     // A hold that runs out unannounced (no expiry job ran): the next admission tick's count sees it.
-    const live = await hold(t, await createBuyer(t), concert, concert.seatIds[SEATS - 1]!);
+    const live = await holdSeat(t, await createBuyer(t), concert, concert.seatIds[SEATS - 1]!);
     await t.services.inventory.settled();
     await statements(
       t.services.database.db,
@@ -184,7 +184,7 @@ describe('inventory-aware admission', () => {
       const [fan] = await createFans(t, 1);
       expect((await enter(t, concert.concertId, fan!)).status).toBe(201);
       const userId = await createBuyer(t);
-      const reservationId = await buy(t, userId, concert, concert.seatIds[0]!);
+      const reservationId = await buySeat(t, userId, concert, concert.seatIds[0]!);
       await t.services.inventory.settled();
       expect((await statusOf(t, concert.concertId, fan!)).status).toBe('SOLD_OUT');
       expect(eventsOf('sale.soldout', concert.concertId)).toHaveLength(1);

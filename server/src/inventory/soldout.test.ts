@@ -17,7 +17,7 @@ import { createRealtime } from '../compose.ts';
 import { selectRows } from '../db/tx.ts';
 import type { Gateway } from '../realtime/gateway.ts';
 import { createFans, enter, eventually, QUIET, statusOf } from '../waiting-room/testing.ts';
-import { buy, createBuyer, createOpenConcert, hold } from './testing.ts';
+import { buySeat, createBuyer, createOpenConcert, holdSeat } from './testing.ts';
 
 /**
  * The sold-out moment end to end: 2,000 fans wait for a two-seat concert, 200 of them watch on sockets, and the
@@ -81,8 +81,8 @@ describe('the sold-out moment', () => {
     const seen = await Promise.all(watchers.map((fan) => watcher(concertId, fan.token)));
 
     const [first, second] = [await createBuyer(t), await createBuyer(t)];
-    await buy(t, first, concert, concert.seatIds[0]!);
-    const last = await hold(t, second, concert, concert.seatIds[1]!);
+    await buySeat(t, first, concert, concert.seatIds[0]!);
+    const last = await holdSeat(t, second, concert, concert.seatIds[1]!);
     await t.services.inventory.settled();
     // No seat AVAILABLE but one held: it may come back, so the room waits and nobody was told anything.
     const waiting = await statusOf(t, concertId, watchers[0]!);

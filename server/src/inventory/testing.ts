@@ -23,13 +23,13 @@ export async function createBuyer(t: TestServer): Promise<string> {
   return userId;
 }
 
-export async function hold(t: TestServer, userId: string, concert: TestConcert, seatId: number) {
+export async function holdSeat(t: TestServer, userId: string, concert: TestConcert, seatId: number) {
   return t.services.booking.hold({ userId, scheduleId: concert.scheduleId, seatIds: [seatId] });
 }
 
 /** Holds and pays one seat; returns the reservation id. */
-export async function buy(t: TestServer, userId: string, concert: TestConcert, seatId: number) {
-  const held = await hold(t, userId, concert, seatId);
+export async function buySeat(t: TestServer, userId: string, concert: TestConcert, seatId: number) {
+  const held = await holdSeat(t, userId, concert, seatId);
   await t.services.payments.payments.pay(userId, held.reservationId);
   return held.reservationId;
 }
