@@ -7,6 +7,31 @@ import { admissionRate, parseSaleExtras, parseStatus, toQueueStatus } from './st
  * told. enter.test.ts holds the same through the real script.
  */
 
+/** status.lua's reply, in order. */
+const FIELDS = [
+  'ok',
+  'saleState',
+  'title',
+  'status',
+  'lane',
+  'ticket',
+  'laneSeq',
+  'position',
+  'total',
+  'until',
+  'opensAt',
+  'rate',
+  'group',
+  'interval',
+  'seatsAvailable',
+  'seatsHeld',
+  'spread',
+  'notice',
+  'stateReason',
+  'admitRatio',
+  'maxActive',
+] as const;
+
 /** A reply as status.lua builds it: Lua numbers arrive as integers, absent hash fields as ''. */
 function reply(over: Partial<Record<(typeof FIELDS)[number], string | number>> = {}): LuaReply {
   const base: Record<(typeof FIELDS)[number], string | number> = {
@@ -35,29 +60,6 @@ function reply(over: Partial<Record<(typeof FIELDS)[number], string | number>> =
   const merged = { ...base, ...over };
   return FIELDS.map((f) => merged[f]);
 }
-const FIELDS = [
-  'ok',
-  'saleState',
-  'title',
-  'status',
-  'lane',
-  'ticket',
-  'laneSeq',
-  'position',
-  'total',
-  'until',
-  'opensAt',
-  'rate',
-  'group',
-  'interval',
-  'seatsAvailable',
-  'seatsHeld',
-  'spread',
-  'notice',
-  'stateReason',
-  'admitRatio',
-  'maxActive',
-] as const;
 
 const NOW = Date.parse('2026-12-31T19:00:00.000Z');
 
