@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buy, buyer } from '../../server/src/inventory/testing.ts';
+import { buySeat, createBuyer } from '../../server/src/inventory/testing.ts';
 import { concertInput, uniqueId } from '../../server/test/harness.ts';
 import { createFrontrow, type Frontrow, type QueuePosition, type SaleNotice } from '../src/index.ts';
 import { type LiveServer, startLiveServer, until } from './live-server.ts';
@@ -69,11 +69,11 @@ describe('queue.watch with seats, notices and the sell-out', () => {
     await admin.admin.resumeSale(concertId);
     await until(() => reasons.at(-1) === null);
 
-    const other = await buyer(live.t);
+    const other = await createBuyer(live.t);
     const seatId = (await live.t.services.booking.seatMap(concertId, created.schedules[0]!.scheduleId))
       .seats[0]!.seatId;
     const concert = { concertId, scheduleId: created.schedules[0]!.scheduleId, seatIds: [seatId] };
-    const reservationId = await buy(live.t, other, concert, seatId);
+    const reservationId = await buySeat(live.t, other, concert, seatId);
     await until(() => soldOut.length > 0);
     expect((await c.queue.status(concertId)).status).toBe('SOLD_OUT');
 

@@ -95,7 +95,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const metrics = createMetrics();
   // Holds, expiries, payments and refunds are counted as the services return (ops/business-metrics.ts).
   const business = createBusinessMetrics(metrics.registry);
-  const userTokens = createUserTokens(config.auth);
+  const userTokens = createUserTokens(config.auth, now);
   const rateLimits = createRateLimits(redis, keys.prefix, config, userTokens);
   // Organisers' webhooks: the sale events they subscribed to go out as signed, retried BullMQ deliveries.
   const webhooks = createWebhooks({

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { dropDatabase } from '../src/db/client.ts';
+import { eventually } from './harness.ts';
 
 /**
  * The server from its sources (tsx, as `npm run dev` runs it), as a real process: it migrates a database it
@@ -32,16 +33,6 @@ function start(env: Record<string, string>): {
   return { child, output: () => out, exited };
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('timed out');
-}
-
 const databaseUrl = `${inject('mysqlServerUrl')}/frontrow_proc_${randomBytes(4).toString('hex')}`;
 afterAll(() => dropDatabase(databaseUrl));
 
@@ -55,7 +46,7 @@ describe('the server process', () => {
       REDIS_PREFIX: `${inject('redisPrefix')}:proc`,
     });
     try {
-      const ready = await waitFor(async () => {
+      const ready = await eventually(async () => {
         const res = await fetch(`http://127.0.0.1:${port}/ready`);
         return res.status === 200 ? res : undefined;
       }, 25_000);

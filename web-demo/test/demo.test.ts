@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveServer, startLiveServer } from '../../client-sdk/test/live-server.ts';
-import { buy, buyer } from '../../server/src/inventory/testing.ts';
+import { buySeat, createBuyer } from '../../server/src/inventory/testing.ts';
 import { concertInput, uniqueId } from '../../server/test/harness.ts';
 import { ensureWebDemoBuilt } from './build.ts';
 
@@ -164,8 +164,8 @@ describe('web demo in a browser', () => {
     const scheduleId = concert.schedules[0]!.scheduleId;
     const seatMap = await t.services.booking.seatMap(concert.concertId, scheduleId);
     const seatId = seatMap.seats[0]!.seatId;
-    const other = await buyer(t);
-    await buy(t, other, { concertId: concert.concertId, scheduleId, seatIds: [seatId] }, seatId);
+    const other = await createBuyer(t);
+    await buySeat(t, other, { concertId: concert.concertId, scheduleId, seatIds: [seatId] }, seatId);
     await cy.waitForSelector('#queue-soldout:not([hidden])');
     expect(await cy.textContent('#queue-title')).toBe('Sold out');
     expect(await cy.textContent('#queue-seats')).toBe('0');

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import {
+  createFans,
   createSale,
-  makeFans,
   manualClock,
   QUIET,
   statusOf,
   type TestFan,
-} from '../waiting-room/test-kit.ts';
+} from '../waiting-room/testing.ts';
 import { hashAccessCode } from './codes.ts';
 import { INVALID_CODE_PENALTY } from './routes.ts';
 
@@ -46,7 +46,7 @@ describe('access codes, allow-lists and codes-only sales', () => {
     expect(Object.keys(stored)).toEqual([hashAccessCode(code!)]);
     expect(JSON.stringify(stored)).not.toContain(code!.replace(/-/g, ''));
 
-    const fans = await makeFans(t, 300);
+    const fans = await createFans(t, 300);
     const results = await Promise.all(fans.map((f) => enterWith(concertId, f, code)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
@@ -66,7 +66,7 @@ describe('access codes, allow-lists and codes-only sales', () => {
     const [code] = (
       await createCodes(concertId, { count: 1, usesPerCode: 5, lane: 'presale', expiresAt: inAnHour() })
     ).body.data.codes;
-    const fans = await makeFans(t, 40);
+    const fans = await createFans(t, 40);
     const results = await Promise.all(fans.map((f) => enterWith(concertId, f, code)));
     const inside = fans.filter((_, i) => results[i]!.status === 201);
     expect(inside).toHaveLength(5);
@@ -82,7 +82,7 @@ describe('access codes, allow-lists and codes-only sales', () => {
       body: { accessMode: 'codes-only' },
     });
     expect(mode.body.data).toEqual({ concertId, accessMode: 'codes-only', allowListed: 0 });
-    const [plain, listed, withVip, withPresale] = await makeFans(t, 4);
+    const [plain, listed, withVip, withPresale] = await createFans(t, 4);
     const refused = await enterWith(concertId, plain!);
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({
@@ -119,8 +119,8 @@ describe('access codes, allow-lists and codes-only sales', () => {
     const [code] = (
       await createCodes(concertId, { count: 1, usesPerCode: 2, lane: 'presale', expiresAt: inAnHour() })
     ).body.data.codes;
-    const [vipFan] = await makeFans(t, 1, 'vip');
-    const [normalFan] = await makeFans(t, 1);
+    const [vipFan] = await createFans(t, 1, 'vip');
+    const [normalFan] = await createFans(t, 1);
     expect((await enterWith(concertId, normalFan!, code)).status).toBe(201);
     expect((await enterWith(concertId, vipFan!, code)).status).toBe(201);
     expect((await statusOf(t, concertId, vipFan!)).lane).toBe('vip');
@@ -128,7 +128,7 @@ describe('access codes, allow-lists and codes-only sales', () => {
     expect((await statusOf(t, concertId, normalFan!)).position).toBe(2);
 
     // An allow-listed VIP entry and a presale code: the better lane wins, and the code is still spent.
-    const [both] = await makeFans(t, 1);
+    const [both] = await createFans(t, 1);
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
       token: admin,
       body: { userIds: [both!.id], lane: 'vip' },
@@ -139,7 +139,7 @@ describe('access codes, allow-lists and codes-only sales', () => {
     expect((await enterWith(concertId, both!, another)).status).toBe(201);
     expect((await statusOf(t, concertId, both!)).lane).toBe('vip');
     expect((await enterWith(concertId, normalFan!, another)).status).toBe(200);
-    const [late] = await makeFans(t, 1);
+    const [late] = await createFans(t, 1);
     expect((await enterWith(concertId, late!, another)).body.error.details.reason).toBe('USED');
   });
 
@@ -148,7 +148,7 @@ describe('access codes, allow-lists and codes-only sales', () => {
     const expiresAt = new Date(clock.ms() + 60_000).toISOString();
     const [code] = (await createCodes(concertId, { count: 1, usesPerCode: 10, lane: 'presale', expiresAt }))
       .body.data.codes;
-    const [a, b] = await makeFans(t, 2);
+    const [a, b] = await createFans(t, 2);
     const wrong = await enterWith(concertId, a!, 'NOPE-NOPE-NOPE-NOPE');
     expect(wrong.body.error).toMatchObject({ code: 'INVALID_ACCESS_CODE', details: { reason: 'UNKNOWN' } });
     clock.advance(61_000);
@@ -175,7 +175,7 @@ describe('access codes, allow-lists and codes-only sales', () => {
       expect(res.body.error.code).toBe('VALIDATION_ERROR');
     }
     expect((await createCodes(987654321, good)).status).toBe(404);
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     const asFan = await t.call('POST', `/api/v1/admin/concerts/${concertId}/access-codes`, {
       token: fan!.token,
       body: good,
@@ -211,7 +211,7 @@ describe('a wrong access code', () => {
   it("costs more of the fan's rate limit than a request", async () => {
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
-    const [guesser, reader] = await makeFans(t, 2);
+    const [guesser, reader] = await createFans(t, 2);
     const until429 = async (request: () => Promise<{ status: number }>) => {
       for (let n = 0; n <= BUDGET; n++) if ((await request()).status === 429) return n;
       return Number.POSITIVE_INFINITY;

@@ -4,14 +4,14 @@ import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { recordingSink } from '../events/index.ts';
 import {
+  createFans,
   createSale,
   enter,
-  makeFans,
   manualClock,
   QUIET,
   statusOf,
   type TestFan,
-} from '../waiting-room/test-kit.ts';
+} from '../waiting-room/testing.ts';
 
 const clock = manualClock();
 const sink = recordingSink();
@@ -49,8 +49,8 @@ const claim = (concertId: number, fan: TestFan) =>
 
 describe('admission', () => {
   it('admits a group per tick, VIP lane first, never beyond the active cap, and refills freed slots', async () => {
-    const [n1, n2, n3, n4] = await makeFans(t, 4, 'normal');
-    const [v1, v2] = await makeFans(t, 2, 'vip');
+    const [n1, n2, n3, n4] = await createFans(t, 4, 'normal');
+    const [v1, v2] = await createFans(t, 2, 'vip');
     const concertId = await openSaleWith([n1!, n2!, v1!, n3!, v2!, n4!]);
 
     expect(await tick(concertId, 'a')).toEqual([v1!.id, v2!.id]);
@@ -88,7 +88,7 @@ describe('admission', () => {
   });
 
   it('runs a tick once: the same tick twice at the same moment admits one group', async () => {
-    const fans = await makeFans(t, 6);
+    const fans = await createFans(t, 6);
     const concertId = await openSaleWith(fans);
     const [a, b] = await Promise.all([
       t.services.admission.tick(concertId, 'same-tick'),
@@ -99,7 +99,7 @@ describe('admission', () => {
   });
 
   it('measures the admission rate and estimates from it', async () => {
-    const fans = await makeFans(t, 8);
+    const fans = await createFans(t, 8);
     const concertId = await openSaleWith(fans);
     const before = await statusOf(t, concertId, fans[7]!);
     // Configured: 2 fans every 30 s → 7 ahead take 105 s.
@@ -118,7 +118,7 @@ describe('admission', () => {
   });
 
   it('counts a scheduled tick as one interval of admissions, even the first one right at the opening', async () => {
-    const fans = await makeFans(t, 6);
+    const fans = await createFans(t, 6);
     const concertId = await openSaleWith(fans);
     expect(await tick(concertId, 'rate-first')).toHaveLength(2);
     // 2 fans in the first tick = 2 per 30 s → 3 ahead take 45 s.
@@ -131,10 +131,10 @@ describe('admission', () => {
 describe('three lanes: VIP, then presale, then normal', () => {
   it('admits hundreds of concurrently entered fans lane by lane, first come first served inside each', async () => {
     const concertId = await createSale(t, admin, { seats: 200 });
-    const vip = await makeFans(t, 40, 'vip');
-    const listed = await makeFans(t, 30);
-    const withCode = await makeFans(t, 30);
-    const normal = await makeFans(t, 90);
+    const vip = await createFans(t, 40, 'vip');
+    const listed = await createFans(t, 30);
+    const withCode = await createFans(t, 30);
+    const normal = await createFans(t, 90);
     const allow = await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
       token: admin,
       body: { userIds: listed.map((f) => f.id), lane: 'presale' },
@@ -237,8 +237,8 @@ describe('three lanes: VIP, then presale, then normal', () => {
 
   it('a presale fan who leaves frees its place: the presale fans behind and every normal fan move up', async () => {
     const concertId = await createSale(t, admin);
-    const [early, leaver, late] = await makeFans(t, 3);
-    const [normalFan] = await makeFans(t, 1);
+    const [early, leaver, late] = await createFans(t, 3);
+    const [normalFan] = await createFans(t, 1);
     const allow = await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
       token: admin,
       body: { userIds: [early!.id, leaver!.id, late!.id], lane: 'presale' },
@@ -274,8 +274,8 @@ describe('three lanes: VIP, then presale, then normal', () => {
 
 describe('the queue tick for the real-time gateway', () => {
   it('lets every waiting fan compute its exact place from its lane and laneSeq', async () => {
-    const normal = await makeFans(t, 6);
-    const vip = await makeFans(t, 3, 'vip');
+    const normal = await createFans(t, 6);
+    const vip = await createFans(t, 3, 'vip');
     const concertId = await openSaleWith([
       normal[0]!,
       vip[0]!,
@@ -303,7 +303,7 @@ describe('the queue tick for the real-time gateway', () => {
 
 describe('READY window and session expiry', () => {
   it('expires a READY fan who does not claim in time, and reuses its slot', async () => {
-    const fans = await makeFans(t, 5);
+    const fans = await createFans(t, 5);
     const concertId = await openSaleWith(fans);
     expect(await tick(concertId, 'r1')).toEqual([fans[0]!.id, fans[1]!.id]);
     const ready = await statusOf(t, concertId, fans[0]!);
@@ -338,7 +338,7 @@ describe('READY window and session expiry', () => {
   });
 
   it('ends a session at SESSION_MINUTES: the token stops, the fan reads EXPIRED, the slot is refilled', async () => {
-    const fans = await makeFans(t, 4);
+    const fans = await createFans(t, 4);
     const concertId = await openSaleWith(fans);
     await tick(concertId, 's1');
     const first = await claim(concertId, fans[0]!);
@@ -375,7 +375,7 @@ describe('READY window and session expiry', () => {
 
 describe('access tokens from the claim', () => {
   it('are refused for another concert, after leaving, when forged, and as or instead of a user token', async () => {
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     const concertId = await openSaleWith([fan!]);
     await tick(concertId, 'x');
     const { accessToken } = (await claim(concertId, fan!)).body.data;
@@ -398,7 +398,7 @@ describe('access tokens from the claim', () => {
   });
 
   it('stop working at their exp (SESSION_MINUTES after the claim)', async () => {
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     const concertId = await openSaleWith([fan!]);
     await tick(concertId, 'y');
     const { accessToken } = (await claim(concertId, fan!)).body.data;
@@ -413,7 +413,7 @@ describe('access tokens from the claim', () => {
   });
 
   it('are only issued to READY fans: 403 NOT_ADMITTED while waiting', async () => {
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     const concertId = await openSaleWith([fan!]);
     const res = await claim(concertId, fan!);
     expect(res.status).toBe(403);
@@ -427,14 +427,14 @@ describe('the sale controls', () => {
     (await t.call('GET', `/api/v1/concerts/${concertId}`)).body.data.saleState;
 
   it('pauses admission (the queue stays, an admin may still admit by hand) and resumes it', async () => {
-    const fans = await makeFans(t, 5);
+    const fans = await createFans(t, 5);
     const concertId = await openSaleWith(fans);
     expect(await listed(concertId)).toBe('ON_SALE');
     const paused = await post(`/api/v1/admin/concerts/${concertId}/sale/pause`);
     expect(paused.body.data).toMatchObject({ saleState: 'PAUSED', groupSize: 2, maxActive: 3 });
     expect(await listed(concertId)).toBe('PAUSED');
     expect(await tick(concertId, 'p1')).toEqual([]);
-    expect((await enter(t, concertId, (await makeFans(t, 1))[0]!)).status).toBe(201);
+    expect((await enter(t, concertId, (await createFans(t, 1))[0]!)).status).toBe(201);
     const byHand = await post(`/api/v1/admin/concerts/${concertId}/admit`, { count: 1 });
     expect(byHand.body.data).toMatchObject({ admitted: 1, lanes: { vip: 0, normal: 1 } });
     expect((await post(`/api/v1/admin/concerts/${concertId}/sale/pause`)).status).toBe(200); // idempotent
@@ -448,7 +448,7 @@ describe('the sale controls', () => {
   });
 
   it('closes the sale: waiting and active fans end with BOOKING_CLOSED, tokens stop at once', async () => {
-    const fans = await makeFans(t, 4);
+    const fans = await createFans(t, 4);
     const concertId = await openSaleWith(fans);
     await tick(concertId, 'c1');
     const { accessToken } = (await claim(concertId, fans[0]!)).body.data;
@@ -507,8 +507,8 @@ describe('the sale controls', () => {
   });
 
   it('shows the queue to the organiser: per lane, ready, entered, rate, head', async () => {
-    const [v1] = await makeFans(t, 1, 'vip');
-    const normal = await makeFans(t, 4);
+    const [v1] = await createFans(t, 1, 'vip');
+    const normal = await createFans(t, 4);
     const concertId = await openSaleWith([...normal, v1!]);
     await tick(concertId, 'v1');
     await claim(concertId, v1!);

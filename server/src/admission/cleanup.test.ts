@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
-import { createSale, enter, makeFans, manualClock, QUIET, statusOf } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, enter, manualClock, QUIET, statusOf } from '../waiting-room/testing.ts';
 
 const clock = manualClock();
 let t: TestServer;
@@ -24,7 +24,7 @@ describe('POST /api/v1/admin/queue/cleanup', () => {
   it('removes entries older than MAX_WAIT_MINUTES and expired READY fans and sessions, and counts them', async () => {
     const concertId = await createSale(t, admin);
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin });
-    const fans = await makeFans(t, 6);
+    const fans = await createFans(t, 6);
     for (const fan of fans) await enter(t, concertId, fan);
     await t.services.admission.tick(concertId, 'one');
     await t.call('POST', `/api/v1/concerts/${concertId}/queue/access-token`, { token: fans[1]!.token });
@@ -32,7 +32,7 @@ describe('POST /api/v1/admin/queue/cleanup', () => {
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/pause`, { token: admin });
 
     clock.advance(3 * 60_000); // fans[0]'s READY window and fans[1]'s session are over
-    const [fresh] = await makeFans(t, 1);
+    const [fresh] = await createFans(t, 1);
     await enter(t, concertId, fresh!);
     clock.advance(8 * 60_000); // fans[2..5] have waited 11 minutes, the fresh fan 8
 

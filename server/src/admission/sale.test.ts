@@ -9,14 +9,14 @@ import { type DomainEvent, recordingSink } from '../events/index.ts';
 import { recordedDrawSeed } from '../fairness/draw.ts';
 import { createLogger } from '../logging/logger.ts';
 import {
+  createFans,
   createSale,
   enter,
   eventually,
-  makeFans,
   QUIET,
   statusOf,
   type TestFan,
-} from '../waiting-room/test-kit.ts';
+} from '../waiting-room/testing.ts';
 
 /** The worker role runs here: timers, the admission scheduler and the write-behind are real BullMQ jobs. */
 const fast = { ...QUIET, ADMIT_INTERVAL_SECONDS: '0.2', ADMIT_GROUP_SIZE: '3', MAX_ACTIVE_USERS: '1000' };
@@ -36,9 +36,9 @@ describe('a sale run by the worker role', () => {
 
   it('opens by itself, shuffles the pre-queue once inside each lane, admits VIP, then presale, then normal, closes by itself', async () => {
     const concertId = await createSale(t, admin, { openInMs: 2_500, closeInMs: 8_000, seats: 100 });
-    const vip = await makeFans(t, 8, 'vip');
-    const normal = await makeFans(t, 12, 'normal');
-    const presale = await makeFans(t, 5, 'normal');
+    const vip = await createFans(t, 8, 'vip');
+    const normal = await createFans(t, 12, 'normal');
+    const presale = await createFans(t, 5, 'normal');
     const listed = await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
       token: admin,
       body: { userIds: presale.map((f) => f.id), lane: 'presale' },
@@ -107,7 +107,7 @@ describe('a sale run by the worker role', () => {
       expect((await statusOf(t, concertId, fan)).ticket).toBe(after.get(fan.id)!.ticket);
 
     // Later fans queue behind, first come first served.
-    const [late] = await makeFans(t, 1);
+    const [late] = await createFans(t, 1);
     expect((await enter(t, concertId, late!)).body.data).toMatchObject({ ticket: 26, laneSeq: 13 });
 
     await eventually(
@@ -171,7 +171,7 @@ describe('a sale run by the worker role', () => {
     expect(timers.filter((j) => j.name !== 'admit').map((j) => j.name)).toEqual(['sale-close']);
     expect(timers.some((j) => j.name === 'admit')).toBe(true);
 
-    const fans = await makeFans(t, 4);
+    const fans = await createFans(t, 4);
     for (const fan of fans) await enter(t, concertId, fan);
     await eventually(
       async () => ((await statusOf(t, concertId, fans[3]!)).status === 'READY' ? true : undefined),
@@ -211,7 +211,7 @@ describe('two worker processes on one sale', () => {
     try {
       const admin = await a.token({ role: 'admin' });
       const concertId = await createSale(a, admin, { seats: 100 });
-      const fans = await makeFans(a, 80);
+      const fans = await createFans(a, 80);
       for (const fan of fans) await enter(a, concertId, fan);
       await a.startWorkers();
       expect(

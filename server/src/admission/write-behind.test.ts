@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueEntries } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
-import { createSale, enter, makeFans, QUIET } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, enter, QUIET } from '../waiting-room/testing.ts';
 import { createAdmissionScripts } from './scripts.ts';
 import { createWriteBehind, foldLog } from './write-behind.ts';
 
@@ -53,7 +53,7 @@ describe('the queue-entry log', () => {
   it('is written behind to MySQL in batches, off the enter path, and a replayed batch changes nothing', async () => {
     const concertId = await createSale(t, admin);
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin });
-    const fans = await makeFans(t, 5);
+    const fans = await createFans(t, 5);
     for (const fan of fans) await enter(t, concertId, fan);
     // Nothing is in MySQL until a drain runs: enter only appended to the log.
     const rows = () =>
@@ -90,7 +90,7 @@ describe('the queue-entry log', () => {
 
   it('lets one drainer at a time hold a concert log', async () => {
     const concertId = await createSale(t, admin);
-    await enter(t, concertId, (await makeFans(t, 1))[0]!);
+    await enter(t, concertId, (await createFans(t, 1))[0]!);
     const scripts = createAdmissionScripts(t.services.redis, t.services.keys);
     const take = (token: string) => scripts.logTake(concertId, [token, 30_000, 10]);
     expect((await take('one'))[0]).toBe('OK');

@@ -7,6 +7,7 @@ import { users } from '../../../drizzle/schema.ts';
 import { concertInput, createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { createAccessTokens } from '../access/tokens.ts';
 import { loadConfig } from '../config/index.ts';
+import { manualClock } from '../waiting-room/testing.ts';
 import { createUserTokens } from './user-tokens.ts';
 
 const SECRET = 'test-secret-that-is-long-enough-for-hs256!!';
@@ -235,10 +236,11 @@ describe('auth over HTTP', () => {
 
 describe('verified-token memory', () => {
   it('still refuses a token once its exp has passed', async () => {
-    const tokens = createUserTokens(loadConfig({ AUTH_JWT_SECRET: SECRET }).auth);
-    const token = await hs256({ sub: 'short', exp: Math.floor(Date.now() / 1000) + 1 }).sign(secretKey);
+    const clock = manualClock();
+    const tokens = createUserTokens(loadConfig({ AUTH_JWT_SECRET: SECRET }).auth, clock.now);
+    const token = await hs256({ sub: 'short', exp: Math.floor(clock.ms() / 1000) + 1 }).sign(secretKey);
     expect((await tokens.verify(token)).id).toBe('short');
-    await new Promise((r) => setTimeout(r, 1_100));
+    clock.advance(1_000);
     await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
   });
 

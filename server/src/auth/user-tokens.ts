@@ -39,9 +39,9 @@ export interface UserTokens {
 /**
  * User tokens come from an identity provider (JWKS, asymmetric algorithms) or, in development, from a shared
  * HS256 secret. Algorithms are pinned per key source, `exp` and `sub` are required, issuer and audience are checked
- * when configured.
+ * when configured. `exp` and `nbf` are read by `now`, the service's clock.
  */
-export function createUserTokens(auth: Config['auth']): UserTokens {
+export function createUserTokens(auth: Config['auth'], now: () => Date = () => new Date()): UserTokens {
   const hs256 = auth.jwtSecret ? hs256Verifier(auth.jwtSecret) : undefined;
   const secret = hs256?.key;
   const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl
@@ -59,10 +59,10 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
     // A token names its algorithm; route it to the one key source allowed to verify that algorithm.
     const alg = headerAlg(token);
     if (alg === 'HS256' && hs256) {
-      return hs256.verify(token, { ...options, algorithms: ['HS256'] });
+      return hs256.verify(token, { ...options, currentDate: now(), algorithms: ['HS256'] });
     }
     if (alg && ASYMMETRIC_ALGS.includes(alg) && jwks) {
-      return jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGS });
+      return jwtVerify(token, jwks, { ...options, currentDate: now(), algorithms: ASYMMETRIC_ALGS });
     }
     throw new AppError('INVALID_TOKEN', `Token algorithm ${alg ?? '(none)'} is not accepted`);
   }
@@ -72,7 +72,7 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
 
   const tokens: UserTokens = {
     async verify(token) {
-      const hit = verified.get(token, Date.now());
+      const hit = verified.get(token, now().getTime());
       if (hit) return hit;
       if (token.length > MAX_AUTHORIZATION_CHARS) throw new AppError('INVALID_TOKEN', 'Token is too long');
       let payload: JWTPayload;
@@ -95,7 +95,8 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
 
   if (auth.devTokens && secret) {
     tokens.issueDevToken = async (user) => {
-      const exp = Math.floor(Date.now() / 1000) + DEV_TOKEN_TTL_SECONDS;
+      const iat = Math.floor(now().getTime() / 1000);
+      const exp = iat + DEV_TOKEN_TTL_SECONDS;
       let jwt = new SignJWT({
         name: user.name ?? user.id,
         tier: user.tier ?? 'normal',
@@ -103,7 +104,7 @@ export function createUserTokens(auth: Config['auth']): UserTokens {
       })
         .setProtectedHeader({ alg: 'HS256', typ: USER_TOKEN_TYP })
         .setSubject(user.id)
-        .setIssuedAt()
+        .setIssuedAt(iat)
         .setExpirationTime(exp);
       if (auth.issuer) jwt = jwt.setIssuer(auth.issuer);
       if (auth.audience) jwt = jwt.setAudience(auth.audience);

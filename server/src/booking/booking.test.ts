@@ -370,16 +370,18 @@ describe('reading, extending and cancelling reservations', () => {
 });
 
 describe('OpenAPI', () => {
-  it('documents the booking routes', async () => {
+  it('documents the booking routes and the statuses each answers (docs/api.md)', async () => {
     const doc = (await t.call('GET', '/openapi.json')).body;
-    for (const path of [
-      '/api/v1/concerts/{concertId}/schedules/{scheduleId}/seats',
-      '/api/v1/reservations',
-      '/api/v1/reservations/{id}',
-      '/api/v1/reservations/{id}/extend',
-      '/api/v1/reservations/{id}/cancel',
-    ]) {
-      expect(doc.paths[path], path).toBeDefined();
+    for (const [method, path, statuses] of [
+      ['get', '/api/v1/concerts/{concertId}/schedules/{scheduleId}/seats', [200, 400, 401, 403, 404]],
+      ['post', '/api/v1/reservations', [201, 400, 401, 403, 404, 409, 422]],
+      ['get', '/api/v1/reservations', [200, 401]],
+      ['get', '/api/v1/reservations/{id}', [200, 400, 401, 404]],
+      ['post', '/api/v1/reservations/{id}/extend', [200, 400, 401, 403, 404, 409]],
+      ['post', '/api/v1/reservations/{id}/cancel', [200, 400, 401, 404, 409, 422]],
+    ] as const) {
+      const documented = Object.keys(doc.paths[path]?.[method]?.responses ?? {}).map(Number);
+      expect(documented, `${method} ${path}`).toEqual(expect.arrayContaining([...statuses]));
     }
   });
 });

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
+import { seeded } from '../../test/seeded.ts';
 import { selectRows } from '../db/tx.ts';
 import { createConcert, createFan, type Fan, holdSeats, seatViolations } from './testing.ts';
 
@@ -10,9 +11,17 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/**
+ * The attempts (which fan asks for which seats, in which order) come from a seeded generator: `HOLDS_SEED=<n>`
+ * replays them, and a failure names it. Which attempt wins a race still depends on timing.
+ */
+const SEED = Number(process.env.HOLDS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const replay = `HOLDS_SEED=${SEED}`;
+const random = seeded(SEED);
+
 function randomPair(seatIds: number[]): number[] {
-  const i = Math.floor(Math.random() * seatIds.length);
-  let j = Math.floor(Math.random() * (seatIds.length - 1));
+  const i = Math.floor(random() * seatIds.length);
+  let j = Math.floor(random() * (seatIds.length - 1));
   if (j >= i) j++;
   return [seatIds[i]!, seatIds[j]!];
 }
@@ -43,17 +52,26 @@ describe('concurrent holds', () => {
     const attempts = fans.flatMap((fan) =>
       Array.from({ length: 5 }, () => ({ fan, seatIds: randomPair(concert.seatIds) })),
     );
-    attempts.sort(() => Math.random() - 0.5);
+    for (let i = attempts.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [attempts[i], attempts[j]] = [attempts[j]!, attempts[i]!];
+    }
 
     const results = await Promise.all(
       attempts.map(async (a) => ({ ...a, res: await holdSeats(t, a.fan, concert, a.seatIds) })),
     );
 
-    expect(results.filter((r) => r.res.status >= 500).map((r) => r.res.body)).toEqual([]);
+    expect(
+      results.filter((r) => r.res.status >= 500).map((r) => r.res.body),
+      replay,
+    ).toEqual([]);
     const codes = new Set(results.filter((r) => r.res.status !== 201).map((r) => r.res.body.error.code));
-    expect([...codes].every((c) => c === 'SEAT_UNAVAILABLE' || c === 'SEAT_LIMIT_EXCEEDED')).toBe(true);
+    expect(
+      [...codes].every((c) => c === 'SEAT_UNAVAILABLE' || c === 'SEAT_LIMIT_EXCEEDED'),
+      replay,
+    ).toBe(true);
     const wins = results.filter((r) => r.res.status === 201);
-    expect(wins.length).toBeGreaterThan(0);
+    expect(wins.length, replay).toBeGreaterThan(0);
 
     // Every seat at most once among the successes, each success exactly its requested seats.
     const owner = new Map<number, number>();
@@ -61,7 +79,7 @@ describe('concurrent holds', () => {
       const r = w.res.body.data;
       expect(r.seats.map((s: { seatId: number }) => s.seatId)).toEqual([...w.seatIds].sort((a, b) => a - b));
       for (const seatId of w.seatIds) {
-        expect(owner.has(seatId), `seat ${seatId} held twice`).toBe(false);
+        expect(owner.has(seatId), `${replay}: seat ${seatId} held twice`).toBe(false);
         owner.set(seatId, r.reservationId);
       }
     }
@@ -93,14 +111,14 @@ describe('concurrent holds', () => {
     }
     const perFan = new Map<string, number>();
     for (const row of rows) perFan.set(row.user_id, (perFan.get(row.user_id) ?? 0) + 1);
-    expect(Math.max(...perFan.values())).toBeLessThanOrEqual(t.config.sale.maxSeatsPerUser);
-    expect(await seatViolations(t, concert.scheduleId)).toEqual([]);
+    expect(Math.max(...perFan.values()), replay).toBeLessThanOrEqual(t.config.sale.maxSeatsPerUser);
+    expect(await seatViolations(t, concert.scheduleId), replay).toEqual([]);
   }, 120_000);
 
   it('8 batches of 25 holds (as the queued worker decides them) racing 200 single holds: no seat twice, no fan over the limit', async () => {
     const concert = await createConcert(t, { rows: 5, seatsPerRow: 10 });
     const fans = await Promise.all(Array.from({ length: 60 }, () => createFan(t, [concert.concertId])));
-    const pick = () => fans[Math.floor(Math.random() * fans.length)]!;
+    const pick = () => fans[Math.floor(random() * fans.length)]!;
     const batches = Array.from({ length: 8 }, () =>
       Array.from({ length: 25 }, () => {
         const fan = pick();
@@ -123,7 +141,10 @@ describe('concurrent holds', () => {
       Promise.all(singles.map((a) => holdSeats(t, a.fan, concert, a.seatIds))),
     ]);
 
-    expect(singleResults.filter((r) => r.status >= 500).map((r) => r.body)).toEqual([]);
+    expect(
+      singleResults.filter((r) => r.status >= 500).map((r) => r.body),
+      replay,
+    ).toEqual([]);
     const wins: Array<{ userId: string; reservationId: number; seatIds: number[] }> = [];
     const refusals = new Set<string>();
     for (const [k, outcomes] of batchOutcomes.entries()) {
@@ -142,25 +163,28 @@ describe('concurrent holds', () => {
           seatIds: singles[i]!.seatIds,
         });
     }
-    expect([...refusals].filter((c) => c !== 'SEAT_UNAVAILABLE' && c !== 'SEAT_LIMIT_EXCEEDED')).toEqual([]);
-    expect(wins.length).toBeGreaterThan(0);
+    expect(
+      [...refusals].filter((c) => c !== 'SEAT_UNAVAILABLE' && c !== 'SEAT_LIMIT_EXCEEDED'),
+      replay,
+    ).toEqual([]);
+    expect(wins.length, replay).toBeGreaterThan(0);
     const owner = new Map<number, number>();
     const perFan = new Map<string, number>();
     for (const w of wins) {
       for (const seatId of w.seatIds) {
-        expect(owner.has(seatId), `seat ${seatId} held twice`).toBe(false);
+        expect(owner.has(seatId), `${replay}: seat ${seatId} held twice`).toBe(false);
         owner.set(seatId, w.reservationId);
       }
       perFan.set(w.userId, (perFan.get(w.userId) ?? 0) + w.seatIds.length);
     }
-    expect(Math.max(...perFan.values())).toBeLessThanOrEqual(t.config.sale.maxSeatsPerUser);
+    expect(Math.max(...perFan.values()), replay).toBeLessThanOrEqual(t.config.sale.maxSeatsPerUser);
 
     // The database agrees: exactly the winners' reservations, each holding its seats.
     const rows = await reservationSeats(concert.scheduleId);
     expect(new Set(rows.map((r) => r.id)).size).toBe(wins.length);
     for (const row of rows)
       expect(row).toMatchObject({ seat_status: 'HELD', hold_id: owner.get(row.seat_id) });
-    expect(await seatViolations(t, concert.scheduleId)).toEqual([]);
+    expect(await seatViolations(t, concert.scheduleId), replay).toEqual([]);
   }, 120_000);
 
   it('200 fans racing for one seat: exactly one wins', async () => {

@@ -37,7 +37,8 @@ export const idList = (ids: ReadonlyArray<number | string>): SQL =>
     sql`, `,
   );
 
-interface LockedSeat {
+/** A requested seat as `readBatch` locked it (`lapsed`: 1 when a HELD seat's time has run out by the database clock). */
+export interface LockedSeat {
   id: number;
   schedule_id: number;
   status: 'AVAILABLE' | 'HELD' | 'SOLD';
@@ -164,14 +165,14 @@ async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): P
       outcomes[at] = { ok: true, reservation: earlier, created: false };
       continue;
     }
-    const count = `${input.userId}:${input.scheduleId}`;
+    const fanSchedule = `${input.userId}:${input.scheduleId}`;
     const locked = seatIds.flatMap((id) => {
       const seat = read.seats.get(id);
       return seat && seat.schedule_id === input.scheduleId ? [seat] : [];
     });
     const view: HoldRead = {
-      now: read.users.get(input.userId),
-      held: read.counts.get(count) ?? 0,
+      dbNow: read.dbNowByUser.get(input.userId),
+      heldCount: read.heldCounts.get(fanSchedule) ?? 0,
       seats: locked,
     };
     try {
@@ -180,7 +181,7 @@ async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): P
       // What the holds after this one see: its seats taken, its fan's count up.
       for (const seat of locked)
         read.seats.set(seat.id, { ...seat, status: 'HELD', hold_id: null, lapsed: 0 });
-      read.counts.set(count, view.held + seatIds.length);
+      read.heldCounts.set(fanSchedule, view.heldCount + seatIds.length);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       outcomes[at] = { ok: false, error: err };
@@ -219,19 +220,19 @@ async function afterHolds(ctx: BookingContext, made: Reservation[]): Promise<voi
 }
 
 /** One hold's view of the reads, as `planHold` takes it. */
-interface HoldRead {
-  /** The database clock, read with the fan's user row; undefined for an unknown fan. */
-  now: string | undefined;
-  /** The fan's live seats for the schedule. */
-  held: number;
+export interface HoldRead {
+  /** The database clock, read with the fan's user row; undefined for an unknown fan (no user row). */
+  dbNow: Date | undefined;
+  /** How many live seats (HELD in time, or PAID) the fan has on the schedule. */
+  heldCount: number;
   /** The requested seats that exist in the schedule, locked, in id order. */
   seats: LockedSeat[];
 }
 
 /** The reads of a batch: clock by fan, live seat count by `user:schedule`, seats by id, earlier runs' reservations. */
 interface BatchRead {
-  users: Map<string, string>;
-  counts: Map<string, number>;
+  dbNowByUser: Map<string, Date>;
+  heldCounts: Map<string, number>;
   seats: Map<number, LockedSeat>;
   /** reservation id → queued request id */
   made: Map<number, string>;
@@ -272,8 +273,8 @@ async function readBatch(tx: Tx, holds: Ready[]): Promise<BatchRead> {
     LockedSeat[],
   ];
   return {
-    users: new Map(users.map((u) => [u.id, u.now])),
-    counts: new Map(counts.map((c) => [`${c.user_id}:${c.schedule_id}`, Number(c.n)])),
+    dbNowByUser: new Map(users.map((u) => [u.id, dbDate(u.now)])),
+    heldCounts: new Map(counts.map((c) => [`${c.user_id}:${c.schedule_id}`, Number(c.n)])),
     seats: new Map(seats.map((s) => [s.id, s])),
     made: new Map(made.map((r) => [r.id, r.request_id])),
   };
@@ -286,7 +287,7 @@ async function madeBefore(tx: Tx, made: Map<number, string>): Promise<Map<string
 }
 
 /** A hold decided from its view of the reads: the rows it writes, and its reservation once it has an id. */
-interface HoldPlan {
+export interface HoldPlan {
   row: typeof reservations.$inferInsert & { reservationNumber: string };
   seats: LockedSeat[];
   /** Holds past their time on these seats, retired before the seats are taken over. */
@@ -294,20 +295,24 @@ interface HoldPlan {
   made(reservationId: number): Reservation;
 }
 
+/** What `planHold` needs of the booking context: the seat limit and the hold's length. */
+export type HoldRules = Pick<BookingContext, 'holdMs'> & {
+  config: { sale: Pick<BookingContext['config']['sale'], 'maxSeatsPerUser'> };
+};
+
 /**
  * Decides a hold from its view of the reads: a refusal (an AppError: unknown fan, booking closed, seat limit,
- * unknown or taken seats) or what to write (`writeHolds`).
+ * unknown or taken seats) or what to write (`writeHolds`). Pure: no I/O, only the reservation number is random.
  */
-function planHold(
-  ctx: BookingContext,
+export function planHold(
+  ctx: HoldRules,
   input: HoldRequest,
   schedule: ScheduleFacts,
   seatIds: number[],
-  { now: clock, held, seats: locked }: HoldRead,
+  { dbNow: now, heldCount, seats: locked }: HoldRead,
 ): HoldPlan {
   const { userId, scheduleId } = input;
-  if (clock === undefined) throw new AppError('NOT_FOUND', 'User not found', { userId });
-  const now = dbDate(clock);
+  if (now === undefined) throw new AppError('NOT_FOUND', 'User not found', { userId });
   // Only the close is checked here. Before bookingOpenAt a hold needs an access token, which the waiting room
   // issues only once the sale is open, so an admin who opens a sale early opens booking with it.
   if (now >= schedule.bookingCloseAt) {
@@ -318,10 +323,10 @@ function planHold(
     });
   }
   const limit = ctx.config.sale.maxSeatsPerUser;
-  if (held + seatIds.length > limit) {
+  if (heldCount + seatIds.length > limit) {
     throw new AppError('SEAT_LIMIT_EXCEEDED', `At most ${limit} seats per fan and schedule`, {
       limit,
-      held,
+      held: heldCount,
       requested: seatIds.length,
     });
   }

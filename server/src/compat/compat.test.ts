@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { ConfigError, loadConfig } from '../config/index.ts';
-import { admitAll, compatFan, compatServer, openConcert } from './test-kit.ts';
+import { admitAll, createCompatServer, createFan, createOpenConcert } from './testing.ts';
 
 /** One request of each document that names a user or needs the layer, by document. */
 const documentPaths: Array<[method: string, path: string]> = [
@@ -50,7 +50,7 @@ describe('COMPAT_ROUTES', () => {
     afterAll(() => t.close());
 
     it('serves none of the document paths and adds nothing to /openapi.json', async () => {
-      const fan = await compatFan(t);
+      const fan = await createFan(t);
       for (const [method, path] of documentPaths) {
         const res = await t.call(method, path, { token: fan.token, body: method === 'GET' ? undefined : {} });
         expect([method, path, res.status]).toEqual([method, path, 404]);
@@ -63,8 +63,8 @@ describe('COMPAT_ROUTES', () => {
     });
 
     it('answers a document-shaped request on a shared path natively', async () => {
-      const { scheduleId, seatIds } = await openConcert(t);
-      const fan = await compatFan(t);
+      const { scheduleId, seatIds } = await createOpenConcert(t);
+      const fan = await createFan(t);
       const res = await t.call('POST', '/api/v1/reservations', {
         token: fan.token,
         headers: { 'Queue-Token': 'frq1.1.x' },
@@ -78,7 +78,7 @@ describe('COMPAT_ROUTES', () => {
   describe('all', () => {
     let t: TestServer;
     beforeAll(async () => {
-      t = await compatServer();
+      t = await createCompatServer();
     });
     afterAll(() => t.close());
 
@@ -98,8 +98,8 @@ describe('COMPAT_ROUTES', () => {
     });
 
     it('refuses a userId that is not the caller, wherever the document puts it', async () => {
-      const { concertId, scheduleId, seatIds } = await openConcert(t);
-      const [fan, other] = [await compatFan(t), await compatFan(t)];
+      const { concertId, scheduleId, seatIds } = await createOpenConcert(t);
+      const [fan, other] = [await createFan(t), await createFan(t)];
       const ticket = (await t.call('POST', '/api/v1/queue/token', { token: fan.token, body: { concertId } }))
         .body.data.token as string;
       await admitAll(t, concertId);
@@ -144,18 +144,18 @@ describe('COMPAT_ROUTES', () => {
   describe('rate limits', () => {
     let t: TestServer;
     beforeAll(async () => {
-      t = await compatServer({ RATE_LIMIT_QUEUE_PER_USER: '2', RATE_LIMIT_BOOKING_PER_USER: '2' });
+      t = await createCompatServer({ RATE_LIMIT_QUEUE_PER_USER: '2', RATE_LIMIT_BOOKING_PER_USER: '2' });
     });
     afterAll(() => t.close());
 
     it('count the document routes with the native routes of their kind', async () => {
-      const { concertId } = await openConcert(t);
+      const { concertId } = await createOpenConcert(t);
       const cases: Array<[string, string, string]> = [
         ['GET', `/api/v1/concerts/${concertId}/queue/me`, `/v2/waiting-room/status/${concertId}`],
         ['POST', '/api/v1/points/charge', `/api/v1/concerts/${concertId}/reservations`],
       ];
       for (const [method, native, document] of cases) {
-        const fan = await compatFan(t);
+        const fan = await createFan(t);
         const body = method === 'POST' ? {} : undefined;
         await t.call(method, native, { token: fan.token, body });
         await t.call(method, document, { token: fan.token, body });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../test/harness.ts';
-import { createSale } from '../waiting-room/test-kit.ts';
-import { type CompatFan, compatFan, compatServer } from './test-kit.ts';
+import { createSale } from '../waiting-room/testing.ts';
+import { type CompatFan, createCompatServer, createFan } from './testing.ts';
 
 let t: TestServer;
 let admin: string;
 beforeAll(async () => {
-  t = await compatServer();
+  t = await createCompatServer();
   admin = await t.token({ role: 'admin' });
 });
 afterAll(() => t.close());
@@ -26,7 +26,7 @@ describe('seed 000: the waiting-room API guide v2, walked through the compatibil
   it('enters, shows status, opens with a batch size, issues the booking token and lets the rest exit', async () => {
     // The waiting room opens QUEUE_JOIN_START_HOURS before the sale: fans queue, then the admin opens.
     const concertId = await createSale(t, admin, { openInMs: 30 * 60_000 });
-    const [a, b] = [await compatFan(t), await compatFan(t)];
+    const [a, b] = [await createFan(t), await createFan(t)];
     const enter = (fan: CompatFan, body: unknown = { concertId: String(concertId) }) =>
       t.call('POST', '/v2/waiting-room/enter', { token: fan.token, body });
     const status = (fan: CompatFan) =>
@@ -129,7 +129,7 @@ describe('seed 000: the waiting-room API guide v2, walked through the compatibil
 
   it('answers BOOKING_CLOSED once the sale is closed', async () => {
     const concertId = await createSale(t, admin, { openInMs: 30 * 60_000 });
-    const fan = await compatFan(t);
+    const fan = await createFan(t);
     expect(
       (await t.call('POST', '/v2/waiting-room/enter', { token: fan.token, body: { concertId } })).status,
     ).toBe(201);

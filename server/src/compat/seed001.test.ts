@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../test/harness.ts';
 import { seatViolations } from '../booking/testing.ts';
 import { moneyViolations } from '../payments/testing.ts';
-import { admitAll, type CompatFan, compatFan, compatServer, openConcert } from './test-kit.ts';
+import { admitAll, type CompatFan, createCompatServer, createFan, createOpenConcert } from './testing.ts';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await compatServer({ MAX_SEATS_PER_USER: '2', MAX_CHARGE: '500000' });
+  t = await createCompatServer({ MAX_SEATS_PER_USER: '2', MAX_CHARGE: '500000' });
 });
 afterAll(() => t.close());
 
@@ -19,9 +19,9 @@ const withTicket = (fan: CompatFan, ticket: string, header = 'Queue-Token') => (
 
 describe('seed 001: the queue-token server design, walked through the compatibility routes', () => {
   it('issues a token, shows schedules and seats once active, reserves, charges and pays with its codes', async () => {
-    const concert = await openConcert(t, { price: 40_000 });
+    const concert = await createOpenConcert(t, { price: 40_000 });
     const { concertId, scheduleId, seatIds } = concert;
-    const [a, b] = [await compatFan(t), await compatFan(t)];
+    const [a, b] = [await createFan(t), await createFan(t)];
 
     // 1. Token issue: the caller's own userId only; a second token for the schedule is a 409 that names it.
     expect((await issue(a, { userId: b.id, scheduleId })).status).toBe(403);
@@ -194,8 +194,8 @@ describe('seed 001: the queue-token server design, walked through the compatibil
   });
 
   it('leaves native requests on the shared paths to the native routes', async () => {
-    const { concertId, scheduleId, seatIds } = await openConcert(t);
-    const fan = await compatFan(t);
+    const { concertId, scheduleId, seatIds } = await createOpenConcert(t);
+    const fan = await createFan(t);
     expect((await t.call('POST', `/api/v1/concerts/${concertId}/queue`, { token: fan.token })).status).toBe(
       201,
     );

@@ -7,9 +7,9 @@ import { createConcert, eventually, seatStatuses, seatViolations } from '../book
 import { createRealtime } from '../compose.ts';
 import { moneyViolations } from '../payments/testing.ts';
 import type { Gateway } from '../realtime/gateway.ts';
-import { makeFan, type QueueFan, startWorker } from '../reservation-requests/testing.ts';
+import { createFan, type QueueFan, startWorker } from '../reservation-requests/testing.ts';
 import type { RequestWorker } from '../reservation-requests/worker.ts';
-import { compatServer } from './test-kit.ts';
+import { createCompatServer } from './testing.ts';
 
 let t: TestServer;
 let worker: RequestWorker;
@@ -17,7 +17,7 @@ let http: HttpServer;
 let gateway: Gateway;
 const sockets: Socket[] = [];
 beforeAll(async () => {
-  t = await compatServer();
+  t = await createCompatServer();
   worker = await startWorker(t);
   http = createServer();
   gateway = createRealtime(http, t.services);
@@ -60,7 +60,7 @@ async function decided(fan: QueueFan, requestId: string) {
 describe('seed 002: the lock and queue ticketing API, walked through the compatibility routes', () => {
   it('queues a v2 reservation (202 + request_id), polls it to completed, and books it with points', async () => {
     const { concertId, scheduleId, seatIds } = await createConcert(t, { price: 25_000 });
-    const [a, b] = [await makeFan(t, concertId, 'normal'), await makeFan(t, concertId, 'normal')];
+    const [a, b] = [await createFan(t, concertId, 'normal'), await createFan(t, concertId, 'normal')];
     const request = (fan: QueueFan, body: Record<string, unknown>, path = '/v2/reservations') =>
       t.call('POST', path, { ...as(fan), body: { event_id: concertId, ...body } });
 
@@ -150,7 +150,7 @@ describe('seed 002: the lock and queue ticketing API, walked through the compati
 
   it('walks v1: holds at once, books, finds the booking by id and reference, confirms and cancels it', async () => {
     const { concertId, scheduleId, seatIds } = await createConcert(t, { price: 10_000 });
-    const fan = await makeFan(t, concertId, 'normal');
+    const fan = await createFan(t, concertId, 'normal');
     const hold = (ids: number[]) =>
       t.call('POST', '/api/v1/reservations', { ...as(fan), body: { event_id: concertId, seat_ids: ids } });
     const held = await hold([seatIds[0]!, seatIds[1]!]);
@@ -180,7 +180,7 @@ describe('seed 002: the lock and queue ticketing API, walked through the compati
       const found = await t.call('GET', path, { token: fan.token });
       expect([path, found.status, found.body]).toEqual([path, 200, booked.body]);
     }
-    const stranger = await makeFan(t, concertId, 'normal');
+    const stranger = await createFan(t, concertId, 'normal');
     expect((await t.call('GET', `/api/v1/bookings/${id}`, { token: stranger.token })).status).toBe(404);
     const confirmed = await t.call('POST', `/api/v1/bookings/${id}/confirm-payment`, { token: fan.token });
     expect(confirmed.body).toMatchObject({ id, status: 'CONFIRMED' });
@@ -197,7 +197,7 @@ describe('seed 002: the lock and queue ticketing API, walked through the compati
 
   it('leaves the native v2 body to the native route and refuses a schedule of another event', async () => {
     const { concertId, scheduleId, seatIds } = await createConcert(t);
-    const fan = await makeFan(t, concertId, 'normal');
+    const fan = await createFan(t, concertId, 'normal');
     const native = await t.call('POST', '/api/v2/reservations', {
       ...as(fan),
       body: { scheduleId, seatIds: [seatIds[0]] },
@@ -214,7 +214,7 @@ describe('seed 002: the lock and queue ticketing API, walked through the compati
 
   it('sends the document’s socket messages: reservation_complete and reservation_failed with {type, data}', async () => {
     const { concertId, seatIds } = await createConcert(t);
-    const [a, b] = [await makeFan(t, concertId, 'normal'), await makeFan(t, concertId, 'normal')];
+    const [a, b] = [await createFan(t, concertId, 'normal'), await createFan(t, concertId, 'normal')];
     const [seenA, seenB] = [await listen(a), await listen(b)];
     const request = (fan: QueueFan) =>
       t.call('POST', '/v2/reservations', {

@@ -2,18 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../test/harness.ts';
 import { seatViolations } from '../booking/testing.ts';
 import { moneyViolations } from '../payments/testing.ts';
-import { admitAll, type CompatFan, compatFan, compatServer, openConcert } from './test-kit.ts';
+import { admitAll, type CompatFan, createCompatServer, createFan, createOpenConcert } from './testing.ts';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await compatServer({ HOLD_MINUTES: '5' });
+  t = await createCompatServer({ HOLD_MINUTES: '5' });
 });
 afterAll(() => t.close());
 
 describe('seed 004: the concert reservation README, walked through the compatibility routes', () => {
   it('issues a queue token, polls it to ACTIVE, holds a seat for 5 minutes and pays with points', async () => {
-    const { concertId, scheduleId, seatIds } = await openConcert(t, { price: 30_000 });
-    const [a, b] = [await compatFan(t), await compatFan(t)];
+    const { concertId, scheduleId, seatIds } = await createOpenConcert(t, { price: 30_000 });
+    const [a, b] = [await createFan(t), await createFan(t)];
     const issue = (fan: CompatFan, body: unknown) =>
       t.call('POST', '/api/v1/queue/token', { token: fan.token, body });
     const queueStatus = (fan: CompatFan, ticket?: string) =>

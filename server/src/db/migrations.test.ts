@@ -15,6 +15,10 @@ import {
   migrateDatabase,
 } from './client.ts';
 
+const CHECK_VIOLATED_MYSQL = 3819;
+const CHECK_VIOLATED_MARIADB = 4025;
+const ER_DUP_ENTRY = 1062;
+
 /** Every identifier column and the collation it must compare with (drizzle/schema.ts `exactId`). */
 const EXACT_COLUMNS = [
   'idempotency_keys.idem_key ascii_bin',
@@ -80,9 +84,17 @@ describe('migrations', () => {
           'users',
         ].sort(),
       );
-      // The database refuses a negative balance even if application code tried one.
+      // The database refuses a negative balance even if application code tried one: the CHECK constraint.
       await a.pool.query("INSERT INTO users (id, name) VALUES ('u1', 'u1')");
-      await expect(a.pool.query("UPDATE users SET balance = -1 WHERE id = 'u1'")).rejects.toThrow();
+      const refused = await a.pool.query("UPDATE users SET balance = -1 WHERE id = 'u1'").then(
+        () => undefined,
+        (err: unknown) => err as { errno?: number; message?: string },
+      );
+      expect(refused?.message).toMatch(/users_balance_non_negative/);
+      // MySQL's ER_CHECK_CONSTRAINT_VIOLATED, or MariaDB's ER_CONSTRAINT_FAILED.
+      expect([CHECK_VIOLATED_MYSQL, CHECK_VIOLATED_MARIADB]).toContain(refused?.errno);
+      const [balances] = await a.pool.query("SELECT balance FROM users WHERE id = 'u1'");
+      expect((balances as Array<{ balance: unknown }>).map((r) => Number(r.balance))).toEqual([0]);
       expect(await identifierCollations(a)).toEqual(EXACT_COLUMNS);
     } finally {
       await a.close();
@@ -104,8 +116,13 @@ describe('migrations', () => {
       await db.pool.query(
         "INSERT INTO point_ledger (user_id, type, amount, balance_after) VALUES ('Alice', 'CHARGE', 5, 5)",
       );
-      // Before: `alice` is `Alice`.
-      await expect(db.pool.query("INSERT INTO users (id, name) VALUES ('alice', 'alice')")).rejects.toThrow();
+      // Before: `alice` is `Alice` (a duplicate key).
+      await expect(
+        db.pool.query("INSERT INTO users (id, name) VALUES ('alice', 'alice')"),
+      ).rejects.toMatchObject({
+        errno: ER_DUP_ENTRY,
+        message: expect.stringMatching(/Duplicate entry 'alice'/),
+      });
 
       await migrateDatabase(db);
       await migrateDatabase(db);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDraw } from '../../../client-sdk/src/draw.ts';
 import type { FairnessRecord } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
-import { createSale, enter, makeFans, QUIET, statusOf } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, enter, QUIET, statusOf } from '../waiting-room/testing.ts';
 
 describe('the verifiable draw, end to end', () => {
   let t: TestServer;
@@ -28,7 +28,7 @@ describe('the verifiable draw, end to end', () => {
     );
     expect(inList.drawCommitment).toBe(listed.drawCommitment);
 
-    const fans = [...(await makeFans(t, 5, 'vip')), ...(await makeFans(t, 20, 'normal'))];
+    const fans = [...(await createFans(t, 5, 'vip')), ...(await createFans(t, 20, 'normal'))];
     const entryTicket = new Map<string, number>();
     for (const fan of fans) entryTicket.set(fan.id, (await enter(t, concertId, fan)).body.data.ticket);
     // Leaving before the open leaves a gap in the pre-queue's tickets.
@@ -46,7 +46,7 @@ describe('the verifiable draw, end to end', () => {
     expect(
       (await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin })).status,
     ).toBe(200);
-    const [late] = await makeFans(t, 1);
+    const [late] = await createFans(t, 1);
     await enter(t, concertId, late!);
 
     const after = await record(concertId);
@@ -76,7 +76,7 @@ describe('the verifiable draw, end to end', () => {
 
   it('a record altered anywhere fails verification', async () => {
     const concertId = await createSale(t, admin);
-    for (const fan of await makeFans(t, 12)) await enter(t, concertId, fan);
+    for (const fan of await createFans(t, 12)) await enter(t, concertId, fan);
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin });
     const good = await record(concertId);
     expect(verifyDraw(good).valid).toBe(true);
@@ -90,7 +90,7 @@ describe('the verifiable draw, end to end', () => {
   });
 
   it('answers bad ids in the error envelope', async () => {
-    const fan = (await makeFans(t, 1))[0]!;
+    const fan = (await createFans(t, 1))[0]!;
     for (const path of ['/api/v1/concerts/abc/fairness', '/api/v1/concerts/0/queue/me/draw']) {
       const res = await t.call('GET', path, { token: fan.token });
       expect(res.status, path).toBe(400);

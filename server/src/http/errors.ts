@@ -55,6 +55,7 @@ export function httpStatus(code: ErrorCode): ErrorStatus {
     case 'BOOKING_CLOSED':
     case 'SESSION_ENDED':
     case 'ALREADY_PROCESSING':
+    case 'QUEUE_LIVE':
     case 'ALREADY_EXTENDED':
     case 'ALREADY_CANCELLED':
     case 'ALREADY_IN_QUEUE':

@@ -60,6 +60,50 @@ describe('/openapi.json', () => {
     }
   });
 
+  it('documents the statuses each route answers (a sample of public, fan, booking, queued and admin routes)', () => {
+    const documented: Array<[string, string, number[]]> = [
+      ['get', '/ready', [200, 503]],
+      ['get', '/api/v1/concerts', [200]],
+      ['get', '/api/v1/concerts/{concertId}', [200, 400, 404]],
+      ['post', '/api/v1/concerts/{concertId}/queue', [200, 201, 400, 401, 403, 404, 409, 429, 503]],
+      ['post', '/api/v1/reservations', [201, 400, 401, 403, 404, 409, 422, 429]],
+      ['post', '/api/v1/payments', [201, 400, 401, 402, 403, 404, 409, 422, 429]],
+      ['post', '/api/v2/reservations', [202, 400, 401, 403, 404, 429, 503]],
+      ['delete', '/api/v2/reservations/{requestId}', [200, 400, 401, 404, 409]],
+      ['post', '/api/v1/admin/concerts/{concertId}/sale/open', [200, 400, 401, 403, 404, 409]],
+      ['post', '/api/v1/admin/concerts/{concertId}/queue/rebuild', [200, 400, 401, 403, 404, 409, 503]],
+    ];
+    for (const [method, path, statuses] of documented) {
+      const responses = operation(method, path)?.responses ?? {};
+      expect(Object.keys(responses).map(Number), `${method} ${path}`).toEqual(
+        expect.arrayContaining(statuses),
+      );
+      for (const status of statuses.filter((s) => s >= 400)) {
+        expect(responses[status].content['application/json'].schema, `${method} ${path} ${status}`).toEqual({
+          $ref: '#/components/schemas/Error',
+        });
+      }
+    }
+  });
+
+  it('documents 401 on every route that needs a token, 403 on every admin route, neither on public ones', () => {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      // biome-ignore lint/suspicious/noExplicitAny: the test walks the generated document
+      for (const [method, op] of Object.entries(item as Record<string, any>)) {
+        const statuses = Object.keys(op.responses);
+        const at = `${method} ${path}`;
+        if ((op.security ?? []).length > 0) expect(statuses, at).toContain('401');
+        else expect(statuses, at).not.toContain('401');
+        if (path.startsWith('/api/v1/admin/')) expect(statuses, at).toContain('403');
+        // One success at most, and enter alone has two (201 a new place, 200 the same place again).
+        const successes = statuses.filter((s) => s.startsWith('2'));
+        expect(successes.length, at).toBe(
+          path === '/api/v1/concerts/{concertId}/queue' && method === 'post' ? 2 : 1,
+        );
+      }
+    }
+  });
+
   it("closes the error envelope's code over the error codes of the wire contract", () => {
     const code = doc.components.schemas.Error.properties.error.properties.code;
     expect(code.enum).toEqual([...ERROR_CODES]);

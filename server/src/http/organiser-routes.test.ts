@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
-import { createSale, makeFans, QUIET } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, QUIET } from '../waiting-room/testing.ts';
 
 /**
  * The routes of the draw, access codes, proof-of-work and webhooks, each with bad input: a malformed id, an
@@ -15,7 +15,7 @@ describe('draw, access-code, proof-of-work and webhook routes', () => {
   beforeAll(async () => {
     t = await createTestServer(QUIET);
     admin = await t.token({ role: 'admin' });
-    fan = (await makeFans(t, 1))[0]!.token;
+    fan = (await createFans(t, 1))[0]!.token;
     concertId = await createSale(t, admin);
   });
   afterAll(() => t.close());

@@ -7,9 +7,9 @@ import { seatStatuses, seatViolations } from '../booking/testing.ts';
 import { statements } from '../db/tx.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';
 import { AppError } from '../http/errors.ts';
-import { enter, makeFans, QUIET, statusOf } from '../waiting-room/test-kit.ts';
+import { createFans, enter, QUIET, statusOf } from '../waiting-room/testing.ts';
 import { countSeats } from './counts.ts';
-import { buy, buyer, hold, openSale } from './testing.ts';
+import { buySeat, createBuyer, createOpenConcert, holdSeat } from './testing.ts';
 
 const sink = recordingSink();
 let t: TestServer;
@@ -48,11 +48,11 @@ describe('inventory-aware admission', () => {
     const why = `seed ${seed}`;
     const SEATS = 12;
     const FANS = 40;
-    const concert = await openSale(t, SEATS);
+    const concert = await createOpenConcert(t, SEATS);
     const { concertId } = concert;
     const fans: string[] = [];
     for (let i = 0; i < FANS; i++) {
-      const id = await buyer(t);
+      const id = await createBuyer(t);
       fans.push(id);
       await t.services.waitingRoom.enter(concertId, { id, tier: 'normal' });
     }
@@ -76,7 +76,7 @@ describe('inventory-aware admission', () => {
         }
         const seatId = free[Math.floor(random() * free.length)]!;
         try {
-          held = (await hold(t, userId, concert, seatId)).reservationId;
+          held = (await holdSeat(t, userId, concert, seatId)).reservationId;
         } catch (err) {
           if (!(err instanceof AppError && err.code === 'SEAT_UNAVAILABLE')) throw err;
         }
@@ -130,7 +130,7 @@ describe('inventory-aware admission', () => {
 
   it('keeps seatsLeft and seatsHeld in ticks equal to MySQL within one tick', async () => {
     const SEATS = 120;
-    const concert = await openSale(t, SEATS);
+    const concert = await createOpenConcert(t, SEATS);
     const { concertId } = concert;
     const tickMatches = async () => {
       const [tick, count] = await Promise.all([
@@ -145,12 +145,12 @@ describe('inventory-aware admission', () => {
     const held: Array<{ userId: string; id: number }> = [];
     for (let i = 0; i < 30; i++) {
       // A new buyer each step stays below MAX_SEATS_PER_USER.
-      const userId = await buyer(t);
+      const userId = await createBuyer(t);
       const step = i % 5;
       if (step === 0 || step === 1) {
-        held.push({ userId, id: (await hold(t, userId, concert, concert.seatIds[i]!)).reservationId });
+        held.push({ userId, id: (await holdSeat(t, userId, concert, concert.seatIds[i]!)).reservationId });
       } else if (step === 2) {
-        await buy(t, userId, concert, concert.seatIds[i]!);
+        await buySeat(t, userId, concert, concert.seatIds[i]!);
       } else if (step === 3 && held.length > 0) {
         const h = held.pop()!;
         await t.services.payments.payments.cancel(h.userId, h.id);
@@ -166,7 +166,7 @@ describe('inventory-aware admission', () => {
     expect(eventsOf('queue.moved', concertId).length).toBeGreaterThan(0);
 
     // A hold that runs out unannounced (no expiry job ran): the next admission tick's count sees it.
-    const live = await hold(t, await buyer(t), concert, concert.seatIds[SEATS - 1]!);
+    const live = await holdSeat(t, await createBuyer(t), concert, concert.seatIds[SEATS - 1]!);
     await t.services.inventory.settled();
     await statements(
       t.services.database.db,
@@ -180,18 +180,18 @@ describe('inventory-aware admission', () => {
 
   it('reopens the room when seats come back after a sell-out only if the sale says so, never silently', async () => {
     const run = async (reopenOnReturns: boolean) => {
-      const concert = await openSale(t, 1, { reopenOnReturns });
-      const [fan] = await makeFans(t, 1);
+      const concert = await createOpenConcert(t, 1, { reopenOnReturns });
+      const [fan] = await createFans(t, 1);
       expect((await enter(t, concert.concertId, fan!)).status).toBe(201);
-      const userId = await buyer(t);
-      const reservationId = await buy(t, userId, concert, concert.seatIds[0]!);
+      const userId = await createBuyer(t);
+      const reservationId = await buySeat(t, userId, concert, concert.seatIds[0]!);
       await t.services.inventory.settled();
       expect((await statusOf(t, concert.concertId, fan!)).status).toBe('SOLD_OUT');
       expect(eventsOf('sale.soldout', concert.concertId)).toHaveLength(1);
 
       await t.services.payments.payments.cancel(userId, reservationId); // a refund
       await t.services.inventory.settled();
-      const [late] = await makeFans(t, 1);
+      const [late] = await createFans(t, 1);
       return { concert, fan: fan!, entered: await enter(t, concert.concertId, late!) };
     };
 
@@ -221,9 +221,9 @@ describe('inventory-aware admission', () => {
 
 describe('organiser notices', () => {
   it('stores a notice as plain text, pushes it, shows it in every status until cleared, and refuses bad input', async () => {
-    const concert = await openSale(t, 5);
+    const concert = await createOpenConcert(t, 5);
     const { concertId } = concert;
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     await enter(t, concertId, fan!);
     const path = `/api/v1/admin/concerts/${concertId}/notice`;
     const markup = '<img src=x onerror="alert(1)"> Doors open &amp; 19:00';
@@ -262,9 +262,9 @@ describe('organiser notices', () => {
   });
 
   it('shows the reason of a pause to fans until the sale resumes, and the reason of a close', async () => {
-    const concert = await openSale(t, 5);
+    const concert = await createOpenConcert(t, 5);
     const { concertId } = concert;
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     await enter(t, concertId, fan!);
     const base = `/api/v1/admin/concerts/${concertId}/sale`;
     const paused = await t.call('POST', `${base}/pause`, {

@@ -16,8 +16,8 @@ import { createWriteBehind } from '../admission/write-behind.ts';
 import { createRealtime } from '../compose.ts';
 import { selectRows } from '../db/tx.ts';
 import type { Gateway } from '../realtime/gateway.ts';
-import { enter, eventually, makeFans, QUIET, statusOf } from '../waiting-room/test-kit.ts';
-import { buy, buyer, hold, openSale } from './testing.ts';
+import { createFans, enter, eventually, QUIET, statusOf } from '../waiting-room/testing.ts';
+import { buySeat, createBuyer, createOpenConcert, holdSeat } from './testing.ts';
 
 /**
  * The sold-out moment end to end: 2,000 fans wait for a two-seat concert, 200 of them watch on sockets, and the
@@ -68,9 +68,9 @@ describe('the sold-out moment', () => {
   it('moves a sale with 2,000 waiting fans to SOLD_OUT when its last seat sells, and tells every watcher once', {
     timeout: 120_000,
   }, async () => {
-    const concert = await openSale(t, 2);
+    const concert = await createOpenConcert(t, 2);
     const { concertId } = concert;
-    const watchers = await makeFans(t, WATCHING);
+    const watchers = await createFans(t, WATCHING);
     for (const fan of watchers) expect((await enter(t, concertId, fan)).status).toBe(201);
     const others = Array.from({ length: WAITING - WATCHING }, () => uniqueId('w'));
     for (let i = 0; i < others.length; i += 100) {
@@ -80,9 +80,9 @@ describe('the sold-out moment', () => {
     }
     const seen = await Promise.all(watchers.map((fan) => watcher(concertId, fan.token)));
 
-    const [first, second] = [await buyer(t), await buyer(t)];
-    await buy(t, first, concert, concert.seatIds[0]!);
-    const last = await hold(t, second, concert, concert.seatIds[1]!);
+    const [first, second] = [await createBuyer(t), await createBuyer(t)];
+    await buySeat(t, first, concert, concert.seatIds[0]!);
+    const last = await holdSeat(t, second, concert, concert.seatIds[1]!);
     await t.services.inventory.settled();
     // No seat AVAILABLE but one held: it may come back, so the room waits and nobody was told anything.
     const waiting = await statusOf(t, concertId, watchers[0]!);
@@ -107,7 +107,7 @@ describe('the sold-out moment', () => {
       seatsLeft: 0,
       seatsHeld: 0,
     });
-    const [latecomer] = await makeFans(t, 1);
+    const [latecomer] = await createFans(t, 1);
     const refused = await enter(t, concertId, latecomer!);
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('SOLD_OUT');

@@ -5,7 +5,7 @@ import { uniqueId } from '../../test/harness.ts';
 import { createConcert, type TestConcert } from '../booking/testing.ts';
 
 /** A concert of `seats` seats whose sale is open (admission driven by hand: no worker role). */
-export async function openSale(
+export async function createOpenConcert(
   t: TestServer,
   seats: number,
   overrides: OpenSaleRequest = {},
@@ -16,20 +16,20 @@ export async function openSale(
 }
 
 /** A user row with enough points for any seat of the tests. */
-export async function buyer(t: TestServer): Promise<string> {
+export async function createBuyer(t: TestServer): Promise<string> {
   const userId = uniqueId('buyer');
   await t.services.users.ensure({ id: userId, name: userId, tier: 'normal', role: 'user' });
   await t.services.payments.points.charge(userId, 500_000);
   return userId;
 }
 
-export async function hold(t: TestServer, userId: string, concert: TestConcert, seatId: number) {
+export async function holdSeat(t: TestServer, userId: string, concert: TestConcert, seatId: number) {
   return t.services.booking.hold({ userId, scheduleId: concert.scheduleId, seatIds: [seatId] });
 }
 
 /** Holds and pays one seat; returns the reservation id. */
-export async function buy(t: TestServer, userId: string, concert: TestConcert, seatId: number) {
-  const held = await hold(t, userId, concert, seatId);
+export async function buySeat(t: TestServer, userId: string, concert: TestConcert, seatId: number) {
+  const held = await holdSeat(t, userId, concert, seatId);
   await t.services.payments.payments.pay(userId, held.reservationId);
   return held.reservationId;
 }

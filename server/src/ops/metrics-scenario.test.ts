@@ -3,11 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, createFan, holdSeats } from '../booking/testing.ts';
 import { charge, pay } from '../payments/testing.ts';
-import { createSale, enter, makeFans, QUIET } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, enter, QUIET } from '../waiting-room/testing.ts';
 
 let t: TestServer;
+/** The services' clock is real time plus what a test skips (the scrape snapshot's age is read by it). */
+let skippedMs = 0;
 beforeAll(async () => {
-  t = await createTestServer({ ...QUIET, RATE_LIMIT_BOOKING_PER_USER: '0' });
+  t = await createTestServer(
+    { ...QUIET, RATE_LIMIT_BOOKING_PER_USER: '0' },
+    { now: () => new Date(Date.now() + skippedMs) },
+  );
 });
 afterAll(() => t.close());
 
@@ -32,8 +37,8 @@ describe('metrics move as a drop runs', () => {
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
     const concert = String(concertId);
-    const [vip] = await makeFans(t, 1, 'vip');
-    const normals = await makeFans(t, 2);
+    const [vip] = await createFans(t, 1, 'vip');
+    const normals = await createFans(t, 2);
     for (const fan of [vip!, ...normals]) expect((await enter(t, concertId, fan)).status).toBeLessThan(300);
 
     let text = await scrape();
@@ -61,7 +66,7 @@ describe('metrics move as a drop runs', () => {
     expect(claim.status).toBe(200);
 
     // A scrape reuses a snapshot for a second; the next one reads Redis again.
-    await new Promise((r) => setTimeout(r, 1_100));
+    skippedMs += 1_001;
     text = await scrape();
     expect(sample(text, 'frontrow_queue_waiting', { concert, lane: 'vip' })).toBe(0);
     expect(sample(text, 'frontrow_queue_waiting', { concert, lane: 'normal' })).toBe(1);

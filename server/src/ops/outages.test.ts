@@ -6,8 +6,8 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../../client
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createRealtime } from '../compose.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';
-import { startRedisServer, startTcpProxy, waitFor, within } from '../recovery/testing.ts';
-import { createSale, enter, makeFans, statusOf, type TestFan } from '../waiting-room/test-kit.ts';
+import { eventually, startRedisServer, startTcpProxy, within } from '../recovery/testing.ts';
+import { createFans, createSale, enter, statusOf, type TestFan } from '../waiting-room/testing.ts';
 
 /**
  * Dependency outages against real processes: a redis-server of this file's own that the test stops and starts
@@ -42,7 +42,7 @@ describe('Redis restarts during a drop', () => {
 
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
-    const fans = [...(await makeFans(t, 3, 'vip')), ...(await makeFans(t, 9))];
+    const fans = [...(await createFans(t, 3, 'vip')), ...(await createFans(t, 9))];
     for (const fan of fans) expect((await enter(t, concertId, fan)).status).toBeLessThan(300);
     const open = await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, {
       token: admin,
@@ -50,7 +50,7 @@ describe('Redis restarts during a drop', () => {
     });
     expect(open.status).toBe(200);
     // A fan who will enter after the restart listens on its own socket from now on.
-    const [late] = await makeFans(t, 1);
+    const [late] = await createFans(t, 1);
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(
       `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
       { transports: ['websocket'], auth: { token: late!.token }, forceNew: true },
@@ -72,7 +72,7 @@ describe('Redis restarts during a drop', () => {
       );
       return stats.reduce((n, v) => n + Number(v ?? 0), 0);
     };
-    await waitFor(async () => ((await served()) >= 4 ? true : undefined), 20_000, 'first admissions');
+    await eventually(async () => ((await served()) >= 4 ? true : undefined), 20_000, 'first admissions');
 
     await redis.stop('SIGTERM');
     const [waiting] = fans.slice(-1) as [TestFan];
@@ -93,14 +93,14 @@ describe('Redis restarts during a drop', () => {
     expect(await metrics.text()).toMatch(/frontrow_state_up\{[^}]*\} 0/);
 
     await redis.start();
-    await waitFor(
+    await eventually(
       async () => ((await t.call('GET', '/ready')).status === 200 ? true : undefined),
       20_000,
       'ready',
     );
     expect((await enter(t, concertId, late!)).status).toBeLessThan(300);
     const everyone = [...fans, late!];
-    await waitFor(
+    await eventually(
       async () => ((await served()) === everyone.length ? true : undefined),
       30_000,
       'every fan admitted after the restart',
@@ -112,7 +112,7 @@ describe('Redis restarts during a drop', () => {
     );
     expect(new Set(admitted.map((e) => e.userId)).size).toBe(admitted.length);
     // The late fan's admission came through the worker's emitter and the gateway's Redis adapter.
-    await waitFor(
+    await eventually(
       async () => (pushed.length > 0 ? true : undefined),
       10_000,
       'socket push after the restart',
@@ -130,7 +130,7 @@ describe('MySQL goes away', () => {
     cleanups.push(() => t.close());
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     expect((await enter(t, concertId, fan!)).status).toBeLessThan(300);
     expect((await t.call('GET', '/api/v1/concerts')).status).toBe(200);
 
@@ -143,7 +143,7 @@ describe('MySQL goes away', () => {
     expect((await statusOf(t, concertId, fan!)).status).toBe('WAITING');
 
     await proxy.up();
-    await waitFor(
+    await eventually(
       async () => ((await t.call('GET', '/api/v1/concerts')).status === 200 ? true : undefined),
       15_000,
     );
@@ -152,7 +152,7 @@ describe('MySQL goes away', () => {
     await expect503(t, 'GET', '/api/v1/concerts');
 
     await proxy.up();
-    await waitFor(
+    await eventually(
       async () => ((await t.call('GET', '/api/v1/concerts')).status === 200 ? true : undefined),
       15_000,
     );

@@ -123,7 +123,7 @@ export function registerStateGauges(registry: Registry, deps: StateGaugeDeps) {
   }
 
   function snapshot(): Promise<Snapshot> {
-    const at = Date.now();
+    const at = now().getTime();
     if (!cached || at - cached.at > cacheMs) cached = { at, snapshot: read() };
     return cached.snapshot;
   }

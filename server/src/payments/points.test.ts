@@ -134,14 +134,16 @@ describe('OpenAPI', () => {
   it('documents the points and payments routes', async () => {
     const doc = await t.call('GET', '/openapi.json');
     expect(doc.status).toBe(200);
-    for (const path of [
-      '/api/v1/points',
-      '/api/v1/users/{userId}/points',
-      '/api/v1/points/charge',
-      '/api/v1/points/history',
-      '/api/v1/payments',
-    ]) {
-      expect(doc.body.paths[path], path).toBeDefined();
+    for (const [method, path, statuses] of [
+      ['get', '/api/v1/points', [200, 401]],
+      ['get', '/api/v1/users/{userId}/points', [200, 400, 401, 403, 404]],
+      ['post', '/api/v1/points/charge', [201, 400, 401, 409, 422]],
+      ['get', '/api/v1/points/history', [200, 400, 401]],
+      ['post', '/api/v1/payments', [201, 400, 401, 402, 403, 404, 409, 422]],
+      ['get', '/api/v1/payments', [200, 401]],
+    ] as const) {
+      const documented = Object.keys(doc.body.paths[path]?.[method]?.responses ?? {}).map(Number);
+      expect(documented, `${method} ${path}`).toEqual(expect.arrayContaining([...statuses]));
     }
     const params = doc.body.paths['/api/v1/points/charge'].post.parameters;
     expect(params).toContainEqual(expect.objectContaining({ name: 'idempotency-key', in: 'header' }));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PowProgress, solveChallenge } from '../../../client-sdk/src/pow.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
-import { createSale, makeFans, manualClock, QUIET, type TestFan } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, manualClock, QUIET, type TestFan } from '../waiting-room/testing.ts';
 import { leadingZeroBits, POW_DEFAULT_BITS } from './service.ts';
 
 const BITS = 12;
@@ -36,7 +36,7 @@ describe('proof-of-work at the door', () => {
 
   it('is off by default: no challenge, entering needs no work', async () => {
     const concertId = await createSale(t, admin);
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     expect(await challengeFor(concertId, fan!)).toEqual({
       concertId,
       difficultyBits: 0,
@@ -51,7 +51,7 @@ describe('proof-of-work at the door', () => {
   it('asks for work once on: the SDK solves it in a worker thread, the challenge works once', async () => {
     const concertId = await createSale(t, admin);
     expect((await setBits(concertId, BITS)).body.data).toEqual({ concertId, difficultyBits: BITS });
-    const [fan, other] = await makeFans(t, 2);
+    const [fan, other] = await createFans(t, 2);
     const refused = await t.call('POST', `/api/v1/concerts/${concertId}/queue`, { token: fan!.token });
     expect(reason(refused)).toBe('REQUIRED');
     expect(refused.body.error.details.difficultyBits).toBe(BITS);
@@ -78,7 +78,7 @@ describe('proof-of-work at the door', () => {
   it('refuses forged, tampered, unsolved, expired and too easy challenges', async () => {
     const concertId = await createSale(t, admin);
     await setBits(concertId, BITS);
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     const { challenge } = await challengeFor(concertId, fan!);
     const nonce = await solveChallenge(challenge, BITS);
     let wrong = 0;
@@ -105,7 +105,7 @@ describe('proof-of-work at the door', () => {
       body: {},
     });
     expect(byDefault.body.data.difficultyBits).toBe(POW_DEFAULT_BITS);
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     const asFan = await t.call('PUT', `/api/v1/admin/concerts/${concertId}/proof-of-work`, {
       token: fan!.token,
       body: { difficultyBits: 1 },

@@ -14,6 +14,7 @@ import { seats } from '../../../drizzle/schema.ts';
 import {
   concertInput,
   createTestServer,
+  eventually,
   grantAccess,
   type TestServer,
   uniqueId,
@@ -195,7 +196,7 @@ describe('connection caps', () => {
     const open = () => nodes[3]!.gateway.io.of('/').sockets.size;
     const before = open();
     first.disconnect();
-    await waitFor(() => open() === before - 1);
+    await until(() => open() === before - 1, 'the socket to close');
     const again = client(3, alice);
     await connected(again);
     expect(again.connected).toBe(true);
@@ -252,7 +253,7 @@ describe('events', () => {
       logger: t.services.logger,
     });
     sink.publish({ type: 'sale.state', concertId, state: 'ON_SALE' });
-    await waitFor(() => received.every((r) => r.length >= 1));
+    await until(() => received.every((r) => r.length >= 1), 'every socket to get the event');
     await new Promise((r) => setTimeout(r, 200));
     for (const r of received) expect(r).toEqual([{ concertId, state: 'ON_SALE' }]);
     await sink.close();
@@ -275,7 +276,7 @@ describe('events', () => {
     });
     const readyUntil = new Date(Date.now() + 60_000).toISOString();
     sink.publish({ type: 'queue.admitted', concertId, userId: fan, lane: 'normal', readyUntil });
-    await waitFor(() => got.length === 1);
+    await until(() => got.length === 1, 'the admission event');
     expect(got).toEqual([{ concertId, readyUntil }]);
     expect(leaked).toEqual([]);
     await sink.close();
@@ -317,16 +318,12 @@ describe('events', () => {
       logger: t.services.logger,
     });
     sink.publish({ type: 'seats.changed', concertId, scheduleId, seats: [{ seatId, status: 'HELD' }] });
-    await waitFor(() => changes.length === 1);
+    await until(() => changes.length === 1, 'the seat change');
     expect(changes).toEqual([{ scheduleId, seats: [{ seatId, status: 'HELD' }] }]);
     await sink.close();
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls a synchronous condition with a deadline. */
+const until = (condition: () => boolean, what: string) =>
+  eventually(async () => (condition() ? true : undefined), 5_000, what);

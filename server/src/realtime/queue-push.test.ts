@@ -12,7 +12,14 @@ import type {
 } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { createRealtime } from '../compose.ts';
-import { createSale, eventually, makeFans, QUIET, statusOf, type TestFan } from '../waiting-room/test-kit.ts';
+import {
+  createFans,
+  createSale,
+  eventually,
+  QUIET,
+  statusOf,
+  type TestFan,
+} from '../waiting-room/testing.ts';
 import type { Gateway } from './gateway.ts';
 
 /**
@@ -90,7 +97,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) await startNode();
   admin = await api().token({ role: 'admin' });
   concertId = await createSale(api(), admin);
-  const fans = [...(await makeFans(api(), 30, 'normal')), ...(await makeFans(api(), 12, 'vip'))];
+  const fans = [...(await createFans(api(), 30, 'normal')), ...(await createFans(api(), 12, 'vip'))];
   for (const fan of fans) {
     const res = await api().call('POST', `/api/v1/concerts/${concertId}/queue`, { token: fan.token });
     expect(res.status).toBe(201);
@@ -181,7 +188,7 @@ describe('queue pushes across replicas', () => {
   it('move every normal fan back one place when a VIP joins', async () => {
     const stayer = watchers.find((w) => w.fan.tier === 'normal' && w.admitted.length === 0)!;
     const before = stayer.ticks.at(-1)!;
-    const [vip] = await makeFans(api(), 1, 'vip');
+    const [vip] = await createFans(api(), 1, 'vip');
     expect(
       (await api().call('POST', `/api/v1/concerts/${concertId}/queue`, { token: vip!.token })).status,
     ).toBe(201);

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { rankInLane } from '../../../client-sdk/src/position.ts';
+import { seeded } from '../../test/seeded.ts';
 import { compressMarks, markRanks, markSpacing } from './tick.ts';
 
 /** A lane as the server holds it: the sequence numbers still waiting, ascending. */
 function laneTick(waitingSeqs: number[]) {
   const points = markRanks(waitingSeqs.length).map((r): [number, number] => [waitingSeqs[r]!, r]);
   return { waiting: waitingSeqs.length, marks: compressMarks(points) };
-}
-
-/** Deterministic pseudo-random numbers, so a failure can be replayed. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 describe('queue tick marks', () => {
@@ -26,6 +18,39 @@ describe('queue tick marks', () => {
     expect(ranks.length).toBeLessThan(400);
   });
 
+  it('keep a mark only where the sequence numbers stop advancing with the ranks', () => {
+    expect(compressMarks([])).toEqual([]);
+    expect(compressMarks([[5, 0]])).toEqual([[5, 0]]);
+    // 15 → 25 over ranks 10 → 20: nobody left in between, dropped; 25 → 40 over 10 ranks: 5 left, kept; then
+    // gap-free again, dropped.
+    expect(
+      compressMarks([
+        [5, 0],
+        [15, 10],
+        [25, 20],
+        [40, 30],
+        [50, 40],
+      ]),
+    ).toEqual([
+      [5, 0],
+      [40, 30],
+    ]);
+    // One fan left right behind the head: every later mark is off by one from the head's prediction, but only
+    // the first of them is needed; a later leave keeps another.
+    expect(
+      compressMarks([
+        [1, 0],
+        [12, 10],
+        [22, 20],
+        [33, 30],
+      ]),
+    ).toEqual([
+      [1, 0],
+      [12, 10],
+      [33, 30],
+    ]);
+  });
+
   it('collapse to the head alone when nobody left from the middle', () => {
     const seqs = Array.from({ length: 5_000 }, (_, i) => 731 + i);
     expect(laneTick(seqs).marks).toEqual([[731, 0]]);
@@ -33,7 +58,7 @@ describe('queue tick marks', () => {
 
   it('give every fan its exact rank while nobody ahead of it left, and never a better one', () => {
     for (let trial = 0; trial < 40; trial++) {
-      const random = rng(trial + 1);
+      const random = seeded(trial + 1);
       const size = 1 + Math.floor(random() * 3_000);
       const head = 1 + Math.floor(random() * 500);
       const leaveRate = trial % 4 === 0 ? 0 : random() * 0.5;
@@ -43,16 +68,17 @@ describe('queue tick marks', () => {
       const firstGap = all.findIndex((seq, i) => waiting[i] !== seq);
       waiting.forEach((seq, trueRank) => {
         const estimate = rankInLane(tick, seq)!;
-        expect(estimate, `trial ${trial} seq ${seq}`).toBeGreaterThanOrEqual(trueRank);
-        expect(estimate - trueRank).toBeLessThanOrEqual(Math.max(10, 0.02 * (trueRank + 1)));
+        const at = `seed ${trial + 1} seq ${seq}`;
+        expect(estimate, at).toBeGreaterThanOrEqual(trueRank);
+        expect(estimate - trueRank, at).toBeLessThanOrEqual(Math.max(10, 0.02 * (trueRank + 1)));
         const nobodyAheadLeft = firstGap === -1 || seq < all[firstGap]!;
-        if (nobodyAheadLeft) expect(estimate).toBe(trueRank);
+        if (nobodyAheadLeft) expect(estimate, at).toBe(trueRank);
       });
     }
   });
 
   it('stay small whatever the queue size', () => {
-    const random = rng(7);
+    const random = seeded(7);
     const waiting = Array.from({ length: 100_000 }, (_, i) => i + 1).filter(() => random() > 0.1);
     const tick = laneTick(waiting);
     expect(JSON.stringify(tick).length).toBeLessThan(8_000);

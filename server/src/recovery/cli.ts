@@ -30,7 +30,8 @@ try {
   const report = await services.recovery.rebuild(concertId, { force: args.includes('--force') });
   console.log(JSON.stringify(report, null, 2));
 } catch (err) {
-  code = err instanceof AppError && err.code === 'ALREADY_PROCESSING' ? 2 : 1;
+  const refused = err instanceof AppError && (err.code === 'QUEUE_LIVE' || err.code === 'ALREADY_PROCESSING');
+  code = refused ? 2 : 1;
   console.error(err instanceof AppError ? `${err.code}: ${err.message}` : err);
 } finally {
   await services.close();

@@ -10,8 +10,8 @@ import { createConcert, createFan, holdSeats, seatViolations } from '../booking/
 import { createDatabase, dropDatabase, ensureDatabase, migrateDatabase } from '../db/client.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';
 import { charge, moneyViolations, pay } from '../payments/testing.ts';
-import { createSale, enter, makeFans, statusOf, type TestFan } from '../waiting-room/test-kit.ts';
-import { freePort, type RedisProcess, startRedisServer, waitFor } from './testing.ts';
+import { createFans, createSale, enter, statusOf, type TestFan } from '../waiting-room/testing.ts';
+import { eventually, freePort, type RedisProcess, startRedisServer } from './testing.ts';
 
 /**
  * Faults against real processes: redis-servers of this file's own (flushed, restarted empty), and the worker role
@@ -71,7 +71,7 @@ async function expectRestored(
 /** Every entry the room's log holds is in MySQL. */
 async function drained(t: TestServer, concertId: number) {
   const { redis, keys } = t.services;
-  await waitFor(
+  await eventually(
     async () =>
       (await redis.llen(keys.queueLog(concertId))) + (await redis.llen(keys.queueLogInflight(concertId))) ===
       0
@@ -93,7 +93,7 @@ describe('Redis loses its data', () => {
     cleanups.push(() => t.close());
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
-    const fans = [...(await makeFans(t, 4, 'vip')), ...(await makeFans(t, 8))];
+    const fans = [...(await createFans(t, 4, 'vip')), ...(await createFans(t, 8))];
     for (const fan of fans) await enter(t, concertId, fan);
     const open = { groupSize: 2, intervalSeconds: 1, maxActive: 1_000 };
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin, body: open });
@@ -122,7 +122,7 @@ describe('Redis loses its data', () => {
     // An empty restart while the workers run: the recovery watch rebuilds and re-adopts, nobody calls anything.
     await redis.stop('SIGKILL');
     await redis.start();
-    await waitFor(
+    await eventually(
       async () => ((await statusOf(t, concertId, fans[8]!)).status !== 'NOT_IN_QUEUE' ? true : undefined),
       20_000,
       'the automatic rebuild',
@@ -132,13 +132,13 @@ describe('Redis loses its data', () => {
       ...(await t.services.saleJobs.queue.getJobSchedulers()).map((s) => s.key),
       ...(await t.services.holdQueue.queue.getJobSchedulers()).map((s) => s.key),
     ];
-    await waitFor(async () => ((await schedulers()).length >= 3 ? true : undefined), 10_000, 'schedulers');
+    await eventually(async () => ((await schedulers()).length >= 3 ? true : undefined), 10_000, 'schedulers');
     expect(await schedulers()).toEqual(expect.arrayContaining(['drain', 'cleanup', 'booking-holds-sweeper']));
 
     // Admission picks up where it was: every fan in the room is admitted, once.
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/resume`, { token: admin });
     const inRoom = fans.filter((f) => before.get(f.id)!.status !== 'NOT_IN_QUEUE');
-    await waitFor(
+    await eventually(
       async () => {
         for (const fan of inRoom)
           if ((await statusOf(t, concertId, fan)).status !== 'READY') return undefined;
@@ -178,7 +178,7 @@ async function startWorker(env: Record<string, string>) {
     child.kill('SIGKILL');
     await exited;
   });
-  await waitFor(
+  await eventually(
     async () => ((await fetch(`http://127.0.0.1:${port}/ready`)).status === 200 ? true : undefined),
     60_000,
     'the worker process',
@@ -211,7 +211,7 @@ describe('the worker process is killed with SIGKILL', () => {
     // A drop: 24 fans, admitted three a second by the worker.
     const admin = await t.token({ role: 'admin' });
     const concertId = await createSale(t, admin);
-    const fans = [...(await makeFans(t, 6, 'vip')), ...(await makeFans(t, 18))];
+    const fans = [...(await createFans(t, 6, 'vip')), ...(await createFans(t, 18))];
     for (const fan of fans) await enter(t, concertId, fan);
     // Seats: eight holds of three seconds; four are paid, four run out and are expired by the worker.
     const seats = await createConcert(t, { rows: 1, seatsPerRow: 8, price: 1_000 });
@@ -243,8 +243,8 @@ describe('the worker process is killed with SIGKILL', () => {
           .from(reservations)
           .where(and(eq(reservations.concertId, seats.concertId), eq(reservations.status, status)))
       ).length;
-    await waitFor(async () => ((await served()) >= 3 ? true : undefined), 30_000, 'admission to start');
-    await waitFor(
+    await eventually(async () => ((await served()) >= 3 ? true : undefined), 30_000, 'admission to start');
+    await eventually(
       async () => ((await statusCount('EXPIRED')) >= 1 ? true : undefined),
       30_000,
       'a first expiry',
@@ -263,12 +263,12 @@ describe('the worker process is killed with SIGKILL', () => {
     const paid = 4;
 
     const second = await startWorker(env);
-    await waitFor(
+    await eventually(
       async () => ((await served()) === fans.length ? true : undefined),
       60_000,
       'every fan admitted',
     );
-    await waitFor(
+    await eventually(
       async () => ((await statusCount('EXPIRED')) === holders.length - paid ? true : undefined),
       60_000,
       'every unpaid hold expired',

@@ -3,7 +3,7 @@ import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createWriteBehind } from '../admission/write-behind.ts';
 import { deleteByPrefix } from '../redis/client.ts';
-import { createSale, enter, makeFans, QUIET, statusOf, type TestFan } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, enter, QUIET, statusOf, type TestFan } from '../waiting-room/testing.ts';
 
 let t: TestServer;
 let admin: string;
@@ -39,8 +39,8 @@ async function drain(concertId: number) {
 /** A sale with a mixed queue: some fans left, one admitted, one admitted and entered. */
 async function drop() {
   const concertId = await createSale(t, admin);
-  const vips = await makeFans(t, 3, 'vip');
-  const normals = await makeFans(t, 6);
+  const vips = await createFans(t, 3, 'vip');
+  const normals = await createFans(t, 6);
   // Interleaved arrivals, so tickets and laneSeqs differ.
   for (let i = 0; i < 6; i++) {
     await enter(t, concertId, normals[i]!);
@@ -102,7 +102,7 @@ describe('rebuilding a waiting room from MySQL', () => {
     expect(claim.status).toBe(200);
 
     // New fans continue after the highest ticket and laneSeq, behind everyone put back.
-    const [late] = await makeFans(t, 1);
+    const [late] = await createFans(t, 1);
     await enter(t, concertId, late!);
     const lateStatus = await statusOf(t, concertId, late!);
     expect(lateStatus).toMatchObject({ ticket: 10, laneSeq: 7, position: 7 });
@@ -130,6 +130,7 @@ describe('rebuilding a waiting room from MySQL', () => {
       .exec();
     const refused = await rebuild(concertId);
     expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('QUEUE_LIVE');
     expect(refused.body.error.details).toMatchObject({ present: 7, planned: 8 });
     const forced = await rebuild(concertId, { force: true });
     expect(forced.body.data).toMatchObject({ status: 'rebuilt', restored: 1, alreadyPresent: 7 });
@@ -140,7 +141,7 @@ describe('rebuilding a waiting room from MySQL', () => {
   it('a fan entering before the rebuild never reuses a ticket of the log, and queues behind the restored ones', async () => {
     const { concertId, normals, before } = await drop();
     await deleteByPrefix(t.services.redis, t.config.redisPrefix);
-    const [early] = await makeFans(t, 1);
+    const [early] = await createFans(t, 1);
     await enter(t, concertId, early!);
     expect(await statusOf(t, concertId, early!)).toMatchObject({ ticket: 10, laneSeq: 7, position: 1 });
 
@@ -168,9 +169,9 @@ describe('rebuilding a waiting room from MySQL', () => {
 
   it('gives presale fans back their lane and place; a presale fan who left stays out', async () => {
     const concertId = await createSale(t, admin);
-    const presale = await makeFans(t, 4);
-    const normals = await makeFans(t, 3);
-    const [vip] = await makeFans(t, 1, 'vip');
+    const presale = await createFans(t, 4);
+    const normals = await createFans(t, 3);
+    const [vip] = await createFans(t, 1, 'vip');
     const allow = await t.call('POST', `/api/v1/admin/concerts/${concertId}/allow-list`, {
       token: admin,
       body: { userIds: presale.map((f) => f.id), lane: 'presale' },

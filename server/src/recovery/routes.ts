@@ -46,8 +46,9 @@ export function recoveryRoutes(recovery: Recovery, routes: RoutePresets) {
     summary: "Rebuild the concert's waiting room in Redis from MySQL's queue-entry log (after Redis lost it)",
     description:
       'Same tickets, lanes and order; admitted fans are not queued again; counters continue after the highest ' +
-      'ticket. Idempotent (`unchanged` when nothing is missing). 409 ALREADY_PROCESSING when Redis still holds ' +
-      'part of the room, unless `force`. See docs/operations.md "Recovery".',
+      'ticket. Idempotent (`unchanged` when nothing is missing). Unless `force`: 409 QUEUE_LIVE when Redis still ' +
+      'holds part of the room, 409 ALREADY_PROCESSING while MySQL is far behind its queue log. ' +
+      'See docs/operations.md "Recovery".',
     request: {
       params: ConcertParams,
       body: { required: false, content: { 'application/json': { schema: RebuildRequest } } },

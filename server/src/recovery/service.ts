@@ -151,7 +151,7 @@ export function createRecovery(deps: RecoveryDeps) {
     const highestMissing = missing.reduce((a, b) => Math.max(a, b), 0);
     if (lowestPresent < highestMissing && !force) {
       throw new AppError(
-        'ALREADY_PROCESSING',
+        'QUEUE_LIVE',
         `The waiting room of concert ${concertId} is live in Redis (${present.length} of ${fans.length} fans ` +
           'present); rebuild with force to add the missing ones',
         { concertId, present: present.length, planned: fans.length },
@@ -188,8 +188,9 @@ export function createRecovery(deps: RecoveryDeps) {
    * out; the counters continue after the highest ticket and laneSeq. The log Redis still holds is written first,
    * so MySQL is as new as it can be, and a leaving still in it keeps its fan out (restore.lua). It never
    * overwrites: it only adds fans Redis lacks, so it is idempotent (run again it answers `unchanged`).
-   * It refuses (409 ALREADY_PROCESSING) unless `force` when Redis still holds part of the room (a fan it has sits
-   * before one it lacks: the room was not lost, or only partly), or when MySQL is far behind Redis's log.
+   * Unless `force`, it refuses with 409 QUEUE_LIVE when Redis still holds part of the room (a fan it has sits
+   * before one it lacks: the room was not lost, or only partly), and with 409 ALREADY_PROCESSING while MySQL is
+   * far behind Redis's log (the write-behind is still at work).
    */
   async function rebuild(concertId: number, opts: { force?: boolean } = {}): Promise<RebuildReport> {
     const force = opts.force === true;

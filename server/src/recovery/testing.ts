@@ -19,9 +19,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Polls with a deadline (the shared `eventually` of the test harness). */
-export const waitFor = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what = 'condition') =>
-  eventually(probe, timeoutMs, what);
+export { eventually };
 
 /** Rejects when `work` takes longer than `ms`: a hang fails the test instead of stalling it. */
 export function within<T>(ms: number, work: Promise<T>, what = 'call'): Promise<T> {
@@ -62,7 +60,7 @@ export async function startRedisServer(opts: { persist?: boolean } = {}): Promis
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     try {
-      await waitFor(
+      await eventually(
         async () => {
           if (probe.status !== 'ready') await probe.connect().catch(() => undefined);
           return (await probe.ping()) === 'PONG' ? true : undefined;

@@ -14,8 +14,8 @@ import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert } from '../booking/testing.ts';
 import { createRealtime } from '../compose.ts';
 import type { Gateway } from '../realtime/gateway.ts';
-import { makeFan, submit } from '../reservation-requests/testing.ts';
-import { createSale, enter, eventually, makeFans, QUIET } from '../waiting-room/test-kit.ts';
+import { createFan, submit } from '../reservation-requests/testing.ts';
+import { createFans, createSale, enter, eventually, QUIET } from '../waiting-room/testing.ts';
 
 /**
  * Runs only in the `cluster` project (vitest.config.ts): the services on a three-primary Redis Cluster, with
@@ -62,7 +62,7 @@ describe('on a Redis Cluster', () => {
     expect(inject('redisClusterNodes')).toBeTruthy();
     expect(t.services.connections.cluster).toBe(true);
     const concertId = await createSale(t, admin, { openInMs: 60 * 60_000 });
-    const [first, second] = await makeFans(t, 2);
+    const [first, second] = await createFans(t, 2);
 
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     const socket: ClientSocket<ServerToClientEvents, ClientToServerEvents> = connect(url, {
@@ -94,7 +94,7 @@ describe('on a Redis Cluster', () => {
 
     // A queued reservation goes through the concert's own BullMQ queue and the worker role.
     const concert = await createConcert(t);
-    const fan = await makeFan(t, concert.concertId, 'normal');
+    const fan = await createFan(t, concert.concertId, 'normal');
     const submitted = await submit(t, fan, concert.scheduleId, [concert.seatIds[0]!]);
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
     const requestId = submitted.body.data.requestId as string;
@@ -116,7 +116,7 @@ describe('on a Redis Cluster', () => {
     const concerts: number[] = [];
     for (let i = 0; i < 10; i++) {
       const concert = await createConcert(t);
-      const fan = await makeFan(t, concert.concertId, 'normal');
+      const fan = await createFan(t, concert.concertId, 'normal');
       expect((await submit(t, fan, concert.scheduleId, [concert.seatIds[0]!])).status).toBe(202);
       concerts.push(concert.concertId);
     }

@@ -7,7 +7,7 @@ import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { throughOutage } from '../../test/outage.ts';
 import { type ClusterProcs, cli, clusterNodes, startCluster } from '../../test/redis-procs.ts';
 import { recordingSink } from '../events/index.ts';
-import { createSale, eventually, makeFans, QUIET, type TestFan } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, eventually, QUIET, type TestFan } from '../waiting-room/testing.ts';
 
 /**
  * A live concert's slot moves to another primary of a Redis Cluster of the file's own (CLUSTER SETSLOT
@@ -79,7 +79,7 @@ describe('a slot move in the middle of a drop on Redis Cluster', () => {
       outage.call(method, path, { token: fan.token });
     const statusPath = `/api/v1/concerts/${concertId}/queue/me`;
 
-    const fans = await makeFans(t, FANS);
+    const fans = await createFans(t, FANS);
     const tickets = new Map<string, number>();
     let moving = true;
     // Fans enter one after another (their tickets are their order) and then poll until the move is over.

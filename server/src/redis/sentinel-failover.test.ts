@@ -8,7 +8,7 @@ import { throughOutage } from '../../test/outage.ts';
 import { cli, type SentinelProcs, startSentinels } from '../../test/redis-procs.ts';
 import { seatViolations } from '../booking/testing.ts';
 import { recordingSink } from '../events/index.ts';
-import { createSale, eventually, makeFans, QUIET, type TestFan } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, eventually, QUIET, type TestFan } from '../waiting-room/testing.ts';
 
 /**
  * A drop on Redis behind Sentinel (one primary, one replica, three sentinels on the suite's own ports), whose
@@ -120,10 +120,10 @@ describe('a Sentinel failover in the middle of a drop', () => {
     }
 
     // Fans who entered first and then wait quietly: one of them stands for a write the replica never got.
-    const quiet = await makeFans(t, 3);
+    const quiet = await createFans(t, 3);
     for (const fan of quiet)
       expect((await call('POST', `/api/v1/concerts/${concertId}/queue`, fan)).status).toBe(201);
-    const fans = await makeFans(t, 20);
+    const fans = await createFans(t, 20);
     const runs = fans.map((fan, i) => new Promise((r) => setTimeout(r, i * 30)).then(() => fanRun(fan, i)));
 
     // Mid-drop: the primary dies. Before it does, the replica loses one drained fan (a write it never

@@ -4,7 +4,7 @@ import { reservations } from '../../../drizzle/schema.ts';
 import { createTestServer, grantAccess, type TestServer } from '../../test/harness.ts';
 import { createAdmissionScripts } from '../admission/scripts.ts';
 import { createConcert, eventually, seatStatuses, type TestConcert } from '../booking/testing.ts';
-import { makeFan, type QueueFan, requestState, startWorker, submit } from './testing.ts';
+import { createFan, type QueueFan, requestState, startWorker, submit } from './testing.ts';
 import type { RequestWorker } from './worker.ts';
 
 /**
@@ -48,7 +48,10 @@ describe('queued requests and the end of the sale', () => {
   it('closing the sale fails every waiting request with BOOKING_CLOSED at once and empties the queue', async () => {
     const t = await server();
     const concert = await createConcert(t);
-    const fans = [await makeFan(t, concert.concertId, 'vip'), await makeFan(t, concert.concertId, 'normal')];
+    const fans = [
+      await createFan(t, concert.concertId, 'vip'),
+      await createFan(t, concert.concertId, 'normal'),
+    ];
     const ids = [
       await queued(t, fans[0]!, concert, [concert.seatIds[0]!]),
       await queued(t, fans[1]!, concert, [concert.seatIds[1]!]),
@@ -73,7 +76,7 @@ describe('queued requests and the end of the sale', () => {
   it('a worker fails a request whose sale closed while it waited, even if the close did not drain the queue', async () => {
     const t = await server();
     const concert = await createConcert(t);
-    const fan = await makeFan(t, concert.concertId, 'normal');
+    const fan = await createFan(t, concert.concertId, 'normal');
     const id = await queued(t, fan, concert, [concert.seatIds[0]!]);
     // The first half of a close only (the process died before draining): the sale is CLOSED in Redis.
     const s = t.services;
@@ -89,9 +92,9 @@ describe('queued requests and the end of the sale', () => {
   it('fails with SESSION_ENDED a request whose booking session ended or was replaced; a live one completes', async () => {
     const t = await server();
     const concert = await createConcert(t);
-    const ended = await makeFan(t, concert.concertId, 'vip');
-    const renewed = await makeFan(t, concert.concertId, 'vip');
-    const live = await makeFan(t, concert.concertId, 'normal');
+    const ended = await createFan(t, concert.concertId, 'vip');
+    const renewed = await createFan(t, concert.concertId, 'vip');
+    const live = await createFan(t, concert.concertId, 'normal');
     const endedId = await queued(t, ended, concert, [concert.seatIds[0]!]);
     const renewedId = await queued(t, renewed, concert, [concert.seatIds[1]!]);
     const liveId = await queued(t, live, concert, [concert.seatIds[2]!]);

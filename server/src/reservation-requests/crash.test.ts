@@ -4,7 +4,16 @@ import { reservations } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, eventually, seatViolations, type TestConcert } from '../booking/testing.ts';
 import { recordingSink } from '../events/index.ts';
-import { type Ask, batch, makeFan, predict, requestState, startWorker, submit, updates } from './testing.ts';
+import {
+  type Ask,
+  batch,
+  createFan,
+  predict,
+  requestState,
+  startWorker,
+  submit,
+  updates,
+} from './testing.ts';
 import type { RequestWorker } from './worker.ts';
 
 /**
@@ -35,7 +44,7 @@ async function counts() {
 describe('a worker killed in the middle of a batch', () => {
   it('leaves nothing decided twice and nothing lost; a second worker finishes in order', async () => {
     const fans = [];
-    for (let i = 0; i < 40; i++) fans.push(await makeFan(t, concert.concertId, i < 8 ? 'vip' : 'normal'));
+    for (let i = 0; i < 40; i++) fans.push(await createFan(t, concert.concertId, i < 8 ? 'vip' : 'normal'));
     const asks: Ask[] = batch(fans, () => 3, concert.seatIds, 11);
     const ids: string[] = [];
     for (const ask of asks) {

@@ -8,7 +8,7 @@ import { recordingSink } from '../events/index.ts';
 import {
   type Ask,
   batch,
-  makeFan,
+  createFan,
   predict,
   type QueueFan,
   requestState,
@@ -34,8 +34,8 @@ beforeAll(async () => {
   t = await createTestServer({ MAX_SEATS_PER_USER: '4' }, { events: sink });
   concert = await createConcert(t, { rows: 10, seatsPerRow: 10 });
   const fans: QueueFan[] = [];
-  for (let i = 0; i < 20; i++) fans.push(await makeFan(t, concert.concertId, 'vip'));
-  for (let i = 0; i < 100; i++) fans.push(await makeFan(t, concert.concertId, 'normal'));
+  for (let i = 0; i < 20; i++) fans.push(await createFan(t, concert.concertId, 'vip'));
+  for (let i = 0; i < 100; i++) fans.push(await createFan(t, concert.concertId, 'normal'));
   // VIPs ask 3 times (60), the first 40 normal fans 3 times and the others twice (240): 300 in all.
   asks.push(...batch(fans, (fan, i) => (fan.lane === 'vip' || i < 60 ? 3 : 2), concert.seatIds, 7));
   expect(asks).toHaveLength(300);

@@ -11,7 +11,7 @@ import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, eventually, type TestConcert } from '../booking/testing.ts';
 import { createRealtime } from '../compose.ts';
 import type { Gateway } from '../realtime/gateway.ts';
-import { makeFan, type QueueFan, submit } from './testing.ts';
+import { createFan, type QueueFan, submit } from './testing.ts';
 
 /**
  * The verdict reaches the fan's sockets: the gateway of this process, the worker role started the way `main.ts`
@@ -67,8 +67,8 @@ function verdict(seen: ReservationUpdate[], requestId: string) {
 
 describe('reservation:update', () => {
   it('pushes the reservation to the fan’s sockets, once, and nothing to others', async () => {
-    const fan = await makeFan(t, concert.concertId, 'vip');
-    const bystander = await makeFan(t, concert.concertId, 'normal');
+    const fan = await createFan(t, concert.concertId, 'vip');
+    const bystander = await createFan(t, concert.concertId, 'normal');
     const [phone, laptop, other] = [await listen(fan), await listen(fan), await listen(bystander)];
 
     const res = await submit(t, fan, concert.scheduleId, [concert.seatIds[0]!]);
@@ -92,9 +92,9 @@ describe('reservation:update', () => {
 
   it('pushes the error of a request that lost', async () => {
     const seat = concert.seatIds[5]!;
-    const holder = await makeFan(t, concert.concertId, 'normal');
+    const holder = await createFan(t, concert.concertId, 'normal');
     await t.services.booking.hold({ userId: holder.userId, scheduleId: concert.scheduleId, seatIds: [seat] });
-    const fan = await makeFan(t, concert.concertId, 'normal');
+    const fan = await createFan(t, concert.concertId, 'normal');
     const seen = await listen(fan);
     const res = await submit(t, fan, concert.scheduleId, [seat]);
     expect(await verdict(seen, res.body.data.requestId)).toMatchObject({

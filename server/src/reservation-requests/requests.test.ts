@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, grantAccess, type TestServer } from '../../test/harness.ts';
 import { createConcert, eventually, type TestConcert } from '../booking/testing.ts';
 import { recordingSink } from '../events/index.ts';
-import { makeFan, type QueueFan, requestState, startWorker, submit, updates } from './testing.ts';
+import { createFan, type QueueFan, requestState, startWorker, submit, updates } from './testing.ts';
 import type { RequestWorker } from './worker.ts';
 
 // `idle` runs no request worker, so its requests stay PENDING; `working` decides them.
@@ -34,8 +34,8 @@ async function decided(t: TestServer, fan: QueueFan, requestId: string) {
 describe('POST /api/v2/reservations', () => {
   it('queues the request in the lane of the user token, whatever the body says', async () => {
     const concert = await createConcert(idle);
-    const vip = await makeFan(idle, concert.concertId, 'vip');
-    const normal = await makeFan(idle, concert.concertId, 'normal');
+    const vip = await createFan(idle, concert.concertId, 'vip');
+    const normal = await createFan(idle, concert.concertId, 'normal');
     const first = await submit(idle, normal, concert.scheduleId, [concert.seatIds[0]!], { lane: 'vip' });
     expect(first.status).toBe(202);
     expect(first.body.data).toEqual({
@@ -70,8 +70,8 @@ describe('POST /api/v2/reservations', () => {
   it('needs the user token and the access token of the schedule’s concert', async () => {
     const concert = await createConcert(idle);
     const other = await createConcert(idle);
-    const fan = await makeFan(idle, concert.concertId, 'normal');
-    const stranger = await makeFan(idle, other.concertId, 'normal');
+    const fan = await createFan(idle, concert.concertId, 'normal');
+    const stranger = await createFan(idle, other.concertId, 'normal');
     const body = { scheduleId: concert.scheduleId, seatIds: [concert.seatIds[0]] };
 
     const noAccess = await idle.call('POST', '/api/v2/reservations', { token: fan.token, body });
@@ -94,7 +94,7 @@ describe('POST /api/v2/reservations', () => {
 
   it('answers 400 for a malformed body and 404 for an unknown schedule', async () => {
     const concert = await createConcert(idle);
-    const fan = await makeFan(idle, concert.concertId, 'normal');
+    const fan = await createFan(idle, concert.concertId, 'normal');
     for (const seatIds of [[], [concert.seatIds[0], concert.seatIds[0]], ['x'], [0]]) {
       const res = await submit(idle, fan, concert.scheduleId, seatIds as number[]);
       expect(res.status).toBe(400);
@@ -107,7 +107,7 @@ describe('POST /api/v2/reservations', () => {
   it('allows a fan at most 3 pending requests per concert (429 RATE_LIMITED with Retry-After)', async () => {
     const concert = await createConcert(idle);
     const other = await createConcert(idle);
-    const fan = await makeFan(idle, concert.concertId, 'normal');
+    const fan = await createFan(idle, concert.concertId, 'normal');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await submit(idle, fan, concert.scheduleId, [concert.seatIds[i]!]);
@@ -133,8 +133,8 @@ describe('GET and DELETE /api/v2/reservations/{requestId}', () => {
   let other: QueueFan;
   beforeAll(async () => {
     concert = await createConcert(idle);
-    fan = await makeFan(idle, concert.concertId, 'normal');
-    other = await makeFan(idle, concert.concertId, 'normal');
+    fan = await createFan(idle, concert.concertId, 'normal');
+    other = await createFan(idle, concert.concertId, 'normal');
   });
 
   it('answers 404 for someone else’s request, 404 for an unknown one and 400 for a malformed id', async () => {
@@ -197,7 +197,7 @@ describe('a batch, claimed and decided in one script call each', () => {
     const fans: QueueFan[] = [];
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const fan = await makeFan(idle, concert.concertId, 'normal');
+      const fan = await createFan(idle, concert.concertId, 'normal');
       fans.push(fan);
       ids.push((await submit(idle, fan, concert.scheduleId, [concert.seatIds[i]!])).body.data.requestId);
     }
@@ -237,8 +237,8 @@ describe('a batch, claimed and decided in one script call each', () => {
 describe('decisions', () => {
   it('completes with the hold, fails with the hold’s error, and cannot be cancelled after', async () => {
     const concert = await createConcert(working);
-    const first = await makeFan(working, concert.concertId, 'normal');
-    const second = await makeFan(working, concert.concertId, 'vip');
+    const first = await createFan(working, concert.concertId, 'normal');
+    const second = await createFan(working, concert.concertId, 'vip');
     const seat = concert.seatIds[0]!;
 
     const won = (await submit(working, first, concert.scheduleId, [seat, concert.seatIds[1]!])).body.data;
@@ -282,7 +282,7 @@ describe('decisions', () => {
 describe('GET /api/v2/queue/stats/{concertId} and /api/v2/queue/health', () => {
   it('reports pending per lane and decisions to a signed-in user', async () => {
     const concert = await createConcert(working);
-    const fan = await makeFan(working, concert.concertId, 'vip');
+    const fan = await createFan(working, concert.concertId, 'vip');
     const statsPath = `/api/v2/queue/stats/${concert.concertId}`;
     expect((await working.call('GET', statsPath)).status).toBe(401);
     expect((await working.call('GET', '/api/v2/queue/stats/2000000000', { token: fan.token })).status).toBe(
@@ -312,8 +312,8 @@ describe('GET /api/v2/queue/stats/{concertId} and /api/v2/queue/health', () => {
 
   it('shows pending age per lane head while no worker runs', async () => {
     const concert = await createConcert(idle);
-    const vip = await makeFan(idle, concert.concertId, 'vip');
-    const normal = await makeFan(idle, concert.concertId, 'normal');
+    const vip = await createFan(idle, concert.concertId, 'vip');
+    const normal = await createFan(idle, concert.concertId, 'normal');
     await submit(idle, normal, concert.scheduleId, [concert.seatIds[0]!]);
     await submit(idle, vip, concert.scheduleId, [concert.seatIds[1]!]);
     await submit(idle, vip, concert.scheduleId, [concert.seatIds[2]!]);
@@ -333,7 +333,7 @@ describe('GET /api/v2/queue/stats/{concertId} and /api/v2/queue/health', () => {
     });
 
     const concert = await createConcert(idle);
-    const fan = await makeFan(idle, concert.concertId, 'normal');
+    const fan = await createFan(idle, concert.concertId, 'normal');
     await submit(idle, fan, concert.scheduleId, [concert.seatIds[0]!]);
     const stuck = await idle.call('GET', '/api/v2/queue/health');
     expect(stuck.status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, eventually } from '../booking/testing.ts';
-import { makeFan, requestState, startWorker, submit } from './testing.ts';
+import { createFan, requestState, startWorker, submit } from './testing.ts';
 import type { RequestWorker } from './worker.ts';
 
 /**
@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('a request recorded but never queued', () => {
   it('is queued by the sweeper and decided; sweeping again adds nothing', async () => {
     const concert = await createConcert(t);
-    const fan = await makeFan(t, concert.concertId, 'normal');
+    const fan = await createFan(t, concert.concertId, 'normal');
     const svc = t.services.reservationRequests;
     const session = await t.services.accessSessions.get(concert.concertId, fan.userId);
 

@@ -18,7 +18,7 @@ export interface QueueFan {
 }
 
 /** A fan of `lane` (the user token's tier), its user row, and a booking session for `concertId`. */
-export async function makeFan(t: TestServer, concertId: number, lane: Tier): Promise<QueueFan> {
+export async function createFan(t: TestServer, concertId: number, lane: Tier): Promise<QueueFan> {
   const userId = uniqueId(lane);
   const token = await t.token({ id: userId, tier: lane });
   await t.services.users.ensure({ id: userId, name: userId, tier: lane, role: 'user' });
@@ -82,18 +82,18 @@ export function predict(asks: Ask[], maxSeatsPerUser: number) {
     ...asks.flatMap((a, i) => (a.fan.lane === 'normal' ? [i] : [])),
   ];
   const taken = new Set<number>();
-  const held = new Map<string, number>();
+  const heldCount = new Map<string, number>();
   const outcomes = new Map<number, Predicted>();
   for (const i of order) {
     const { fan, seatIds } = asks[i]!;
-    const mine = held.get(fan.userId) ?? 0;
+    const mine = heldCount.get(fan.userId) ?? 0;
     if (mine + seatIds.length > maxSeatsPerUser) {
       outcomes.set(i, { status: 'FAILED', code: 'SEAT_LIMIT_EXCEEDED' });
     } else if (seatIds.some((s) => taken.has(s))) {
       outcomes.set(i, { status: 'FAILED', code: 'SEAT_UNAVAILABLE' });
     } else {
       for (const s of seatIds) taken.add(s);
-      held.set(fan.userId, mine + seatIds.length);
+      heldCount.set(fan.userId, mine + seatIds.length);
       outcomes.set(i, { status: 'COMPLETED' });
     }
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concertInput, createTestServer, type TestServer } from '../../test/harness.ts';
+import { concertInput, createTestServer, eventually, type TestServer } from '../../test/harness.ts';
 import { createSimulator, pickSeats } from './simulator.ts';
 
 let t: TestServer;
@@ -14,15 +14,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls a condition of the simulation's view with a deadline. */
+const until = (condition: () => boolean, what: string) =>
+  eventually(async () => (condition() ? true : undefined), 15_000, what);
 
 describe('simulate a drop', () => {
   it('sends fans through the queue; admitted ones hold and pay; the stats count seats and revenue', async () => {
@@ -46,9 +40,9 @@ describe('simulate a drop', () => {
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 1_000) / 20)),
     });
     const view = simulator.start(concertId, { fans: 3, buyShare: 1, vipShare: 0, joinSeconds: 0 });
-    await until(() => view.joined === 3);
+    await until(() => view.joined === 3, 'three fans to join');
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/admit`, { token: admin, body: { count: 3 } });
-    await until(() => view.finishedAt !== null);
+    await until(() => view.finishedAt !== null, 'the simulation to finish');
     expect(view).toMatchObject({ admitted: 3, held: 3, paid: 3 });
 
     const stats = await t.call('GET', `/api/v1/admin/concerts/${concertId}/stats`, { token: admin });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
-import { createSale, enter, makeFans, QUIET, statusOf } from './test-kit.ts';
+import { createFans, createSale, enter, QUIET, statusOf } from './testing.ts';
 
 let t: TestServer;
 let admin: string;
@@ -16,7 +16,7 @@ const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 describe('entering the waiting room', () => {
   it('gives 1,000 concurrent fans 1,000 distinct dense tickets and places 1..1,000', async () => {
     const concertId = await createSale(t, admin);
-    const fans = await makeFans(t, 1_000);
+    const fans = await createFans(t, 1_000);
     const responses = await Promise.all(fans.map((fan) => enter(t, concertId, fan)));
     expect(responses.map((r) => r.status)).toEqual(fans.map(() => 201));
     expect(sorted(responses.map((r) => r.body.data.ticket))).toEqual(oneTo(1_000));
@@ -35,7 +35,7 @@ describe('entering the waiting room', () => {
 
   it('keeps one entry for 50 concurrent enters by one fan: 201 once, then 200 with the same place', async () => {
     const concertId = await createSale(t, admin);
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     const responses = await Promise.all(Array.from({ length: 50 }, () => enter(t, concertId, fan!)));
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 200)).toHaveLength(49);
@@ -45,8 +45,8 @@ describe('entering the waiting room', () => {
 
   it('puts the VIP lane ahead of the normal lane, first come first served inside each', async () => {
     const concertId = await createSale(t, admin);
-    const [n1, n2] = await makeFans(t, 2, 'normal');
-    const [v1, v2] = await makeFans(t, 2, 'vip');
+    const [n1, n2] = await createFans(t, 2, 'normal');
+    const [v1, v2] = await createFans(t, 2, 'vip');
     for (const fan of [n1!, v1!, n2!, v2!]) {
       // The lane comes from the token's tier, whatever the body says.
       const res = await t.call('POST', `/api/v1/concerts/${concertId}/queue`, {
@@ -67,7 +67,7 @@ describe('entering the waiting room', () => {
 
   it('estimates the wait from the configured rate before the sale opens, including the time until it opens', async () => {
     const concertId = await createSale(t, admin, { openInMs: 60 * 60_000 });
-    const fans = await makeFans(t, 4);
+    const fans = await createFans(t, 4);
     for (const fan of fans) await enter(t, concertId, fan);
     const status = await statusOf(t, concertId, fans[3]!);
     // ADMIT_GROUP_SIZE 10 every ADMIT_INTERVAL_SECONDS 30: 3 ahead take 9 s after the sale opens in an hour.
@@ -80,7 +80,7 @@ describe('entering the waiting room', () => {
 
   it('answers NOT_IN_QUEUE for a fan who has not entered', async () => {
     const concertId = await createSale(t, admin);
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     expect(await statusOf(t, concertId, fan!)).toMatchObject({
       status: 'NOT_IN_QUEUE',
       position: null,
@@ -95,7 +95,7 @@ describe('entering the waiting room', () => {
 describe('the join window and the cap', () => {
   it('refuses before QUEUE_JOIN_START_HOURS ahead of the sale with 409 QUEUE_NOT_OPEN', async () => {
     const concertId = await createSale(t, admin, { openInMs: 5 * 3_600_000 });
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     const res = await enter(t, concertId, fan!);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('QUEUE_NOT_OPEN');
@@ -107,7 +107,7 @@ describe('the join window and the cap', () => {
 
   it('refuses after booking closed with 409 BOOKING_CLOSED, and status says BOOKING_CLOSED', async () => {
     const concertId = await createSale(t, admin, { openInMs: -2 * 3_600_000, closeInMs: -3_600_000 });
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     const res = await enter(t, concertId, fan!);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('BOOKING_CLOSED');
@@ -118,7 +118,7 @@ describe('the join window and the cap', () => {
     const small = await createTestServer({ ...QUIET, MAX_QUEUE_SIZE: '3' });
     try {
       const concertId = await createSale(small, await small.token({ role: 'admin' }));
-      const fans = await makeFans(small, 4);
+      const fans = await createFans(small, 4);
       for (const fan of fans.slice(0, 3)) expect((await enter(small, concertId, fan)).status).toBe(201);
       const full = await enter(small, concertId, fans[3]!);
       expect(full.status).toBe(503);
@@ -134,7 +134,7 @@ describe('the join window and the cap', () => {
 describe('leaving', () => {
   it('gives up the place, moves the fans behind up, and a new entry goes to the back', async () => {
     const concertId = await createSale(t, admin);
-    const [a, b, c] = await makeFans(t, 3);
+    const [a, b, c] = await createFans(t, 3);
     for (const fan of [a!, b!, c!]) await enter(t, concertId, fan);
     const left = await t.call('DELETE', `/api/v1/concerts/${concertId}/queue/me`, { token: a!.token });
     expect(left.status).toBe(200);
@@ -154,7 +154,7 @@ describe('leaving', () => {
 
 describe('bad input', () => {
   it('answers 400 for malformed concert ids on every route, never 500', async () => {
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     for (const id of ['abc', '0', '-1', '1.5', '99999999999999999999']) {
       for (const [method, path] of [
         ['POST', `/api/v1/concerts/${id}/queue`],
@@ -170,7 +170,7 @@ describe('bad input', () => {
   });
 
   it('answers 404 for an unknown concert and 401 without a user token', async () => {
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     for (const [method, path] of [
       ['POST', '/api/v1/concerts/987654321/queue'],
       ['GET', '/api/v1/concerts/987654321/queue/me'],
@@ -190,7 +190,7 @@ describe('the hot path', () => {
     const s = await createTestServer(QUIET);
     try {
       const concertId = await createSale(s, await s.token({ role: 'admin' }));
-      const fans = await makeFans(s, 2);
+      const fans = await createFans(s, 2);
       await s.services.database.close();
       expect((await enter(s, concertId, fans[0]!)).status).toBe(201);
       expect((await enter(s, concertId, fans[1]!)).status).toBe(201);
@@ -204,7 +204,7 @@ describe('the hot path', () => {
   it('loads a sale missing from the cache from MySQL once, then serves it from Redis', async () => {
     const concertId = await createSale(t, admin);
     await t.services.redis.del(t.services.keys.sale(concertId));
-    const fans = await makeFans(t, 20);
+    const fans = await createFans(t, 20);
     const responses = await Promise.all(fans.map((fan) => enter(t, concertId, fan)));
     expect(responses.map((r) => r.status)).toEqual(fans.map(() => 201));
     expect(await t.services.redis.hget(t.services.keys.sale(concertId), 'state')).toBe('SCHEDULED');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueEntries } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createWriteBehind } from '../admission/write-behind.ts';
-import { createSale, enter, makeFans, QUIET, statusOf } from './test-kit.ts';
+import { createFans, createSale, enter, QUIET, statusOf } from './testing.ts';
 
 let t: TestServer;
 let admin: string;
@@ -17,7 +17,7 @@ describe('a purchase ends the fan’s turn', () => {
   it('from the queue to a paid ticket: the slot frees, the token stops, the log says PAID', async () => {
     const concertId = await createSale(t, admin, { openInMs: -60_000 });
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin, body: {} });
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     expect((await enter(t, concertId, fan!)).status).toBe(201);
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/admit`, { token: admin, body: { count: 1 } });
     const claim = await t.call('POST', `/api/v1/concerts/${concertId}/queue/access-token`, {
@@ -83,7 +83,7 @@ describe('a purchase ends the fan’s turn', () => {
   it('an admin who opens a sale early opens booking with it', async () => {
     const concertId = await createSale(t, admin, { openInMs: 60 * 60_000 });
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, { token: admin, body: {} });
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     await enter(t, concertId, fan!);
     await t.call('POST', `/api/v1/admin/concerts/${concertId}/admit`, { token: admin, body: { count: 1 } });
     const claim = await t.call('POST', `/api/v1/concerts/${concertId}/queue/access-token`, {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookDelivery, WebhookEvent } from '../../../client-sdk/src/protocol.ts';
 import { verifyWebhook } from '../../../client-sdk/src/webhooks.ts';
 import { createTestServer, eventually, type TestServer } from '../../test/harness.ts';
-import { createSale, enter, makeFans, QUIET, statusOf } from '../waiting-room/test-kit.ts';
+import { createFans, createSale, enter, QUIET, statusOf } from '../waiting-room/testing.ts';
 import { signatureHeader } from './signing.ts';
 
 interface Received {
@@ -106,7 +106,7 @@ describe('signed webhooks', () => {
       await eventually(async () => (rx.received.length >= 1 ? true : undefined), 10_000, 'the delivery');
       // While the receiver holds the delivery open, the drop goes on: fans enter, and the same worker role's
       // admission ticks admit them.
-      const fans = await makeFans(t, 50);
+      const fans = await createFans(t, 50);
       const entered = await Promise.all(fans.map((f) => enter(t, concertId, f)));
       expect(entered.map((r) => r.status)).toEqual(fans.map(() => 201));
       await eventually(
@@ -181,7 +181,7 @@ describe('signed webhooks', () => {
       expect(res.body.error.code).toBe('VALIDATION_ERROR');
     }
     expect((await t.call('DELETE', '/api/v1/admin/webhooks/nope', { token: admin })).status).toBe(400);
-    const [fan] = await makeFans(t, 1);
+    const [fan] = await createFans(t, 1);
     expect((await t.call('POST', '/api/v1/admin/webhooks', { token: fan!.token, body: good })).status).toBe(
       403,
     );
@@ -217,7 +217,9 @@ describe('verifyWebhook', () => {
     ).not.toThrow();
     const forged = header.replace(/t=\d+/, `t=${t + 10}`);
     expect(() => verifyWebhook(body, forged, SECRET, { now })).toThrow(/does not match/);
-    for (const h of [undefined, '', 'garbage', `t=${t}`, `v1=${'a'.repeat(64)}`])
-      expect(() => verifyWebhook(body, h, SECRET, { now })).toThrow();
+    for (const h of [undefined, ''])
+      expect(() => verifyWebhook(body, h, SECRET, { now })).toThrow(/no Frontrow-Signature header/);
+    for (const h of ['garbage', `t=${t}`, `v1=${'a'.repeat(64)}`])
+      expect(() => verifyWebhook(body, h, SECRET, { now }), h).toThrow(/malformed Frontrow-Signature header/);
   });
 });

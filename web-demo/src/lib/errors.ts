@@ -43,6 +43,7 @@ const MESSAGES: Record<FrontrowErrorCode, Explain> = {
   BOOKING_CLOSED: () => 'The sale for this concert is closed.',
   SESSION_ENDED: () => 'Your booking session ended before the request was decided. Join the queue again.',
   ALREADY_PROCESSING: () => 'That request is already being processed.',
+  QUEUE_LIVE: () => 'The waiting room still holds its fans, so it was not rebuilt.',
   ALREADY_EXTENDED: () => 'A hold can be extended only once.',
   ALREADY_CANCELLED: () => 'This was already cancelled.',
   ALREADY_IN_QUEUE: () => 'You are already in this waiting room.',

@@ -47,7 +47,7 @@ export interface TestFan {
   token: string;
 }
 
-export async function makeFans(t: TestServer, count: number, tier: 'vip' | 'normal' = 'normal') {
+export async function createFans(t: TestServer, count: number, tier: 'vip' | 'normal' = 'normal') {
   return Promise.all(
     Array.from({ length: count }, async (): Promise<TestFan> => {
       const id = uniqueId(tier);

@@ -5,9 +5,9 @@
 import { expect } from 'vitest';
 import { createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { createConcert, type TestConcert } from '../booking/testing.ts';
-import { QUIET } from '../waiting-room/test-kit.ts';
+import { QUIET } from '../waiting-room/testing.ts';
 
-export function compatServer(env: Record<string, string> = {}): Promise<TestServer> {
+export function createCompatServer(env: Record<string, string> = {}): Promise<TestServer> {
   return createTestServer({ ...QUIET, COMPAT_ROUTES: 'all', ...env });
 }
 
@@ -16,13 +16,13 @@ export interface CompatFan {
   token: string;
 }
 
-export async function compatFan(t: TestServer): Promise<CompatFan> {
+export async function createFan(t: TestServer): Promise<CompatFan> {
   const id = uniqueId('fan');
   return { id, token: await t.token({ id }) };
 }
 
 /** A concert with one schedule of `rows × seatsPerRow` seats whose sale an admin has opened. */
-export async function openConcert(
+export async function createOpenConcert(
   t: TestServer,
   opts: { rows?: number; seatsPerRow?: number; price?: number } = {},
 ): Promise<TestConcert> {
