@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buy, buyer } from '../../server/src/inventory/testing.ts';
 import { concertInput, uniqueId } from '../../server/test/harness.ts';
+import { type LiveServer, startLiveServer, until } from '../../server/test/live-server.ts';
 import { createFrontrow, type Frontrow, type QueuePosition, type SaleNotice } from '../src/index.ts';
-import { type LiveServer, startLiveServer, until } from './live-server.ts';
 
 let live: LiveServer;
 let admin: Frontrow;

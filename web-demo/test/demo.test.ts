@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LiveServer, startLiveServer } from '../../client-sdk/test/live-server.ts';
 import { buy, buyer } from '../../server/src/inventory/testing.ts';
 import { concertInput, uniqueId } from '../../server/test/harness.ts';
+import { type LiveServer, startLiveServer } from '../../server/test/live-server.ts';
 import { ensureWebDemoBuilt } from './build.ts';
 
 /**

@@ -162,7 +162,7 @@ const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.
 async function startWorker(env: Record<string, string>) {
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(tsx, ['server/src/main.ts'], {
+  const child: ChildProcess = spawn(tsx, ['--conditions=frontrow-source', 'server/src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ROLE: 'worker', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
