@@ -1,6 +1,6 @@
+import { concertInput, uniqueId } from '@frontrow/server/test/harness';
+import { type LiveServer, startLiveServer, until } from '@frontrow/server/test/live-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concertInput, uniqueId } from '../../server/test/harness.ts';
-import { type LiveServer, startLiveServer, until } from '../../server/test/live-server.ts';
 import { createFrontrow, type Frontrow, FrontrowError } from '../src/index.ts';
 
 let live: LiveServer;

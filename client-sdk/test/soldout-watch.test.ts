@@ -1,7 +1,7 @@
+import { buy, buyer } from '@frontrow/server/inventory/testing';
+import { concertInput, uniqueId } from '@frontrow/server/test/harness';
+import { type LiveServer, startLiveServer, until } from '@frontrow/server/test/live-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buy, buyer } from '../../server/src/inventory/testing.ts';
-import { concertInput, uniqueId } from '../../server/test/harness.ts';
-import { type LiveServer, startLiveServer, until } from '../../server/test/live-server.ts';
 import { createFrontrow, type Frontrow, type QueuePosition, type SaleNotice } from '../src/index.ts';
 
 let live: LiveServer;

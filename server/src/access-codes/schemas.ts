@@ -1,10 +1,10 @@
-import { z } from '@hono/zod-openapi';
 import type {
   AccessCodeBatch,
   AccessSettings,
   AllowListRequest,
   CreateAccessCodesRequest,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
+import { z } from '@hono/zod-openapi';
 
 const AccessLane = z.enum(['presale', 'vip']).openapi({
   description:

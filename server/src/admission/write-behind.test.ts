@@ -1,6 +1,6 @@
+import { queueEntries } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueEntries } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createSale, enter, makeFans, QUIET } from '../waiting-room/test-kit.ts';
 import { createAdmissionScripts } from './scripts.ts';

@@ -1,5 +1,5 @@
+import type { Reservation } from '@frontrow/client/protocol';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Reservation } from '../../../client-sdk/src/protocol.ts';
 import { currentAccess, requireAccess, requireConcert } from '../access/middleware.ts';
 import type { AccessTokens } from '../access/tokens.ts';
 import type { AuthGuards } from '../auth/middleware.ts';

@@ -1,5 +1,5 @@
+import type { Payment, Reservation } from '@frontrow/client/protocol';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Payment, Reservation } from '../../../client-sdk/src/protocol.ts';
 import type { Services } from '../compose.ts';
 import type { AppContext } from '../http/context.ts';
 import { currentUser } from '../http/context.ts';

@@ -6,7 +6,7 @@ import type {
   SaleNotice,
   SaleState,
   SeatStatus,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
 
 /**
  * What features announce when something a fan should see changes. Features publish; the real-time gateway

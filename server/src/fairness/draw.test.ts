@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   drawOrder,
   drawOrderText,
@@ -9,8 +6,11 @@ import {
   drawCommitment as sdkCommitment,
   drawOrderHash as sdkOrderHash,
   verifyDraw,
-} from '../../../client-sdk/src/draw.ts';
-import { type DrawLanes, LANES } from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/draw';
+import { type DrawLanes, LANES } from '@frontrow/client/protocol';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createAdmissionScripts } from '../admission/scripts.ts';
 import { createKeys } from '../redis/keys.ts';
 import { drawCommitment, drawOrderHash, drawWords, recordedDrawSeed, seedFromRecord } from './draw.ts';

@@ -1,5 +1,5 @@
+import { ERROR_CODES } from '@frontrow/client/protocol';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { ERROR_CODES } from '../../../client-sdk/src/protocol.ts';
 import type { AppEnv } from './context.ts';
 import { AppError } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import type { SeatMap, SeatStatus } from '../../../client-sdk/src/protocol.ts';
+import type { SeatMap, SeatStatus } from '@frontrow/client/protocol';
 import type { Db } from '../db/client.ts';
 import type { EventSink } from '../events/index.ts';
 import type { Logger } from '../logging/logger.ts';

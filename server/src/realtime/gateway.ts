@@ -1,13 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
-import { z } from 'zod';
 import type {
   Ack,
   ClientToServerEvents,
   QueueStatus,
   SeatSnapshot,
   ServerToClientEvents,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
 import { requireConcert } from '../access/middleware.ts';
 import type { AccessTokens } from '../access/tokens.ts';
 import type { AuthUser, UserTokens } from '../auth/user-tokens.ts';

@@ -1,5 +1,5 @@
+import { rankInLane } from '@frontrow/client/position';
 import { describe, expect, it } from 'vitest';
-import { rankInLane } from '../../../client-sdk/src/position.ts';
 import { compressMarks, markRanks, markSpacing } from './tick.ts';
 
 /** A lane as the server holds it: the sequence numbers still waiting, ascending. */

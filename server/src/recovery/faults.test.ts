@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { QueueStatus } from '@frontrow/client/protocol';
+import { payments, queueEntries, reservations } from '@frontrow/db';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
-import { payments, queueEntries, reservations } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, createFan, holdSeats, seatViolations } from '../booking/testing.ts';
 import { createDatabase, dropDatabase, ensureDatabase, migrateDatabase } from '../db/client.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiErrorBody, Reservation, Tier } from '../../../client-sdk/src/protocol.ts';
+import type { ApiErrorBody, Reservation, Tier } from '@frontrow/client/protocol';
 import type { EventSink } from '../events/index.ts';
 import { type AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';

@@ -1,5 +1,5 @@
+import type { EnterRequest } from '@frontrow/client/protocol';
 import { createRoute } from '@hono/zod-openapi';
-import type { EnterRequest } from '../../../client-sdk/src/protocol.ts';
 import type { AuthGuards } from '../auth/middleware.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';

@@ -1,5 +1,5 @@
+import { type EnterRequest, LANES } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
-import { type EnterRequest, LANES } from '../../../client-sdk/src/protocol.ts';
 import { IdParam } from '../http/router.ts';
 
 export const ConcertParams = z.object({

@@ -1,10 +1,10 @@
-import { z } from '@hono/zod-openapi';
 import {
   type CreateWebhookRequest,
   WEBHOOK_EVENTS,
   type Webhook,
   type WebhookDelivery,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
+import { z } from '@hono/zod-openapi';
 
 const EventType = z.enum(WEBHOOK_EVENTS);
 
