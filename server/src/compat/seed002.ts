@@ -1,11 +1,10 @@
-import type { Payment, Reservation } from '@frontrow/client/protocol';
+import type { Payment, Reservation, ReservationRequestState } from '@frontrow/client/protocol';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Services } from '../compose.ts';
 import type { AppContext } from '../http/context.ts';
 import { currentUser } from '../http/context.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { createRouter, errorResponses, IdParam } from '../http/router.ts';
-import type { RequestState } from '../reservation-requests/service.ts';
 import { limited, mapsTo, parseWith, requireQueueAccess, requireSelf, SeatIdsField } from './shared.ts';
 
 /**
@@ -157,9 +156,10 @@ export function resultView(result: Reservation | undefined): z.infer<typeof Requ
     : null;
 }
 
-export const statusWord = (status: RequestState['status']) => status.toLowerCase() as RequestStatusWord;
+export const statusWord = (status: ReservationRequestState['status']) =>
+  status.toLowerCase() as RequestStatusWord;
 
-function requestView(r: RequestState): z.infer<typeof RequestView> {
+function requestView(r: ReservationRequestState): z.infer<typeof RequestView> {
   return {
     request_id: r.requestId,
     status: statusWord(r.status),

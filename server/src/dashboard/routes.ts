@@ -1,3 +1,4 @@
+import type { SalesStats } from '@frontrow/client/protocol';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AuthGuards } from '../auth/middleware.ts';
 import { ok } from '../http/context.ts';
@@ -13,7 +14,7 @@ const StatsSchema = z
     revenue: count,
     reservations: z.object({ held: count, paid: count, cancelled: count, expired: count, refunded: count }),
   })
-  .openapi('SalesStats');
+  .openapi('SalesStats') satisfies z.ZodType<SalesStats>;
 
 const stats = createRoute({
   method: 'get',

@@ -3,6 +3,7 @@ import {
   WEBHOOK_EVENTS,
   type Webhook,
   type WebhookDelivery,
+  type WebhookPing,
 } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 
@@ -43,4 +44,6 @@ export const WebhookDeliverySchema = z
   })
   .openapi('WebhookDelivery') satisfies z.ZodType<WebhookDelivery>;
 
-export const PingSchema = z.object({ eventId: z.string() }).openapi('WebhookPing');
+export const PingSchema = z
+  .object({ eventId: z.string() })
+  .openapi('WebhookPing') satisfies z.ZodType<WebhookPing>;
