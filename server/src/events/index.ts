@@ -5,7 +5,7 @@ import type {
   ReservationUpdate,
   SaleNotice,
   SaleState,
-  SeatStatus,
+  SeatChange,
 } from '@frontrow/client/protocol';
 
 /**
@@ -26,7 +26,7 @@ export type DomainEvent =
       type: 'seats.changed';
       concertId: number;
       scheduleId: number;
-      seats: Array<{ seatId: number; status: SeatStatus }>;
+      seats: SeatChange[];
     }
   | {
       /** A queued (v2) reservation request changed state; pushed to the fan's sockets as `reservation:update`. */
