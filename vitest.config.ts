@@ -1,4 +1,11 @@
+import { defaultServerConditions } from 'vite';
 import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Workspace packages imported by name resolve to their TypeScript sources (the condition of client-sdk/package.json
+ * `exports`; tsconfig.json `customConditions` and the `--conditions` flag of tsx runs name it too).
+ */
+const sourceCondition = 'frontrow-source';
 
 /**
  * The suites that carry a drop through Redis (waiting room, admission, real time, booking, payments, queued
@@ -22,6 +29,7 @@ const clusterMatrix = [
 ];
 
 export default defineConfig({
+  ssr: { resolve: { conditions: [sourceCondition, ...defaultServerConditions] } },
   test: {
     pool: 'forks',
     testTimeout: 30_000,

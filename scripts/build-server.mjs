@@ -69,6 +69,8 @@ const result = await build({
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
+  // Workspace packages are bundled from their TypeScript sources (client-sdk/package.json `exports`).
+  conditions: ['frontrow-source'],
   plugins: [externalPackages, sourceLocations],
 });
 

@@ -21,7 +21,10 @@ const variants = {
     process.execPath,
     ['--enable-source-maps', 'dist/server/main.js'],
   ],
-  'tsx server/src/main.ts': [`${root}node_modules/.bin/tsx`, ['server/src/main.ts']],
+  'tsx server/src/main.ts': [
+    `${root}node_modules/.bin/tsx`,
+    ['--conditions=frontrow-source', 'server/src/main.ts'],
+  ],
 };
 
 async function once(name, port, prefix, idleMs = IDLE_MS) {

@@ -1,5 +1,5 @@
+import type { QueueStatus } from '@frontrow/client/protocol';
 import { SignJWT } from 'jose';
-import type { QueueStatus } from '../../client-sdk/src/protocol.ts';
 
 /**
  * A small HTTP client for the server under test, and the setup steps every scenario shares: concerts, fans,

@@ -1,5 +1,5 @@
+import type { RedisClient, RedisConnections } from '@frontrow/server/redis/client';
 import type { Pool } from 'mysql2/promise';
-import type { RedisClient, RedisConnections } from '../../server/src/redis/client.ts';
 import type { Api } from './api.ts';
 import type { Proc } from './procs.ts';
 import type { ChartSpec } from './svg.ts';

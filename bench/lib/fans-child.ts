@@ -1,6 +1,6 @@
+import { positionFromTick } from '@frontrow/client/position';
+import type { Lane, QueueTick } from '@frontrow/client/protocol';
 import { io, type Socket } from 'socket.io-client';
-import { positionFromTick } from '../../client-sdk/src/position.ts';
-import type { Lane, QueueTick } from '../../client-sdk/src/protocol.ts';
 import { type Histogram, record } from './stats.ts';
 
 /**

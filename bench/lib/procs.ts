@@ -38,7 +38,10 @@ process.on('exit', () => {
   for (const p of running) p.child.kill('SIGKILL');
 });
 
-/** Starts `node --import tsx <script>` with the given environment; output goes to `logFile`. */
+/**
+ * Starts `node --import tsx <script>` with the given environment; output goes to `logFile`. Workspace packages
+ * resolve to their sources (`--conditions=frontrow-source`), as under `npm run dev`.
+ */
 export function spawnNode(
   name: string,
   script: string,
@@ -52,7 +55,15 @@ export function spawnNode(
   // The processes under test answer memory readings (bench/lib/memory-probe.ts) over IPC.
   const probe = underTest(name);
   const probeFlags = probe ? ['--expose-gc', '--import', join(import.meta.dirname, 'memory-probe.ts')] : [];
-  const argv = [...flags, ...(opts.nodeFlags ?? []), '--import', 'tsx', ...probeFlags, script];
+  const argv = [
+    ...flags,
+    ...(opts.nodeFlags ?? []),
+    '--conditions=frontrow-source',
+    '--import',
+    'tsx',
+    ...probeFlags,
+    script,
+  ];
   // The worker (admission, expiry, write-behind) is left to float like Redis and MySQL: core 0 is the API's.
   const cores = pinning && name !== 'server-worker' && (underTest(name) ? pinning.server : pinning.load);
   const [command, commandArgs] = cores

@@ -1,5 +1,5 @@
+import type { QueueTick } from '@frontrow/client/protocol';
 import { describe, expect, it } from 'vitest';
-import type { QueueTick } from '../../client-sdk/src/protocol.ts';
 import { hitRates, type Join, judgeWaits, numberHit, rangeHit, type WaitSample } from './wait-hits.ts';
 
 const range = (lowSeconds: number, midSeconds: number, highSeconds: number) => ({

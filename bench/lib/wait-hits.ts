@@ -1,6 +1,6 @@
-import { estimateWaitSeconds, positionFromTick } from '../../client-sdk/src/position.ts';
-import type { Lane, QueueStatus, QueueTick, WaitRange } from '../../client-sdk/src/protocol.ts';
-import { waitRange } from '../../client-sdk/src/wait-range.ts';
+import { estimateWaitSeconds, positionFromTick } from '@frontrow/client/position';
+import type { Lane, QueueStatus, QueueTick, WaitRange } from '@frontrow/client/protocol';
+import { waitRange } from '@frontrow/client/wait-range';
 
 /** What a fan was shown at one moment: the range and the single-number estimate (null: nothing shown). */
 export interface WaitShown {

@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { createServices, type Services } from '@frontrow/server/compose';
+import { loadConfig } from '@frontrow/server/config/index';
+import { createLogger } from '@frontrow/server/logging/logger';
+import { cli, clusterNodes, startCluster } from '@frontrow/server/test/redis-procs';
 import calculateSlot from 'cluster-key-slot';
-import { createServices, type Services } from '../../server/src/compose.ts';
-import { loadConfig } from '../../server/src/config/index.ts';
-import { createLogger } from '../../server/src/logging/logger.ts';
-import { cli, clusterNodes, startCluster } from '../../server/test/redis-procs.ts';
 import { Api, type BenchFan, createConcert } from '../lib/api.ts';
 import { check, type Row, row, type Scenario } from '../lib/context.ts';
 import { expectStatuses, type LoadResult, load } from '../lib/load.ts';

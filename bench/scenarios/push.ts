@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { QueueTick } from '../../client-sdk/src/protocol.ts';
+import type { QueueTick } from '@frontrow/client/protocol';
 import { type BenchFan, createConcert, enterAll, openSale, seatsFor } from '../lib/api.ts';
 import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
 import { driveAdmissions } from '../lib/drive.ts';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createKeys } from '@frontrow/server/redis/keys';
+import { requestQueueName } from '@frontrow/server/reservation-requests/queues';
 import { Queue } from 'bullmq';
-import { createKeys } from '../../server/src/redis/keys.ts';
-import { requestQueueName } from '../../server/src/reservation-requests/queues.ts';
 import { admitAndClaim, bookingHeaders, createConcert, openSale, seatIds } from '../lib/api.ts';
 import { checkSeats } from '../lib/checks.ts';
 import { check, row, type Scenario } from '../lib/context.ts';

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { QueueStatus, QueueTick } from '@frontrow/client/protocol';
+import { seeded } from '@frontrow/server/test/seeded';
 import type { RowDataPacket } from 'mysql2/promise';
 import { io, type Socket } from 'socket.io-client';
 import { Pool } from 'undici';
-import type { QueueStatus, QueueTick } from '../../client-sdk/src/protocol.ts';
-import { seeded } from '../../server/test/seeded.ts';
 import { type BenchFan, bookingHeaders, createConcert, openSale, type Reply } from '../lib/api.ts';
 import { checkLedger, checkSeats } from '../lib/checks.ts';
 import { check, row, type Scenario } from '../lib/context.ts';

@@ -1,6 +1,10 @@
 // Builds the published package: ESM and CJS bundles for Node and bundlers (socket.io-client stays a dependency),
 // a self-contained browser bundle (IIFE global `Frontrow`, and ESM) with socket.io-client inside, and the .d.ts
 // files from tsc. Run with `npm run build -w @frontrow/client`.
+//
+// Beside the main entry, the dependency-free modules are entry points of their own (the `./protocol`, `./draw`,
+// ... subpaths of package.json `exports`), so a server or a verifier can import the wire contract or the draw
+// without socket.io-client.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +15,11 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const entry = join(root, 'src/index.ts');
+/** package.json `exports` subpaths beside `.`, each built from src/<name>.ts to <format>/<name>.js. */
+const subpaths = ['protocol', 'draw', 'position', 'wait-range', 'webhooks'];
+const entries = Object.fromEntries(
+  ['index', ...subpaths].map((name) => [name, join(root, `src/${name}.ts`)]),
+);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const banner = { js: `/* ${pkg.name} ${pkg.version} */` };
 
@@ -25,12 +34,19 @@ const lib = {
   banner,
 };
 await Promise.all([
-  build({ ...lib, format: 'esm', outfile: join(dist, 'esm/index.js'), external: ['socket.io-client'] }),
   build({
     ...lib,
+    entryPoints: entries,
+    format: 'esm',
+    outdir: join(dist, 'esm'),
+    external: ['socket.io-client'],
+  }),
+  build({
+    ...lib,
+    entryPoints: entries,
     format: 'cjs',
     platform: 'node',
-    outfile: join(dist, 'cjs/index.js'),
+    outdir: join(dist, 'cjs'),
     external: ['socket.io-client'],
   }),
   build({

@@ -8,11 +8,11 @@ import type {
   Payment,
   Points,
   Reservation,
+  ReservationRequestState,
 } from './protocol.ts';
 import { type QueuedRequestOptions, queuedReservation } from './queued-request.ts';
 import type { Realtime } from './realtime.ts';
 import { type SeatWatchHandlers, watchSeats } from './seats-watch.ts';
-import type { ReservationRequestState } from './types.ts';
 
 /** Options of calls that need the concert access token; omitted, the client's remembered one is sent. */
 export interface AccessOptions {

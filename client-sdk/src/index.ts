@@ -24,6 +24,5 @@ export type { QueuePosition, QueueWatchHandlers, QueueWatchOptions } from './que
 export type { QueuedRequestOptions } from './queued-request.ts';
 export type { SocketConfig } from './realtime.ts';
 export type { SeatWatchHandlers } from './seats-watch.ts';
-export type * from './types.ts';
 export { plannedWaitRange, roundSeatsLeft, SPREAD_WINDOW, waitRange } from './wait-range.ts';
 export { verifyWebhook, WEBHOOK_TOLERANCE_SECONDS, webhookSignature } from './webhooks.ts';

@@ -44,7 +44,12 @@ export interface ApiErrorBody {
   message: string;
   details?: Record<string, unknown>;
 }
-export type Envelope<T> = { success: true; data: T } | { success: false; error: ApiErrorBody };
+/** The body of every error answer (HTTP 4xx/5xx). */
+export interface ErrorEnvelope {
+  success: false;
+  error: ApiErrorBody;
+}
+export type Envelope<T> = { success: true; data: T } | ErrorEnvelope;
 
 export type Tier = 'vip' | 'normal';
 export type Role = 'admin' | 'user';
@@ -341,6 +346,11 @@ export interface OpenSaleRequest {
 }
 
 /** POST /api/v1/admin/concerts/{concertId}/admit {count}: admitted now, never beyond the active cap. */
+/** POST /api/v1/admin/concerts/{concertId}/admit */
+export interface AdmitRequest {
+  count: number;
+}
+
 export interface AdmitResult {
   concertId: number;
   requested: number;
@@ -507,10 +517,43 @@ export interface LaneTick {
   marks: Array<[number, number]>;
 }
 
+/** A queued (v2) reservation request: waiting, taken by a worker, then decided or cancelled. */
+export type ReservationRequestStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+/** POST /api/v2/reservations → 202 */
+export interface ReservationRequestAccepted {
+  requestId: string;
+  status: 'PENDING';
+  /** The user token's tier: queued requests have a VIP and a normal lane. */
+  lane: Tier;
+  /** 1-based place among the concert's pending requests right after the submit (an upper bound); 0 if not counted. */
+  position: number;
+}
+
+/** GET (and DELETE) /api/v2/reservations/{requestId} */
+export interface ReservationRequestState {
+  requestId: string;
+  status: ReservationRequestStatus;
+  lane: Tier;
+  concertId: number;
+  scheduleId: number;
+  seatIds: number[];
+  submittedAt: string;
+  /** When a worker took it (PROCESSING). */
+  startedAt: string | null;
+  /** When it was decided or cancelled. */
+  decidedAt: string | null;
+  /** The hold, when COMPLETED. */
+  result?: Reservation;
+  /** Why it FAILED: the error a v1 hold would give. */
+  error?: ApiErrorBody;
+}
+
+/** `reservation:update`: a queued request's decision, pushed to the fan's sockets. */
 export interface ReservationUpdate {
   requestId: string;
-  status: 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-  result?: unknown;
+  status: ReservationRequestStatus;
+  result?: Reservation;
   error?: ApiErrorBody;
 }
 
@@ -633,6 +676,9 @@ export interface AllowListRequest {
   userIds: string[];
   lane: AccessLane;
 }
+export interface AccessModeRequest {
+  accessMode: AccessMode;
+}
 export interface AccessSettings {
   concertId: number;
   accessMode: AccessMode;
@@ -674,6 +720,11 @@ export interface Webhook {
   url: string;
   events: WebhookEventType[];
   createdAt: string;
+}
+
+/** POST .../webhooks/{webhookId}/ping: the id of the `ping` event it sent. */
+export interface WebhookPing {
+  eventId: string;
 }
 
 export interface WebhookDelivery {

@@ -1,8 +1,13 @@
 import { FrontrowError } from './errors.ts';
 import type { Transport } from './http.ts';
-import type { CreateReservationRequest, Reservation, ReservationUpdate } from './protocol.ts';
+import type {
+  CreateReservationRequest,
+  Reservation,
+  ReservationRequestAccepted,
+  ReservationRequestState,
+  ReservationUpdate,
+} from './protocol.ts';
 import type { Realtime } from './realtime.ts';
-import type { ReservationRequestAccepted, ReservationRequestState } from './types.ts';
 
 export interface QueuedRequestOptions {
   accessToken?: string | undefined;
@@ -92,7 +97,7 @@ export async function queuedReservation(
 }
 
 function settle(v: ReservationUpdate | ReservationRequestState): Reservation {
-  if (v.status === 'COMPLETED' && v.result) return v.result as Reservation;
+  if (v.status === 'COMPLETED' && v.result) return v.result;
   if (v.error) throw FrontrowError.fromBody(v.error, { status: 0 });
   if (v.status === 'CANCELLED') {
     throw new FrontrowError('ALREADY_CANCELLED', 'The reservation request was cancelled', {

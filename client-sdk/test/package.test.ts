@@ -35,15 +35,27 @@ beforeAll(() => {
   );
 });
 
-/** Every file path the manifest's entry fields and exports map name, without the leading `./`. */
-function namedFiles(): string[] {
+/**
+ * The exports condition that points the repository's own workspaces (server, bench, tests) at the TypeScript
+ * sources; no consumer of the published package sets it, so its files are not published.
+ */
+const SOURCE_CONDITION = 'frontrow-source';
+
+/**
+ * Every file path the manifest's entry fields and exports map name, without the leading `./`: those a consumer
+ * resolves (`source: false`), or those under the workspace-only source condition (`source: true`).
+ */
+function namedFiles({ source = false } = {}): string[] {
   const out: string[] = [];
-  const walk = (value: unknown) => {
-    if (typeof value === 'string') out.push(value.replace(/^\.\//, ''));
-    else if (value && typeof value === 'object') for (const v of Object.values(value)) walk(v);
+  const walk = (value: unknown, underSource: boolean) => {
+    if (typeof value === 'string') {
+      if (underSource === source) out.push(value.replace(/^\.\//, ''));
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, underSource || k === SOURCE_CONDITION);
+    }
   };
-  walk(manifest.exports);
-  for (const field of ['main', 'module', 'types', 'unpkg', 'jsdelivr']) walk(manifest[field]);
+  walk(manifest.exports, false);
+  for (const field of ['main', 'module', 'types', 'unpkg', 'jsdelivr']) walk(manifest[field], false);
   return [...new Set(out)];
 }
 
@@ -54,6 +66,17 @@ describe('npm pack', () => {
     expect(named.filter((f) => !packed.includes(f))).toEqual([]);
     expect(packed).toContain('README.md');
     if (existsSync(join(repo, 'LICENSE'))) expect(packed).toContain('LICENSE');
+  });
+
+  it('names, under the workspace-only source condition, sources that exist and beside a published build', () => {
+    const sources = namedFiles({ source: true });
+    expect(sources.length).toBeGreaterThan(1);
+    expect(sources.filter((f) => !existsSync(join(sdk, f)))).toEqual([]);
+    for (const [subpath, target] of Object.entries(manifest.exports as Record<string, unknown>)) {
+      if (typeof target !== 'object' || target === null || !(SOURCE_CONDITION in target)) continue;
+      // A subpath that only the workspace could resolve would fail every consumer.
+      expect(Object.keys(target), subpath).toEqual([SOURCE_CONDITION, 'import', 'require']);
+    }
   });
 
   it('leaves out tests, sources and build tooling', () => {
@@ -114,6 +137,23 @@ describe('loading the package by name', () => {
       '--input-type=module',
       '-e',
       "const m = await import('@frontrow/client'); process.stdout.write(typeof m.FrontrowError)",
+    ]);
+    expect(esm.stderr).toBe('');
+    expect(esm.stdout).toBe('function');
+  });
+
+  it('loads the dependency-free subpaths both ways, without socket.io-client', () => {
+    const cjs = run([
+      '-e',
+      "const p = require('@frontrow/client/protocol'); process.stdout.write(String(p.ERROR_CODES.length > 0) + " +
+        "Object.keys(require.cache).some((f) => f.includes('socket.io-client')))",
+    ]);
+    expect(cjs.stderr).toBe('');
+    expect(cjs.stdout).toBe('truefalse');
+    const esm = run([
+      '--input-type=module',
+      '-e',
+      "const m = await import('@frontrow/client/draw'); process.stdout.write(typeof m.verifyDraw)",
     ]);
     expect(esm.stderr).toBe('');
     expect(esm.stdout).toBe('function');

@@ -1,7 +1,7 @@
+import { concertInput, uniqueId } from '@frontrow/server/test/harness';
+import { type LiveServer, startLiveServer, until } from '@frontrow/server/test/live-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concertInput, uniqueId } from '../../server/test/harness.ts';
 import { createFrontrow, type Frontrow, FrontrowError } from '../src/index.ts';
-import { type LiveServer, startLiveServer, until } from './live-server.ts';
 
 let live: LiveServer;
 const clients: Frontrow[] = [];

@@ -1,5 +1,6 @@
+import { concertInput, uniqueId } from '@frontrow/server/test/harness';
+import { type LiveServer, startLiveServer, until } from '@frontrow/server/test/live-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concertInput, uniqueId } from '../../server/test/harness.ts';
 import {
   createFrontrow,
   type Frontrow,
@@ -7,7 +8,6 @@ import {
   type QueuePosition,
   type QueueStatus,
 } from '../src/index.ts';
-import { type LiveServer, startLiveServer, until } from './live-server.ts';
 
 let live: LiveServer;
 let admin: Frontrow;

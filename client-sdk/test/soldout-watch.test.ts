@@ -1,8 +1,8 @@
+import { buySeat, createBuyer } from '@frontrow/server/inventory/testing';
+import { concertInput, uniqueId } from '@frontrow/server/test/harness';
+import { type LiveServer, startLiveServer, until } from '@frontrow/server/test/live-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buySeat, createBuyer } from '../../server/src/inventory/testing.ts';
-import { concertInput, uniqueId } from '../../server/test/harness.ts';
 import { createFrontrow, type Frontrow, type QueuePosition, type SaleNotice } from '../src/index.ts';
-import { type LiveServer, startLiveServer, until } from './live-server.ts';
 
 let live: LiveServer;
 let admin: Frontrow;

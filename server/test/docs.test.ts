@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ERROR_CODES } from '@frontrow/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../client-sdk/src/protocol.ts';
 import { httpStatus } from '../src/http/errors.ts';
 import { createTestServer, type TestServer } from './harness.ts';
 

@@ -18,7 +18,7 @@ function start(env: Record<string, string>): {
   exited: Promise<number | null>;
 } {
   let out = '';
-  const child = spawn(tsx, ['server/src/main.ts'], {
+  const child = spawn(tsx, ['--conditions=frontrow-source', 'server/src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { buySeat, createBuyer } from '@frontrow/server/inventory/testing';
+import { concertInput, uniqueId } from '@frontrow/server/test/harness';
+import { type LiveServer, startLiveServer } from '@frontrow/server/test/live-server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LiveServer, startLiveServer } from '../../client-sdk/test/live-server.ts';
-import { buySeat, createBuyer } from '../../server/src/inventory/testing.ts';
-import { concertInput, uniqueId } from '../../server/test/harness.ts';
 import { ensureWebDemoBuilt } from './build.ts';
 
 /**

@@ -1,10 +1,11 @@
-import { z } from '@hono/zod-openapi';
 import type {
   AccessCodeBatch,
+  AccessModeRequest,
   AccessSettings,
   AllowListRequest,
   CreateAccessCodesRequest,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
+import { z } from '@hono/zod-openapi';
 
 const AccessLane = z.enum(['presale', 'vip']).openapi({
   description:
@@ -32,7 +33,9 @@ export const AccessCodeBatchSchema = z
   })
   .openapi('AccessCodeBatch') satisfies z.ZodType<AccessCodeBatch>;
 
-export const AccessModeSchema = z.object({ accessMode: AccessMode }).openapi('AccessModeRequest');
+export const AccessModeSchema = z
+  .object({ accessMode: AccessMode })
+  .openapi('AccessModeRequest') satisfies z.ZodType<AccessModeRequest>;
 
 export const AllowListSchema = z
   .object({ userIds: z.array(z.string().min(1).max(64)).min(1).max(10_000), lane: AccessLane })

@@ -4,7 +4,7 @@ import type {
   AccessSettings,
   AllowListRequest,
   CreateAccessCodesRequest,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
 import { AppError } from '../http/errors.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';

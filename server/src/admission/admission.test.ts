@@ -1,6 +1,6 @@
+import { positionFromTick } from '@frontrow/client/position';
+import type { QueueStatus } from '@frontrow/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { positionFromTick } from '../../../client-sdk/src/position.ts';
-import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { recordingSink } from '../events/index.ts';
 import {

@@ -1,5 +1,5 @@
-import type { AdmitResult, Lane, QueueCleanupResult, SaleState } from '../../../client-sdk/src/protocol.ts';
-import { SPREAD_WINDOW } from '../../../client-sdk/src/wait-range.ts';
+import type { AdmitResult, Lane, QueueCleanupResult, SaleState } from '@frontrow/client/protocol';
+import { SPREAD_WINDOW } from '@frontrow/client/wait-range';
 import type { Config } from '../config/index.ts';
 import type { EventSink } from '../events/index.ts';
 import { AppError } from '../http/errors.ts';

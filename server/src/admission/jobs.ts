@@ -1,5 +1,5 @@
+import type { SaleState } from '@frontrow/client/protocol';
 import { type JobsOptions, Queue } from 'bullmq';
-import type { SaleState } from '../../../client-sdk/src/protocol.ts';
 import type { RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 

@@ -1,4 +1,4 @@
-import { type AdminQueueView, LANES, type Lane } from '../../../client-sdk/src/protocol.ts';
+import { type AdminQueueView, LANES, type Lane } from '@frontrow/client/protocol';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { parseFanRecord } from '../redis/records.ts';

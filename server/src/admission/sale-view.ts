@@ -1,4 +1,4 @@
-import type { SaleState, SaleView } from '../../../client-sdk/src/protocol.ts';
+import type { SaleState, SaleView } from '@frontrow/client/protocol';
 
 /** The admin's SaleView from a sale hash (keys.sale) read whole. */
 export function saleViewFromHash(concertId: number, sale: Record<string, string>): SaleView {

@@ -1,8 +1,8 @@
+import { drawOrder } from '@frontrow/client/draw';
+import type { QueueStatus } from '@frontrow/client/protocol';
+import { queueEntries, queueShuffles } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawOrder } from '../../../client-sdk/src/draw.ts';
-import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
-import { queueEntries, queueShuffles } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createServices, createWorkers } from '../compose.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';

@@ -1,12 +1,12 @@
-import { eq, inArray, ne, sql } from 'drizzle-orm';
 import type {
   CreatedConcert,
   OpenSaleRequest,
   SaleNotice,
   SaleState,
   SaleView,
-} from '../../../client-sdk/src/protocol.ts';
-import { concerts, queueShuffles } from '../../../drizzle/schema.ts';
+} from '@frontrow/client/protocol';
+import { concerts, queueShuffles } from '@frontrow/db';
+import { eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Catalog } from '../catalog/service.ts';
 import type { Db } from '../db/client.ts';
 import type { DomainEvent, EventSink } from '../events/index.ts';

@@ -1,3 +1,13 @@
+import type {
+  AdminQueueView,
+  AdmitRequest,
+  AdmitResult,
+  NoticeRequest,
+  OpenSaleRequest,
+  QueueCleanupResult,
+  SaleMoveRequest,
+  SaleView,
+} from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 import { LaneSchema, NoticeLevelSchema } from '../waiting-room/schemas.ts';
 
@@ -15,7 +25,7 @@ export const OpenSaleSchema = z
     }),
   })
   .strict()
-  .openapi('OpenSaleRequest');
+  .openapi('OpenSaleRequest') satisfies z.ZodType<OpenSaleRequest>;
 
 /** Control characters other than line breaks: never part of a plain-text message. */
 const hasControl = (s: string) =>
@@ -34,7 +44,7 @@ const plainText = (max: number) =>
 export const SaleMoveSchema = z
   .object({ reason: plainText(280).optional().openapi({ description: 'Shown to fans (plain text)' }) })
   .strict()
-  .openapi('SaleMoveRequest');
+  .openapi('SaleMoveRequest') satisfies z.ZodType<SaleMoveRequest>;
 
 export const NoticeSchema = z
   .object({
@@ -42,13 +52,13 @@ export const NoticeSchema = z
     level: NoticeLevelSchema.default('info'),
   })
   .strict()
-  .openapi('NoticeRequest');
+  .openapi('NoticeRequest') satisfies z.ZodType<NoticeRequest>;
 
 export const MAX_ADMIT_COUNT = 10_000;
 export const AdmitSchema = z
   .object({ count: z.number().int().min(1).max(MAX_ADMIT_COUNT) })
   .strict()
-  .openapi('AdmitRequest');
+  .openapi('AdmitRequest') satisfies z.ZodType<AdmitRequest>;
 
 export const QueueViewQuery = z.object({
   head: z.coerce
@@ -77,7 +87,7 @@ export const SaleViewSchema = z
         description: 'The seat count admission last used (a hold past its time counts as available)',
       }),
   })
-  .openapi('SaleView');
+  .openapi('SaleView') satisfies z.ZodType<SaleView>;
 
 const perLane = z.object({ vip: z.number().int(), presale: z.number().int(), normal: z.number().int() });
 
@@ -90,7 +100,7 @@ export const AdmitResultSchema = z
     active: z.number().int(),
     maxActive: z.number().int(),
   })
-  .openapi('AdmitResult');
+  .openapi('AdmitResult') satisfies z.ZodType<AdmitResult>;
 
 export const AdminQueueViewSchema = SaleViewSchema.extend({
   waiting: perLane.extend({ total: z.number().int() }),
@@ -112,7 +122,7 @@ export const AdminQueueViewSchema = SaleViewSchema.extend({
       joinedAt: z.string(),
     }),
   ),
-}).openapi('AdminQueueView');
+}).openapi('AdminQueueView') satisfies z.ZodType<AdminQueueView>;
 
 export const CleanupResultSchema = z
   .object({
@@ -121,4 +131,4 @@ export const CleanupResultSchema = z
     readyExpired: z.number().int(),
     sessionsExpired: z.number().int(),
   })
-  .openapi('QueueCleanupResult');
+  .openapi('QueueCleanupResult') satisfies z.ZodType<QueueCleanupResult>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Lane } from '@frontrow/client/protocol';
+import { queueEntries } from '@frontrow/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Lane } from '../../../client-sdk/src/protocol.ts';
-import { queueEntries } from '../../../drizzle/schema.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient } from '../redis/client.ts';

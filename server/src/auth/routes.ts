@@ -1,3 +1,4 @@
+import type { DevTokenRequest, DevTokenResponse } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
@@ -16,9 +17,11 @@ const DevTokenBody = z
     tier: z.enum(['vip', 'normal']).optional(),
     role: z.enum(['admin', 'user']).optional(),
   })
-  .openapi('DevTokenRequest');
+  .openapi('DevTokenRequest') satisfies z.ZodType<DevTokenRequest>;
 
-const DevToken = z.object({ token: z.string(), expiresAt: z.string() }).openapi('DevToken');
+const DevToken = z
+  .object({ token: z.string(), expiresAt: z.string() })
+  .openapi('DevToken') satisfies z.ZodType<DevTokenResponse>;
 
 const devTokenRoute = declareRoute(publicRoute, {
   method: 'post',

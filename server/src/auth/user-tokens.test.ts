@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { users } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { users } from '../../../drizzle/schema.ts';
 import { concertInput, createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { createAccessTokens } from '../access/tokens.ts';
 import { loadConfig } from '../config/index.ts';

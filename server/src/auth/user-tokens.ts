@@ -1,3 +1,4 @@
+import type { Role, Tier } from '@frontrow/client/protocol';
 import {
   createRemoteJWKSet,
   errors,
@@ -8,7 +9,6 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import type { Role, Tier } from '../../../client-sdk/src/protocol.ts';
 import { ACCESS_TOKEN_TYP } from '../access/tokens.ts';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../http/errors.ts';

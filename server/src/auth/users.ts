@@ -1,5 +1,5 @@
+import { users } from '@frontrow/db';
 import { sql } from 'drizzle-orm';
-import { users } from '../../../drizzle/schema.ts';
 import type { Db } from '../db/client.ts';
 import type { AuthUser } from './user-tokens.ts';
 

@@ -1,6 +1,6 @@
+import { reservations } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reservations } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { recordingSink } from '../events/index.ts';
 import {

@@ -1,5 +1,5 @@
+import { schedules } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
-import { schedules } from '../../../drizzle/schema.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import type { TxRun } from '../db/tx.ts';

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
+import type { Reservation } from '@frontrow/client/protocol';
+import { reservations } from '@frontrow/db';
 import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { ResultSetHeader } from 'mysql2';
-import type { Reservation } from '../../../client-sdk/src/protocol.ts';
-import { reservations } from '../../../drizzle/schema.ts';
 import { dbDate, isDuplicateKey, statements, type Tx } from '../db/tx.ts';
 import { AppError } from '../http/errors.ts';
 import { loadReservations } from '../inventory/reservations.ts';

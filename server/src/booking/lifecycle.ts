@@ -1,5 +1,5 @@
+import type { Reservation } from '@frontrow/client/protocol';
 import { sql } from 'drizzle-orm';
-import type { Reservation } from '../../../client-sdk/src/protocol.ts';
 import { affectedRows, dbDate, selectRows, type TxRun } from '../db/tx.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { lockReservation, lockSeatsOfHold, releaseSeats } from '../inventory/locks.ts';

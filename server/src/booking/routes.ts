@@ -1,5 +1,5 @@
+import type { Reservation } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
-import type { Reservation } from '../../../client-sdk/src/protocol.ts';
 import { currentAccess, requireConcert } from '../access/middleware.ts';
 import type { TxRun } from '../db/tx.ts';
 import { currentUser, ok, sendRecorded } from '../http/context.ts';

@@ -1,3 +1,4 @@
+import type { CreateReservationRequest, Reservation, Seat, SeatMap } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 import { ScheduleSchema } from '../catalog/schemas.ts';
 import { IdParam } from '../http/router.ts';
@@ -15,11 +16,11 @@ export const SeatSchema = z
     price: z.number().int(),
     status: z.enum(['AVAILABLE', 'HELD', 'SOLD']),
   })
-  .openapi('Seat');
+  .openapi('Seat') satisfies z.ZodType<Seat>;
 
 export const SeatMapSchema = z
   .object({ scheduleInfo: ScheduleSchema, seats: z.array(SeatSchema) })
-  .openapi('SeatMap');
+  .openapi('SeatMap') satisfies z.ZodType<SeatMap>;
 
 export const SeatMapParams = z.object({
   concertId: IdParam.openapi({ param: { name: 'concertId', in: 'path' } }),
@@ -39,7 +40,7 @@ export const CreateReservationSchema = z
       .max(50)
       .refine((ids) => new Set(ids).size === ids.length, 'seat ids must not repeat'),
   })
-  .openapi('CreateReservationRequest');
+  .openapi('CreateReservationRequest') satisfies z.ZodType<CreateReservationRequest>;
 
 export const ReservationSchema = z
   .object({
@@ -57,4 +58,4 @@ export const ReservationSchema = z
     paidAt: z.string().nullable(),
     closedAt: z.string().nullable(),
   })
-  .openapi('Reservation');
+  .openapi('Reservation') satisfies z.ZodType<Reservation>;

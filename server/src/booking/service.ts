@@ -1,6 +1,6 @@
+import type { Reservation, SeatMap } from '@frontrow/client/protocol';
+import { reservations } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
-import type { Reservation, SeatMap } from '../../../client-sdk/src/protocol.ts';
-import { reservations } from '../../../drizzle/schema.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { type TxRun, transactionRunner } from '../db/tx.ts';

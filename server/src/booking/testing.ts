@@ -2,8 +2,9 @@
  * Test helpers shared by the booking and payments tests: a concert with seats, admitted fans, and the database
  * invariants every test checks after it has run. Not imported by production code.
  */
+
+import { seats } from '@frontrow/db';
 import { eq, sql } from 'drizzle-orm';
-import { seats } from '../../../drizzle/schema.ts';
 import { type CallResult, concertInput, grantAccess, type TestServer, uniqueId } from '../../test/harness.ts';
 import { selectRows } from '../db/tx.ts';
 

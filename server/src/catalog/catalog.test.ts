@@ -1,6 +1,6 @@
+import { concerts, seats } from '@frontrow/db';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concerts, seats } from '../../../drizzle/schema.ts';
 import { concertInput, createTestServer, type TestServer } from '../../test/harness.ts';
 import { rowLabel } from './service.ts';
 

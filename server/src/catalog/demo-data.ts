@@ -1,4 +1,4 @@
-import type { CreateConcertRequest } from '../../../client-sdk/src/protocol.ts';
+import type { CreateConcertRequest } from '@frontrow/client/protocol';
 import type { Logger } from '../logging/logger.ts';
 import type { Catalog } from './service.ts';
 

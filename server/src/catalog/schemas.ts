@@ -1,3 +1,4 @@
+import type { Concert, CreateConcertRequest, CreatedConcert, Schedule } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 
 const isoTime = z.iso.datetime({
@@ -39,7 +40,7 @@ export const CreateConcertSchema = z
       .min(1)
       .max(20),
   })
-  .openapi('CreateConcertRequest');
+  .openapi('CreateConcertRequest') satisfies z.ZodType<CreateConcertRequest>;
 
 export const ConcertSchema = z
   .object({
@@ -54,7 +55,7 @@ export const ConcertSchema = z
       description: 'SHA-256 (hex) of the secret seed of the pre-queue draw (GET .../fairness)',
     }),
   })
-  .openapi('Concert');
+  .openapi('Concert') satisfies z.ZodType<Concert>;
 
 export const ScheduleSchema = z
   .object({
@@ -70,11 +71,11 @@ export const ScheduleSchema = z
     totalSeats: z.number().int(),
     status: z.enum(['UPCOMING', 'OPEN', 'SOLD_OUT', 'CLOSED']),
   })
-  .openapi('Schedule');
+  .openapi('Schedule') satisfies z.ZodType<Schedule>;
 
 export const CreatedConcertSchema = ConcertSchema.extend({ schedules: z.array(ScheduleSchema) }).openapi(
   'CreatedConcert',
-);
+) satisfies z.ZodType<CreatedConcert>;
 
 const isoDate = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
 export const ScheduleQuerySchema = z

@@ -1,12 +1,12 @@
-import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type {
   Concert,
   CreateConcertRequest,
   CreatedConcert,
   Schedule,
   ScheduleStatus,
-} from '../../../client-sdk/src/protocol.ts';
-import { concerts, schedules, seats } from '../../../drizzle/schema.ts';
+} from '@frontrow/client/protocol';
+import { concerts, schedules, seats } from '@frontrow/db';
+import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { AppError, notFound } from '../http/errors.ts';
 

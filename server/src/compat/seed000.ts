@@ -1,5 +1,5 @@
+import type { QueueStatus } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
-import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { AdminQueueViewSchema, CleanupResultSchema } from '../admission/schemas.ts';
 import type { Services } from '../compose.ts';
 import { currentUser } from '../http/context.ts';

@@ -1,12 +1,11 @@
+import type { Payment, Reservation, ReservationRequestState } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
-import type { Payment, Reservation } from '../../../client-sdk/src/protocol.ts';
 import type { Services } from '../compose.ts';
 import type { AppContext } from '../http/context.ts';
 import { currentUser } from '../http/context.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { declareRoute } from '../http/presets.ts';
 import { createRouter, errorResponses, IdParam } from '../http/router.ts';
-import type { RequestState } from '../reservation-requests/service.ts';
 import { mapsTo, parseWith, requireQueueAccess, requireSelf, SeatIdsField } from './shared.ts';
 
 /**
@@ -158,9 +157,10 @@ export function resultView(result: Reservation | undefined): z.infer<typeof Requ
     : null;
 }
 
-export const statusWord = (status: RequestState['status']) => status.toLowerCase() as RequestStatusWord;
+export const statusWord = (status: ReservationRequestState['status']) =>
+  status.toLowerCase() as RequestStatusWord;
 
-function requestView(r: RequestState): z.infer<typeof RequestView> {
+function requestView(r: ReservationRequestState): z.infer<typeof RequestView> {
   return {
     request_id: r.requestId,
     status: statusWord(r.status),

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { QueueStatus } from '@frontrow/client/protocol';
 import type { z } from '@hono/zod-openapi';
-import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { type AccessGrant, accessTokenFrom } from '../access/tokens.ts';
 import { CreateReservationSchema } from '../booking/schemas.ts';
 import type { Services } from '../compose.ts';

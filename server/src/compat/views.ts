@@ -1,5 +1,5 @@
+import type { Payment, Reservation, Schedule } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
-import type { Payment, Reservation, Schedule } from '../../../client-sdk/src/protocol.ts';
 import type { Services } from '../compose.ts';
 import { seatNumbers } from './shared.ts';
 

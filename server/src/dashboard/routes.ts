@@ -1,3 +1,4 @@
+import type { SalesStats } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
 import { declareRoute, type RoutePresets } from '../http/presets.ts';
@@ -13,7 +14,7 @@ const StatsSchema = z
     revenue: count,
     reservations: z.object({ held: count, paid: count, cancelled: count, expired: count, refunded: count }),
   })
-  .openapi('SalesStats');
+  .openapi('SalesStats') satisfies z.ZodType<SalesStats>;
 
 export function dashboardRoutes(read: SalesStatsReader, routes: RoutePresets) {
   const stats = declareRoute(routes.organiser(), {

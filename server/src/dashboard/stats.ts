@@ -1,5 +1,5 @@
+import type { SalesStats } from '@frontrow/client/protocol';
 import { sql } from 'drizzle-orm';
-import type { SalesStats } from '../../../client-sdk/src/protocol.ts';
 import type { Db } from '../db/client.ts';
 import { selectRows } from '../db/tx.ts';
 import { notFound } from '../http/errors.ts';

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import * as schema from '@frontrow/db';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import mysql from 'mysql2/promise';
-import * as schema from '../../../drizzle/schema.ts';
 import { withDbLock } from './lock.ts';
 import { withDeadlines } from './timeouts.ts';
 

@@ -5,8 +5,8 @@ import type {
   ReservationUpdate,
   SaleNotice,
   SaleState,
-  SeatStatus,
-} from '../../../client-sdk/src/protocol.ts';
+  SeatChange,
+} from '@frontrow/client/protocol';
 
 /**
  * What features announce when something a fan should see changes. Features publish; the real-time gateway
@@ -26,7 +26,7 @@ export type DomainEvent =
       type: 'seats.changed';
       concertId: number;
       scheduleId: number;
-      seats: Array<{ seatId: number; status: SeatStatus }>;
+      seats: SeatChange[];
     }
   | {
       /** A queued (v2) reservation request changed state; pushed to the fan's sockets as `reservation:update`. */

@@ -1,6 +1,6 @@
+import { drawOrder, drawStream } from '@frontrow/client/draw';
+import { type DrawLanes, LANES } from '@frontrow/client/protocol';
 import { describe, expect, it } from 'vitest';
-import { drawOrder, drawStream } from '../../../client-sdk/src/draw.ts';
-import { type DrawLanes, LANES } from '../../../client-sdk/src/protocol.ts';
 import { fromHex } from '../../../client-sdk/src/sha256.ts';
 import { seeded } from '../../test/seeded.ts';
 

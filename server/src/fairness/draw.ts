@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { drawOrderText } from '@frontrow/client/draw';
+import type { DrawLanes } from '@frontrow/client/protocol';
 import type { ChainableCommander } from 'ioredis';
-import { drawOrderText } from '../../../client-sdk/src/draw.ts';
-import type { DrawLanes } from '../../../client-sdk/src/protocol.ts';
 
 /**
  * The server's half of frontrow-draw v1 (docs/fairness.md): the secret seed, its commitment, and the stream of

@@ -1,6 +1,6 @@
+import { verifyDraw } from '@frontrow/client/draw';
+import type { FairnessRecord } from '@frontrow/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyDraw } from '../../../client-sdk/src/draw.ts';
-import type { FairnessRecord } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createFans, createSale, enter, QUIET, statusOf } from '../waiting-room/testing.ts';
 

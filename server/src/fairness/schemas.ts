@@ -1,5 +1,5 @@
+import { type DrawPlace, type FairnessRecord, LANES } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
-import { type DrawPlace, type FairnessRecord, LANES } from '../../../client-sdk/src/protocol.ts';
 
 const Tickets = z.array(z.number().int());
 const Lanes = z.object({ vip: Tickets, presale: Tickets, normal: Tickets });

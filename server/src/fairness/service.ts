@@ -1,4 +1,3 @@
-import { eq } from 'drizzle-orm';
 import {
   type Concert,
   type DrawLanes,
@@ -7,8 +6,9 @@ import {
   type FairnessRecord,
   LANES,
   type Lane,
-} from '../../../client-sdk/src/protocol.ts';
-import { queueShuffles } from '../../../drizzle/schema.ts';
+} from '@frontrow/client/protocol';
+import { queueShuffles } from '@frontrow/db';
+import { eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog/service.ts';
 import type { Db } from '../db/client.ts';
 import type { RedisClient } from '../redis/client.ts';

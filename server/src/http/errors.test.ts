@@ -1,5 +1,5 @@
+import { ERROR_CODES } from '@frontrow/client/protocol';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../../client-sdk/src/protocol.ts';
 import { createLogger } from '../logging/logger.ts';
 import { createHttpApp } from './app.ts';
 import { AppError, httpStatus } from './errors.ts';

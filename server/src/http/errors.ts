@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ErrorCode } from '../../../client-sdk/src/protocol.ts';
+import type { ApiErrorBody, ErrorCode } from '@frontrow/client/protocol';
 
 /**
  * The one error type of the service. Anything thrown that is not an AppError is a bug: it is logged with the

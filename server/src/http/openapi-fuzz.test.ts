@@ -1,6 +1,6 @@
+import { ERROR_CODES, type ErrorCode } from '@frontrow/client/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES, type ErrorCode } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { httpStatus } from './errors.ts';
 

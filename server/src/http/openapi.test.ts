@@ -1,6 +1,6 @@
+import { ERROR_CODES } from '@frontrow/client/protocol';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 
 let t: TestServer;

@@ -1,6 +1,6 @@
+import type { ErrorCode } from '@frontrow/client/protocol';
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { ErrorCode } from '../../../client-sdk/src/protocol.ts';
 import { requireAccess } from '../access/middleware.ts';
 import type { AccessTokens } from '../access/tokens.ts';
 import type { AuthGuards } from '../auth/middleware.ts';

@@ -1,5 +1,5 @@
+import { type ApiErrorBody, ERROR_CODES, type ErrorEnvelope } from '@frontrow/client/protocol';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { ERROR_CODES } from '../../../client-sdk/src/protocol.ts';
 import type { AppEnv } from './context.ts';
 import { AppError } from './errors.ts';
 
@@ -29,16 +29,16 @@ export const IdParam = z.coerce
   .positive('must be a positive integer')
   .max(Number.MAX_SAFE_INTEGER);
 
+/** An error's body: a code from the closed list (docs/api.md), in answers, socket acks and queued requests. */
+export const ErrorBodySchema = z.object({
+  code: z.enum(ERROR_CODES).openapi({ example: 'VALIDATION_ERROR' }),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+}) satisfies z.ZodType<ApiErrorBody>;
+
 export const ErrorSchema = z
-  .object({
-    success: z.literal(false),
-    error: z.object({
-      code: z.enum(ERROR_CODES).openapi({ example: 'VALIDATION_ERROR' }),
-      message: z.string(),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
-  })
-  .openapi('Error');
+  .object({ success: z.literal(false), error: ErrorBodySchema })
+  .openapi('Error') satisfies z.ZodType<ErrorEnvelope>;
 
 export function envelope<T extends z.ZodType>(data: T) {
   return z.object({ success: z.literal(true), data });

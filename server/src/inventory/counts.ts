@@ -1,5 +1,5 @@
+import type { SeatInventory } from '@frontrow/client/protocol';
 import { sql } from 'drizzle-orm';
-import type { SeatInventory } from '../../../client-sdk/src/protocol.ts';
 import type { Db } from '../db/client.ts';
 import { selectRows } from '../db/tx.ts';
 

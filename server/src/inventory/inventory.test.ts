@@ -1,6 +1,6 @@
+import { roundSeatsLeft } from '@frontrow/client/wait-range';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roundSeatsLeft } from '../../../client-sdk/src/wait-range.ts';
 import { createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { seeded } from '../../test/seeded.ts';
 import { seatStatuses, seatViolations } from '../booking/testing.ts';

@@ -1,5 +1,5 @@
+import type { ReservationStatus } from '@frontrow/client/protocol';
 import { type SQL, sql } from 'drizzle-orm';
-import type { ReservationStatus } from '../../../client-sdk/src/protocol.ts';
 import { affectedRows, selectRows, type Tx } from '../db/tx.ts';
 import { notFound } from '../http/errors.ts';
 

@@ -1,6 +1,6 @@
+import type { Reservation, ReservationSeat, ReservationStatus } from '@frontrow/client/protocol';
+import { reservationSeats, reservations, seats } from '@frontrow/db';
 import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import type { Reservation, ReservationSeat, ReservationStatus } from '../../../client-sdk/src/protocol.ts';
-import { reservationSeats, reservations, seats } from '../../../drizzle/schema.ts';
 import type { Queryable } from '../db/tx.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { LockedReservation } from './locks.ts';

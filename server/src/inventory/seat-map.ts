@@ -1,6 +1,6 @@
+import type { Seat, SeatMap, SeatStatus } from '@frontrow/client/protocol';
+import { concerts, schedules } from '@frontrow/db';
 import { eq, sql } from 'drizzle-orm';
-import type { Seat, SeatMap, SeatStatus } from '../../../client-sdk/src/protocol.ts';
-import { concerts, schedules } from '../../../drizzle/schema.ts';
 import { scheduleStatus } from '../catalog/service.ts';
 import type { Db } from '../db/client.ts';
 import { selectRows } from '../db/tx.ts';

@@ -1,13 +1,8 @@
-import type { SeatMap, SeatStatus } from '../../../client-sdk/src/protocol.ts';
+import type { SeatChange, SeatMap } from '@frontrow/client/protocol';
 import type { Db } from '../db/client.ts';
 import type { EventSink } from '../events/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createSeatMaps } from './seat-map.ts';
-
-export interface SeatChange {
-  seatId: number;
-  status: SeatStatus;
-}
 
 export interface SeatsDeps {
   db: Db;

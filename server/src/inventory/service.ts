@@ -1,4 +1,4 @@
-import { roundSeatsLeft } from '../../../client-sdk/src/wait-range.ts';
+import { roundSeatsLeft } from '@frontrow/client/wait-range';
 import type { Db } from '../db/client.ts';
 import type { DomainEvent, EventSink } from '../events/index.ts';
 import type { Logger } from '../logging/logger.ts';

@@ -1,8 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sql } from 'drizzle-orm';
-import { io as connect, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   Ack,
   ClientToServerEvents,
@@ -10,7 +7,10 @@ import type {
   SaleNotice,
   ServerToClientEvents,
   SoldOutEvent,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
+import { sql } from 'drizzle-orm';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { createWriteBehind } from '../admission/write-behind.ts';
 import { createRealtime } from '../compose.ts';

@@ -1,5 +1,5 @@
 /** Test helpers of the inventory tests: a sale with few seats and fans who buy them. Not used by production code. */
-import type { OpenSaleRequest } from '../../../client-sdk/src/protocol.ts';
+import type { OpenSaleRequest } from '@frontrow/client/protocol';
 import type { TestServer } from '../../test/harness.ts';
 import { uniqueId } from '../../test/harness.ts';
 import { createConcert, type TestConcert } from '../booking/testing.ts';

@@ -1,4 +1,4 @@
-import type { HealthReport } from '../../../client-sdk/src/protocol.ts';
+import type { HealthReport } from '@frontrow/client/protocol';
 import type { Database } from '../db/client.ts';
 import type { RedisClient } from '../redis/client.ts';
 

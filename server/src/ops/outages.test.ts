@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ClientToServerEvents, ServerToClientEvents } from '@frontrow/client/protocol';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createRealtime } from '../compose.ts';
 import { type DomainEvent, recordingSink } from '../events/index.ts';

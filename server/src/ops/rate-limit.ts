@@ -1,7 +1,7 @@
+import type { ErrorCode } from '@frontrow/client/protocol';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { MiddlewareHandler } from 'hono';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { ErrorCode } from '../../../client-sdk/src/protocol.ts';
 import { bearerToken } from '../auth/middleware.ts';
 import type { UserTokens } from '../auth/user-tokens.ts';
 import type { Config } from '../config/index.ts';

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { HealthReport } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bearerToken } from '../auth/middleware.ts';
@@ -14,7 +15,7 @@ import type { Metrics } from './metrics.ts';
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number() });
 const Ready = z
   .object({ status: z.enum(['ok', 'degraded']), checks: z.object({ redis: Check, mysql: Check }) })
-  .openapi('Readiness');
+  .openapi('Readiness') satisfies z.ZodType<HealthReport>;
 
 const healthRoute = declareRoute(publicRoute, {
   method: 'get',

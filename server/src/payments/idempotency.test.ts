@@ -1,6 +1,6 @@
+import { idempotencyKeys } from '@frontrow/db';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idempotencyKeys } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { createConcert, createFan, holdSeats } from '../booking/testing.ts';
 import { balanceOf, charge, ledgerRows, moneyViolations, pay } from './testing.ts';

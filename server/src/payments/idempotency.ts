@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { ApiErrorBody } from '@frontrow/client/protocol';
+import { idempotencyKeys } from '@frontrow/db';
 import { and, eq, gt, lte, sql } from 'drizzle-orm';
-import type { ApiErrorBody } from '../../../client-sdk/src/protocol.ts';
-import { idempotencyKeys } from '../../../drizzle/schema.ts';
 import type { Db } from '../db/client.ts';
 import {
   affectedRows,

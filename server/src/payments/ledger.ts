@@ -1,7 +1,7 @@
+import type { LedgerType } from '@frontrow/client/protocol';
+import { pointLedger } from '@frontrow/db';
 import { type SQL, sql } from 'drizzle-orm';
 import type { ResultSetHeader } from 'mysql2';
-import type { LedgerType } from '../../../client-sdk/src/protocol.ts';
-import { pointLedger } from '../../../drizzle/schema.ts';
 import { dbDate, selectRows, statements, type Tx } from '../db/tx.ts';
 
 /**

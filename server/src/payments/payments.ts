@@ -1,7 +1,7 @@
+import type { Payment, Reservation } from '@frontrow/client/protocol';
+import { payments, reservations } from '@frontrow/db';
 import { desc, eq, sql } from 'drizzle-orm';
 import type { ResultSetHeader } from 'mysql2';
-import type { Payment, Reservation } from '../../../client-sdk/src/protocol.ts';
-import { payments, reservations } from '../../../drizzle/schema.ts';
 import type { Db } from '../db/client.ts';
 import { affectedRows, selectRows, statements, type Tx, type TxRun } from '../db/tx.ts';
 import { AppError, notFound } from '../http/errors.ts';

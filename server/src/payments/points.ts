@@ -1,6 +1,6 @@
+import type { ChargeResult, LedgerPage, Points } from '@frontrow/client/protocol';
+import { pointLedger } from '@frontrow/db';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import type { ChargeResult, LedgerPage, Points } from '../../../client-sdk/src/protocol.ts';
-import { pointLedger } from '../../../drizzle/schema.ts';
 import type { Db } from '../db/client.ts';
 import { dbDate, selectRows, type TxRun } from '../db/tx.ts';
 import { AppError, notFound } from '../http/errors.ts';

@@ -1,7 +1,7 @@
+import { reservations } from '@frontrow/db';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reservations } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, createFan, seatViolations } from '../booking/testing.ts';
 import { AppError } from '../http/errors.ts';

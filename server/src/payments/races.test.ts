@@ -1,6 +1,6 @@
+import { reservations, seats } from '@frontrow/db';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reservations, seats } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, createFan, holdSeats, seatViolations } from '../booking/testing.ts';
 import { selectRows } from '../db/tx.ts';

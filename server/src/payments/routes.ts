@@ -1,5 +1,5 @@
+import type { Payment } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
-import type { Payment } from '../../../client-sdk/src/protocol.ts';
 import { type AccessTokens, accessTokenFrom } from '../access/tokens.ts';
 import { type AppContext, currentUser, ok, sendRecorded } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';

@@ -1,3 +1,11 @@
+import type {
+  ChargeRequest,
+  ChargeResult,
+  LedgerPage,
+  Payment,
+  PaymentRequest,
+  Points,
+} from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 
 export const PointsSchema = z
@@ -8,14 +16,14 @@ export const PointsSchema = z
     totalUsed: z.number().int(),
     lastUpdated: z.string(),
   })
-  .openapi('Points');
+  .openapi('Points') satisfies z.ZodType<Points>;
 
 export const ChargeSchema = z
   .object({
     // Strict number: "1000" (a string), 1.5 and 0 are 400s; above MAX_CHARGE is a 422 from the service.
     amount: z.number().int('amount must be an integer').positive('amount must be greater than 0'),
   })
-  .openapi('ChargeRequest');
+  .openapi('ChargeRequest') satisfies z.ZodType<ChargeRequest>;
 
 export const ChargeResultSchema = z
   .object({
@@ -25,7 +33,7 @@ export const ChargeResultSchema = z
     transactionId: z.number().int(),
     chargedAt: z.string(),
   })
-  .openapi('ChargeResult');
+  .openapi('ChargeResult') satisfies z.ZodType<ChargeResult>;
 
 export const LedgerPageSchema = z
   .object({
@@ -41,7 +49,7 @@ export const LedgerPageSchema = z
     ),
     nextCursor: z.string().nullable(),
   })
-  .openapi('LedgerPage');
+  .openapi('LedgerPage') satisfies z.ZodType<LedgerPage>;
 
 export const HistoryQuery = z.object({
   cursor: z
@@ -62,7 +70,7 @@ export const UserParams = z.object({
 
 export const PaymentRequestSchema = z
   .object({ reservationId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) })
-  .openapi('PaymentRequest');
+  .openapi('PaymentRequest') satisfies z.ZodType<PaymentRequest>;
 
 export const PaymentSchema = z
   .object({
@@ -79,7 +87,7 @@ export const PaymentSchema = z
       seats: z.array(z.object({ seatId: z.number().int(), label: z.string(), price: z.number().int() })),
     }),
   })
-  .openapi('Payment');
+  .openapi('Payment') satisfies z.ZodType<Payment>;
 
 /** Writes that move money or seats accept an Idempotency-Key (docs/api.md "Conventions"). */
 export const IdempotencyHeaders = z.object({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { type PowProgress, solveChallenge } from '@frontrow/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PowProgress, solveChallenge } from '../../../client-sdk/src/pow.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createFans, createSale, manualClock, QUIET, type TestFan } from '../waiting-room/testing.ts';
 import { leadingZeroBits, POW_DEFAULT_BITS } from './service.ts';

@@ -1,3 +1,4 @@
+import type { PowChallenge, PowSettings } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 import { currentUser, ok } from '../http/context.ts';
 import { declareRoute, type RoutePresets } from '../http/presets.ts';
@@ -12,10 +13,10 @@ const PowChallengeSchema = z
     challenge: z.string().nullable(),
     expiresAt: z.string().nullable(),
   })
-  .openapi('PowChallenge');
+  .openapi('PowChallenge') satisfies z.ZodType<PowChallenge>;
 const PowSettingsSchema = z
   .object({ concertId: z.number().int(), difficultyBits: z.number().int().min(0).max(32) })
-  .openapi('PowSettings');
+  .openapi('PowSettings') satisfies z.ZodType<PowSettings>;
 
 /** The fan's challenge and the organiser's difficulty knob of the proof-of-work gate. */
 export function powRoutes(pow: ProofOfWork, routes: RoutePresets) {

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { PowChallenge, PowSettings } from '../../../client-sdk/src/protocol.ts';
+import type { PowChallenge, PowSettings } from '@frontrow/client/protocol';
 import { AppError } from '../http/errors.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';

@@ -1,4 +1,4 @@
-import type { QueueStatus, QueueTick, ReservationUpdate } from '../../../client-sdk/src/protocol.ts';
+import type { QueueStatus, QueueTick, ReservationUpdate } from '@frontrow/client/protocol';
 import type { DomainEvent, EventSink } from '../events/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient, RedisConnections } from '../redis/client.ts';

@@ -1,16 +1,11 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Ack, ClientToServerEvents, QueueStatus, ServerToClientEvents } from '@frontrow/client/protocol';
+import { seats } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  Ack,
-  ClientToServerEvents,
-  QueueStatus,
-  ServerToClientEvents,
-} from '../../../client-sdk/src/protocol.ts';
-import { seats } from '../../../drizzle/schema.ts';
 import {
   concertInput,
   createTestServer,

@@ -1,13 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
-import { z } from 'zod';
 import type {
   Ack,
   ClientToServerEvents,
   QueueStatus,
   SeatSnapshot,
   ServerToClientEvents,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
 import { requireConcert } from '../access/middleware.ts';
 import type { AccessTokens } from '../access/tokens.ts';
 import type { AuthUser, UserTokens } from '../auth/user-tokens.ts';
@@ -45,6 +45,11 @@ interface SocketData {
 }
 type FanSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type FanServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** What a client sends with event `E`, and what its ack carries on success (client-sdk/src/protocol.ts). */
+type EventPayload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
+type AckData<E extends keyof ClientToServerEvents> =
+  Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Ack<infer T> ? T : never;
 
 const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const schemas = {
@@ -150,11 +155,11 @@ export function createGateway(httpServer: HttpServer, deps: GatewayDeps) {
     });
   });
 
-  function on<E extends keyof ClientToServerEvents, S extends z.ZodType>(
+  function on<E extends keyof ClientToServerEvents>(
     socket: FanSocket,
     event: E,
-    schema: S,
-    handle: (input: z.infer<S>) => Promise<unknown>,
+    schema: z.ZodType<EventPayload<E>>,
+    handle: (input: EventPayload<E>) => Promise<AckData<E>>,
   ) {
     // The typed event map cannot express "validate unknown input first", so register on the untyped surface.
     const raw = socket as unknown as { on(ev: string, fn: (payload: unknown, ack: unknown) => void): void };

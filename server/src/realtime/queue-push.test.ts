@@ -1,15 +1,15 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { io as connect, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { positionFromTick } from '../../../client-sdk/src/position.ts';
+import { positionFromTick } from '@frontrow/client/position';
 import type {
   Ack,
   ClientToServerEvents,
   QueueStatus,
   QueueTick,
   ServerToClientEvents,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer, uniqueId } from '../../test/harness.ts';
 import { createRealtime } from '../compose.ts';
 import {

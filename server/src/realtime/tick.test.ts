@@ -1,5 +1,5 @@
+import { rankInLane } from '@frontrow/client/position';
 import { describe, expect, it } from 'vitest';
-import { rankInLane } from '../../../client-sdk/src/position.ts';
 import { seeded } from '../../test/seeded.ts';
 import { compressMarks, markRanks, markSpacing } from './tick.ts';
 

@@ -1,4 +1,4 @@
-import type { LaneTick } from '../../../client-sdk/src/protocol.ts';
+import type { LaneTick } from '@frontrow/client/protocol';
 import type { RedisClient } from '../redis/client.ts';
 
 /** The widest gap between marks at rank r: the client's error bound of docs/api.md (max of 10 places and 2%). */

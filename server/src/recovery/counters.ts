@@ -1,6 +1,6 @@
+import type { Lane } from '@frontrow/client/protocol';
+import { queueEntries } from '@frontrow/db';
 import { eq, sql } from 'drizzle-orm';
-import type { Lane } from '../../../client-sdk/src/protocol.ts';
-import { queueEntries } from '../../../drizzle/schema.ts';
 import type { Db } from '../db/client.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { QueueStatus } from '@frontrow/client/protocol';
+import { payments, queueEntries, reservations } from '@frontrow/db';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
-import { payments, queueEntries, reservations } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, createFan, holdSeats, seatViolations } from '../booking/testing.ts';
 import { createDatabase, dropDatabase, ensureDatabase, migrateDatabase } from '../db/client.ts';
@@ -162,7 +162,7 @@ const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.
 async function startWorker(env: Record<string, string>) {
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(tsx, ['server/src/main.ts'], {
+  const child: ChildProcess = spawn(tsx, ['--conditions=frontrow-source', 'server/src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ROLE: 'worker', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
+import type { Lane } from '@frontrow/client/protocol';
 import { describe, expect, it } from 'vitest';
-import type { Lane } from '../../../client-sdk/src/protocol.ts';
 import { type EntryRow, fanRecord, planRebuild } from './plan.ts';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -1,4 +1,4 @@
-import { LANES, type Lane } from '../../../client-sdk/src/protocol.ts';
+import { LANES, type Lane } from '@frontrow/client/protocol';
 import { formatFanRecord } from '../redis/records.ts';
 
 /** A row of MySQL `queue_entries` as the rebuild reads it. */

@@ -1,5 +1,5 @@
+import type { QueueStatus } from '@frontrow/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createWriteBehind } from '../admission/write-behind.ts';
 import { deleteByPrefix } from '../redis/client.ts';

@@ -1,6 +1,6 @@
+import { LANES, type Lane, type SaleState } from '@frontrow/client/protocol';
+import { concerts, queueEntries, queueShuffles } from '@frontrow/db';
 import { asc, eq, ne } from 'drizzle-orm';
-import { LANES, type Lane, type SaleState } from '../../../client-sdk/src/protocol.ts';
-import { concerts, queueEntries, queueShuffles } from '../../../drizzle/schema.ts';
 import type { SaleJobs } from '../admission/jobs.ts';
 import type { Sales } from '../admission/sales.ts';
 import { createWriteBehind } from '../admission/write-behind.ts';

@@ -1,15 +1,11 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { ClientToServerEvents, QueueTick, ServerToClientEvents } from '@frontrow/client/protocol';
 import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type {
-  ClientToServerEvents,
-  QueueTick,
-  ServerToClientEvents,
-} from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert } from '../booking/testing.ts';
 import { createRealtime } from '../compose.ts';

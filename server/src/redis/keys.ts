@@ -1,4 +1,4 @@
-import type { Lane } from '../../../client-sdk/src/protocol.ts';
+import type { Lane } from '@frontrow/client/protocol';
 
 /**
  * Every Redis key of Frontrow comes from here. Keys of one concert share the hash tag `{c:<id>}`, so all keys

@@ -1,5 +1,5 @@
+import { LANES } from '@frontrow/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LANES } from '../../../client-sdk/src/protocol.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { seeded } from '../../test/seeded.ts';
 import {

@@ -1,4 +1,4 @@
-import type { Lane } from '../../../client-sdk/src/protocol.ts';
+import type { Lane } from '@frontrow/client/protocol';
 
 /**
  * The records the Lua scripts keep as `|`-separated strings, in TypeScript. Their Lua side is the fragments in

@@ -1,8 +1,8 @@
+import type { QueueStatus } from '@frontrow/client/protocol';
+import { queueEntries } from '@frontrow/db';
 import calculateSlot from 'cluster-key-slot';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
-import { queueEntries } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { throughOutage } from '../../test/outage.ts';
 import { type ClusterProcs, cli, clusterNodes, startCluster } from '../../test/redis-procs.ts';

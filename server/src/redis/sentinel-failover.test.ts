@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
+import { queueEntries } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueEntries } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { throughOutage } from '../../test/outage.ts';
 import { cli, type SentinelProcs, startSentinels } from '../../test/redis-procs.ts';

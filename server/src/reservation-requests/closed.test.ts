@@ -1,6 +1,6 @@
+import { reservations } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reservations } from '../../../drizzle/schema.ts';
 import { createTestServer, grantAccess, type TestServer } from '../../test/harness.ts';
 import { createAdmissionScripts } from '../admission/scripts.ts';
 import { createConcert, eventually, seatStatuses, type TestConcert } from '../booking/testing.ts';

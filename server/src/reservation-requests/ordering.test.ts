@@ -1,6 +1,6 @@
+import { reservations } from '@frontrow/db';
 import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reservations } from '../../../drizzle/schema.ts';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, eventually, seatViolations, type TestConcert } from '../booking/testing.ts';
 import { selectRows } from '../db/tx.ts';

@@ -1,12 +1,12 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { io as connect, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   ClientToServerEvents,
   ReservationUpdate,
   ServerToClientEvents,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { createConcert, eventually, type TestConcert } from '../booking/testing.ts';
 import { createRealtime } from '../compose.ts';

@@ -1,5 +1,5 @@
+import type { Tier } from '@frontrow/client/protocol';
 import { type Job, type JobsOptions, Queue } from 'bullmq';
-import type { Tier } from '../../../client-sdk/src/protocol.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisConnections } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';

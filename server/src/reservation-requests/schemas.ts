@@ -1,7 +1,12 @@
+import type {
+  ReservationQueueHealth,
+  ReservationQueueStats,
+  ReservationRequestAccepted,
+  ReservationRequestState,
+} from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 import { ReservationSchema } from '../booking/schemas.ts';
-import { IdParam } from '../http/router.ts';
-import { LaneSchema } from '../waiting-room/schemas.ts';
+import { ErrorBodySchema, IdParam } from '../http/router.ts';
 
 export const RequestParams = z.object({
   requestId: z
@@ -15,17 +20,14 @@ export const StatsParams = z.object({
 
 const RequestStatusSchema = z.enum(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED']);
 
-const ErrorBodySchema = z.object({
-  code: z.string().openapi({ example: 'SEAT_UNAVAILABLE' }),
-  message: z.string(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
+/** Queued requests have two lanes: the user token's tier. */
+const TierSchema = z.enum(['vip', 'normal']);
 
 export const RequestAcceptedSchema = z
   .object({
     requestId: z.string().openapi({ example: '7b0f9a52-3c1e-4c8e-9a57-2f7f7f0e3b1d' }),
     status: z.literal('PENDING'),
-    lane: LaneSchema,
+    lane: TierSchema,
     position: z
       .number()
       .int()
@@ -36,13 +38,13 @@ export const RequestAcceptedSchema = z
           'counted too; a normal request moves back when VIP requests arrive. 0 when it could not be counted.',
       }),
   })
-  .openapi('ReservationRequestAccepted');
+  .openapi('ReservationRequestAccepted') satisfies z.ZodType<ReservationRequestAccepted>;
 
 export const RequestStateSchema = z
   .object({
     requestId: z.string(),
     status: RequestStatusSchema,
-    lane: LaneSchema,
+    lane: TierSchema,
     concertId: z.number().int(),
     scheduleId: z.number().int(),
     seatIds: z.array(z.number().int()),
@@ -54,7 +56,7 @@ export const RequestStateSchema = z
       description: 'Why it FAILED (the error a v1 hold would give)',
     }),
   })
-  .openapi('ReservationRequestState');
+  .openapi('ReservationRequestState') satisfies z.ZodType<ReservationRequestState>;
 
 const lanes = z.object({ vip: z.number().int(), normal: z.number().int() });
 
@@ -77,7 +79,7 @@ export const QueueStatsSchema = z
     decidedLastMinute: z.number().int(),
     oldestPendingAgeMs: z.number().nullable(),
   })
-  .openapi('ReservationQueueStats');
+  .openapi('ReservationQueueStats') satisfies z.ZodType<ReservationQueueStats>;
 
 export const QueueHealthSchema = z
   .object({
@@ -89,4 +91,4 @@ export const QueueHealthSchema = z
     pending: z.number().int(),
     oldestPendingAgeMs: z.number().nullable(),
   })
-  .openapi('ReservationQueueHealth');
+  .openapi('ReservationQueueHealth') satisfies z.ZodType<ReservationQueueHealth>;

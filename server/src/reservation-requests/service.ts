@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiErrorBody, Reservation, Tier } from '../../../client-sdk/src/protocol.ts';
+import type {
+  ApiErrorBody,
+  Reservation,
+  ReservationRequestAccepted,
+  ReservationRequestState,
+  ReservationRequestStatus,
+  Tier,
+} from '@frontrow/client/protocol';
 import type { EventSink } from '../events/index.ts';
 import { type AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -9,31 +16,6 @@ import { replyParts } from '../redis/scripts.ts';
 import { createRequestQueues, LANE_PRIORITY, type RequestJobData } from './queues.ts';
 import { createRequestScripts, requestError } from './scripts.ts';
 import { createRequestStats } from './stats.ts';
-
-export type RequestStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-
-/** POST /api/v2/reservations → 202. */
-export interface RequestAccepted {
-  requestId: string;
-  status: 'PENDING';
-  lane: Tier;
-  position: number;
-}
-
-/** GET /api/v2/reservations/{requestId}. */
-export interface RequestState {
-  requestId: string;
-  status: RequestStatus;
-  lane: Tier;
-  concertId: number;
-  scheduleId: number;
-  seatIds: number[];
-  submittedAt: string;
-  startedAt: string | null;
-  decidedAt: string | null;
-  result?: Reservation;
-  error?: ApiErrorBody;
-}
 
 export type Decision =
   | { status: 'COMPLETED'; result: Reservation }
@@ -89,7 +71,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
   function announce(
     userId: string,
     requestId: string,
-    status: RequestStatus,
+    status: ReservationRequestStatus,
     decision?: { result?: Reservation; error?: ApiErrorBody },
   ) {
     try {
@@ -162,15 +144,15 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     return concertId;
   }
 
-  async function read(userId: string, requestId: string): Promise<RequestState> {
+  async function read(userId: string, requestId: string): Promise<ReservationRequestState> {
     const concertId = await concertOfRequest(requestId);
     const h = await redis.hgetall(keys.request(concertId, requestId));
     // Someone else's request is a 404 too: its existence is not the caller's business.
     if (h.userId !== userId || !h.status) throw notFound('Reservation request', { requestId });
     const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
-    const state: RequestState = {
+    const state: ReservationRequestState = {
       requestId,
-      status: h.status as RequestStatus,
+      status: h.status as ReservationRequestStatus,
       lane: h.lane === 'vip' ? 'vip' : 'normal',
       concertId,
       scheduleId: Number(h.scheduleId),
@@ -200,7 +182,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
       seatIds: number[];
       /** The booking session (access token id) it is submitted in: the request is decided only while it lives. */
       jti: string;
-    }): Promise<RequestAccepted> {
+    }): Promise<ReservationRequestAccepted> {
       const { userId, lane, concertId, scheduleId, seatIds } = input;
       const requestId = randomUUID();
       const submittedAt = nowMs();
@@ -249,7 +231,7 @@ export function createReservationRequests(deps: ReservationRequestsDeps) {
     get: read,
 
     /** Cancels a PENDING request of the caller; 409 ALREADY_PROCESSING once a worker has taken it. */
-    async cancel(userId: string, requestId: string): Promise<RequestState> {
+    async cancel(userId: string, requestId: string): Promise<ReservationRequestState> {
       const concertId = await concertOfRequest(requestId);
       const reply = await scripts.cancel(concertId, { requestId, userId }, [nowMs(), ttl]);
       const [code, rest] = replyParts(reply);

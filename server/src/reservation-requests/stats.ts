@@ -1,8 +1,4 @@
-import type {
-  ReservationQueueHealth,
-  ReservationQueueStats,
-  Tier,
-} from '../../../client-sdk/src/protocol.ts';
+import type { ReservationQueueHealth, ReservationQueueStats, Tier } from '@frontrow/client/protocol';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { RequestJobData, RequestQueues } from './queues.ts';

@@ -3,7 +3,7 @@
  * submitting through the REST API, a worker with test timings, and the simple model that predicts the outcome of a
  * batch decided in queue order.
  */
-import type { Tier } from '../../../client-sdk/src/protocol.ts';
+import type { Tier } from '@frontrow/client/protocol';
 import { type CallResult, grantAccess, type TestServer, uniqueId } from '../../test/harness.ts';
 import { seeded } from '../../test/seeded.ts';
 import type { DomainEvent } from '../events/index.ts';

@@ -1,3 +1,4 @@
+import type { SimulateRequest, Simulation as SimulationPayload } from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
 import { ok } from '../http/context.ts';
 import { declareRoute, type RoutePresets } from '../http/presets.ts';
@@ -13,7 +14,7 @@ const SimulateBody = z
     buyShare: z.number().min(0).max(1).optional(),
     joinSeconds: z.number().min(0).max(60).optional(),
   })
-  .openapi('SimulateRequest');
+  .openapi('SimulateRequest') satisfies z.ZodType<SimulateRequest>;
 
 const Simulation = z
   .object({
@@ -29,7 +30,7 @@ const Simulation = z
     gaveUp: z.number().int(),
     errors: z.record(z.string(), z.number().int()),
   })
-  .openapi('Simulation');
+  .openapi('Simulation') satisfies z.ZodType<SimulationPayload>;
 
 const common = {
   tags: ['admin'],

@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type {
-  Reservation,
-  Seat,
-  SimulateRequest,
-  Simulation,
-  Tier,
-} from '../../../client-sdk/src/protocol.ts';
+import type { Reservation, Seat, SimulateRequest, Simulation, Tier } from '@frontrow/client/protocol';
 import type { UserDirectory } from '../auth/users.ts';
 import type { Booking } from '../booking/service.ts';
 import type { Catalog } from '../catalog/service.ts';

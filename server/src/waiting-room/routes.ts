@@ -1,4 +1,4 @@
-import type { EnterRequest } from '../../../client-sdk/src/protocol.ts';
+import type { EnterRequest } from '@frontrow/client/protocol';
 import { INVALID_CODE_PENALTY } from '../access-codes/routes.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { declareRoute, type RoutePresets } from '../http/presets.ts';

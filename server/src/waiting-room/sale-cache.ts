@@ -1,5 +1,5 @@
+import { concerts } from '@frontrow/db';
 import { eq } from 'drizzle-orm';
-import { concerts } from '../../../drizzle/schema.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { commitDrawSeed } from '../fairness/draw.ts';

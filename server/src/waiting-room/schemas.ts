@@ -1,5 +1,12 @@
+import {
+  type AccessTokenGrant,
+  type EnterRequest,
+  LANES,
+  type QueueStatus,
+  type SaleNotice,
+  type WaitRange,
+} from '@frontrow/client/protocol';
 import { z } from '@hono/zod-openapi';
-import { type EnterRequest, LANES } from '../../../client-sdk/src/protocol.ts';
 import { IdParam } from '../http/router.ts';
 
 export const ConcertParams = z.object({
@@ -12,7 +19,7 @@ export const WaitRangeSchema = z
   .object({ lowSeconds: z.number().int(), midSeconds: z.number().int(), highSeconds: z.number().int() })
   .openapi('WaitRange', {
     description: 'Fast, likely and slow case of the wait, from the spread of recent admission ticks',
-  });
+  }) satisfies z.ZodType<WaitRange>;
 
 export const NoticeLevelSchema = z.enum(['info', 'warning']);
 
@@ -23,7 +30,7 @@ export const SaleNoticeSchema = z
     level: NoticeLevelSchema,
     at: z.string(),
   })
-  .openapi('SaleNotice');
+  .openapi('SaleNotice') satisfies z.ZodType<SaleNotice>;
 
 export const QueueStatusSchema = z
   .object({
@@ -64,11 +71,11 @@ export const QueueStatusSchema = z
       .optional()
       .openapi({ description: 'Why the sale is PAUSED or CLOSED' }),
   })
-  .openapi('QueueStatus');
+  .openapi('QueueStatus') satisfies z.ZodType<QueueStatus>;
 
 export const AccessTokenGrantSchema = z
   .object({ accessToken: z.string(), expiresAt: z.string(), status: z.literal('ENTERED') })
-  .openapi('AccessTokenGrant');
+  .openapi('AccessTokenGrant') satisfies z.ZodType<AccessTokenGrant>;
 
 export const EnterSchema = z
   .object({

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { AccessTokenGrant, QueueStatus, QueueTick, SaleState, Tier } from '@frontrow/client/protocol';
+import { roundSeatsLeft } from '@frontrow/client/wait-range';
 import { Cluster } from 'ioredis';
-import type {
-  AccessTokenGrant,
-  QueueStatus,
-  QueueTick,
-  SaleState,
-  Tier,
-} from '../../../client-sdk/src/protocol.ts';
-import { roundSeatsLeft } from '../../../client-sdk/src/wait-range.ts';
 import type { AccessSessions } from '../access/sessions.ts';
 import type { AccessTokens } from '../access/tokens.ts';
 import { hashAccessCode } from '../access-codes/codes.ts';

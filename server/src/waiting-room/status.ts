@@ -6,8 +6,8 @@ import {
   type SaleNotice,
   type SaleState,
   type WaitRange,
-} from '../../../client-sdk/src/protocol.ts';
-import { plannedWaitRange, roundSeatsLeft, waitRange } from '../../../client-sdk/src/wait-range.ts';
+} from '@frontrow/client/protocol';
+import { plannedWaitRange, roundSeatsLeft, waitRange } from '@frontrow/client/wait-range';
 import type { LuaReply } from '../redis/scripts.ts';
 
 /** What the sale hash says about seats, pace and the organiser's words, as status.lua and the tick read it. */

@@ -1,4 +1,4 @@
-import type { QueueStatus } from '../../../client-sdk/src/protocol.ts';
+import type { QueueStatus } from '@frontrow/client/protocol';
 import { concertInput, type TestServer, uniqueId } from '../../test/harness.ts';
 
 /**

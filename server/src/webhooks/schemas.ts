@@ -1,10 +1,11 @@
-import { z } from '@hono/zod-openapi';
 import {
   type CreateWebhookRequest,
   WEBHOOK_EVENTS,
   type Webhook,
   type WebhookDelivery,
-} from '../../../client-sdk/src/protocol.ts';
+  type WebhookPing,
+} from '@frontrow/client/protocol';
+import { z } from '@hono/zod-openapi';
 
 const EventType = z.enum(WEBHOOK_EVENTS);
 
@@ -43,4 +44,6 @@ export const WebhookDeliverySchema = z
   })
   .openapi('WebhookDelivery') satisfies z.ZodType<WebhookDelivery>;
 
-export const PingSchema = z.object({ eventId: z.string() }).openapi('WebhookPing');
+export const PingSchema = z
+  .object({ eventId: z.string() })
+  .openapi('WebhookPing') satisfies z.ZodType<WebhookPing>;

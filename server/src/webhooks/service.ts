@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import type {
   CreateWebhookRequest,
   Webhook,
   WebhookDelivery,
   WebhookEvent,
   WebhookEventType,
-} from '../../../client-sdk/src/protocol.ts';
+} from '@frontrow/client/protocol';
+import { Queue } from 'bullmq';
 import type { DomainEvent, EventSink } from '../events/index.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logging/logger.ts';

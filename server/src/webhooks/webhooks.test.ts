@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { WebhookDelivery, WebhookEvent } from '@frontrow/client/protocol';
+import { verifyWebhook } from '@frontrow/client/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookDelivery, WebhookEvent } from '../../../client-sdk/src/protocol.ts';
-import { verifyWebhook } from '../../../client-sdk/src/webhooks.ts';
 import { createTestServer, eventually, type TestServer } from '../../test/harness.ts';
 import { createFans, createSale, enter, QUIET, statusOf } from '../waiting-room/testing.ts';
 import { signatureHeader } from './signing.ts';

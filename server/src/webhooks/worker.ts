@@ -1,5 +1,5 @@
+import type { WebhookDelivery } from '@frontrow/client/protocol';
 import { type Job, Worker } from 'bullmq';
-import type { WebhookDelivery } from '../../../client-sdk/src/protocol.ts';
 import type { BackgroundPart } from '../compose.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RedisClient, RedisConnections } from '../redis/client.ts';

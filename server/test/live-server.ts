@@ -1,9 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createRealtime } from '../../server/src/compose.ts';
-import type { Gateway } from '../../server/src/realtime/gateway.ts';
-import { createTestServer, type TestServer } from '../../server/test/harness.ts';
+import { createRealtime } from '../src/compose.ts';
+import type { Gateway } from '../src/realtime/gateway.ts';
+import { createTestServer, type TestServer } from './harness.ts';
 
 export interface LiveServer {
   t: TestServer;
