@@ -1,7 +1,6 @@
 import { drawOrder, drawStream } from '@frontrow/client/draw';
 import { type DrawLanes, LANES } from '@frontrow/client/protocol';
 import { describe, expect, it } from 'vitest';
-import { fromHex } from '../../../client-sdk/src/sha256.ts';
 import { seeded } from '../../test/seeded.ts';
 
 /**
@@ -89,7 +88,7 @@ describe('the pre-queue shuffle', () => {
 
 describe('drawStream.uniform', () => {
   it('stays in [0, n), and n = 1 is always 0', () => {
-    const stream = drawStream(fromHex(hexSeed()));
+    const stream = drawStream(new Uint8Array(Buffer.from(hexSeed(), 'hex')));
     for (const n of [1, 2, 3, 7, 1_000, 2 ** 31 + 1]) {
       for (let i = 0; i < 50; i++) {
         const x = stream.uniform(n);
@@ -102,7 +101,7 @@ describe('drawStream.uniform', () => {
   it('skips the words at or above the largest multiple of n (no modulo bias)', () => {
     // n = 2^31 + 1: the limit is 2^31 + 1 (one multiple fits in 2^32), so about half the words are skipped, and a
     // kept word is returned as itself.
-    const seed = fromHex(hexSeed());
+    const seed = new Uint8Array(Buffer.from(hexSeed(), 'hex'));
     const words = drawStream(seed);
     const draws = drawStream(seed);
     const n = 2 ** 31 + 1;
