@@ -45,18 +45,16 @@
 
 --- @include "fan-record"
 --- @include "queue-log"
+--- @include "sale-meta"
 local rcall = redis.call
 local now, windowMs, tickId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local want, manual, cutoff = tonumber(ARGV[4]), ARGV[5] == '1', tonumber(ARGV[6])
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'maxActive', 'groupSize', 'intervalMs', 'openedAt',
-  'closesAt', 'seatsAvailable', 'admitRatio', 'soldOut', 'spread')
+local meta, refused = saleMeta(KEYS[1], 'maxActive', 'groupSize', 'intervalMs', 'openedAt', 'closesAt',
+  'seatsAvailable', 'admitRatio', 'soldOut', 'spread')
+if refused then return refused end
 local maxActive = tonumber(meta[3]) or 0
 local state = meta[1]
-if not state then
-  if meta[2] then return {'NOT_FOUND'} end
-  return {'NO_SALE'}
-end
 if state == 'CLOSED' then return {'BOOKING_CLOSED'} end
 if tickId ~= '' then
   if rcall('ZADD', KEYS[13], 'NX', now, tickId) == 0 then return {'DUP'} end

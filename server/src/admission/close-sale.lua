@@ -23,16 +23,14 @@
 ]]
 
 --- @include "queue-log"
+--- @include "sale-meta"
 
 local rcall = redis.call
 local now = tonumber(ARGV[1])
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing')
+local meta, refused = saleMeta(KEYS[1])
+if refused then return refused end
 local state = meta[1]
-if not state then
-  if meta[2] then return {'NOT_FOUND'} end
-  return {'NO_SALE'}
-end
 if state == 'CLOSED' then return {'OK', state, 0, 0} end
 
 local waiting = rcall('ZCARD', KEYS[3]) + rcall('ZCARD', KEYS[4]) + rcall('ZCARD', KEYS[5])

@@ -37,16 +37,14 @@
 
 --- @include "fan-record"
 --- @include "queue-log"
+--- @include "sale-meta"
 
 local rcall = redis.call
 local now, resume = tonumber(ARGV[1]), ARGV[3] == '1'
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing')
+local meta, refused = saleMeta(KEYS[1])
+if refused then return refused end
 local state = meta[1]
-if not state then
-  if meta[2] then return {'NOT_FOUND'} end
-  return {'NO_SALE'}
-end
 if state == 'CLOSED' then return {'BOOKING_CLOSED'} end
 
 local shuffledNow = 0

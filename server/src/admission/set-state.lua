@@ -14,15 +14,13 @@
   of one call hash to one Redis Cluster slot, which a cluster requires of a script. The tests' slot guard
   (server/test/slot-guard.ts) fails any call whose keys hash to two slots.
 ]]
+--- @include "sale-meta"
 local rcall = redis.call
 local target, from = ARGV[1], ARGV[2]
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing')
+local meta, refused = saleMeta(KEYS[1])
+if refused then return refused end
 local state = meta[1]
-if not state then
-  if meta[2] then return {'NOT_FOUND'} end
-  return {'NO_SALE'}
-end
 if state == target then return {'OK', state} end
 if not string.find(from, ',' .. state .. ',', 1, true) then return {'CONFLICT', state} end
 rcall('HSET', KEYS[1], 'state', target)

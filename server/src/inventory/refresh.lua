@@ -35,18 +35,16 @@
 
 --- @include "fan-record"
 --- @include "queue-log"
+--- @include "sale-meta"
 
 local rcall = redis.call
 local available, held, sold = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local countedAt, now = tonumber(ARGV[4]), tonumber(ARGV[5])
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'countedAt', 'soldOut', 'reopenOnReturns',
+local meta, refused = saleMeta(KEYS[1], 'countedAt', 'soldOut', 'reopenOnReturns',
   'seatsAvailable', 'seatsHeld', 'seatsSold')
+if refused then return refused end
 local state = meta[1]
-if not state then
-  if meta[2] then return {'NOT_FOUND'} end
-  return {'NO_SALE'}
-end
 if meta[3] and countedAt < tonumber(meta[3]) then return {'OK', 'STALE', 0, 0} end
 local wasAvailable = tonumber(meta[6]) or 0
 local moved = 0

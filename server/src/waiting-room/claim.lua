@@ -25,15 +25,13 @@
 
 --- @include "fan-record"
 --- @include "queue-log"
+--- @include "sale-meta"
 
 local rcall = redis.call
 local userId, jti, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'closesAt')
-if not meta[1] then
-  if meta[2] then return {'NOT_FOUND'} end
-  return {'NO_SALE'}
-end
+local meta, refused = saleMeta(KEYS[1], 'closesAt')
+if refused then return refused end
 if meta[1] == 'CLOSED' or now >= tonumber(meta[3]) then return {'BOOKING_CLOSED'} end
 
 local rec = rcall('HGET', KEYS[2], userId)

@@ -45,15 +45,13 @@
 
 --- @include "fan-record"
 --- @include "queue-log"
+--- @include "sale-meta"
 local rcall = redis.call
 local userId, lane, now, maxSize = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'joinOpensAt', 'closesAt', 'soldOut', 'accessMode')
+local meta, refused = saleMeta(KEYS[1], 'joinOpensAt', 'closesAt', 'soldOut', 'accessMode')
+if refused then return refused end
 local state = meta[1]
-if not state then
-  if meta[2] then return {'NOT_FOUND'} end
-  return {'NO_SALE'}
-end
 if state == 'CLOSED' or now >= tonumber(meta[4]) then return {'BOOKING_CLOSED'} end
 
 local function int(x) return string.format('%.0f', x) end

@@ -27,15 +27,13 @@
 
 --- @include "fan-record"
 --- @include "queue-log"
+--- @include "sale-meta"
 
 local rcall = redis.call
 local userId, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3] or 'LEFT'
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing')
-if not meta[1] then
-  if meta[2] then return {'NOT_FOUND'} end
-  return {'NO_SALE'}
-end
+local meta, refused = saleMeta(KEYS[1])
+if refused then return refused end
 
 local rec = rcall('HGET', KEYS[2], userId)
 if not rec then return {'NOT_QUEUED'} end

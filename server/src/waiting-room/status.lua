@@ -31,18 +31,16 @@
 ]]
 
 --- @include "fan-record"
+--- @include "sale-meta"
 
 local rcall = redis.call
 local userId, now = ARGV[1], tonumber(ARGV[2])
 
-local meta = rcall('HMGET', KEYS[1], 'state', 'missing', 'title', 'closesAt', 'opensAt', 'rate', 'groupSize',
+local meta, refused = saleMeta(KEYS[1], 'title', 'closesAt', 'opensAt', 'rate', 'groupSize',
   'intervalMs', 'soldOut', 'seatsAvailable', 'seatsHeld', 'spread', 'notice', 'stateReason', 'admitRatio',
   'maxActive')
+if refused then return refused end
 local state = meta[1]
-if not state then
-  if meta[2] then return {'NOT_FOUND'} end
-  return {'NO_SALE'}
-end
 
 local vip, presale, normal = rcall('ZCARD', KEYS[3]), rcall('ZCARD', KEYS[4]), rcall('ZCARD', KEYS[5])
 local status, lane, ticket, seq, position, untilMs = 'NOT_IN_QUEUE', '', 0, 0, 0, 0
