@@ -10,7 +10,9 @@ import { eventually } from './harness.ts';
  * creates itself, seeds the demo concert, serves, and stops cleanly on SIGTERM.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+// Node itself with tsx's loader, not the tsx command: the command runs the server as a child of its own, so a
+// SIGKILL sent to it would leave the server running.
+const serverArgs = ['--import', 'tsx', '--conditions=frontrow-source', 'server/src/main.ts'];
 
 function start(env: Record<string, string>): {
   child: ChildProcess;
@@ -18,7 +20,7 @@ function start(env: Record<string, string>): {
   exited: Promise<number | null>;
 } {
   let out = '';
-  const child = spawn(tsx, ['--conditions=frontrow-source', 'server/src/main.ts'], {
+  const child = spawn(process.execPath, serverArgs, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -97,7 +97,9 @@ function client(node: number, token: unknown): Client {
   return socket;
 }
 
+/** Resolves once the socket is connected, including when it connected before this was called. */
 function connected(socket: Client): Promise<void> {
+  if (socket.connected) return Promise.resolve();
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);

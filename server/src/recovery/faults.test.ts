@@ -156,13 +156,15 @@ describe('Redis loses its data', () => {
 });
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+// Node itself with tsx's loader, not the tsx command: the command runs the server as a child of its own, so a
+// SIGKILL sent to it would leave the server running.
+const serverArgs = ['--import', 'tsx', '--conditions=frontrow-source', 'server/src/main.ts'];
 
 /** The worker role as its own process, on this file's Redis and database. */
 async function startWorker(env: Record<string, string>) {
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(tsx, ['--conditions=frontrow-source', 'server/src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, serverArgs, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ROLE: 'worker', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
