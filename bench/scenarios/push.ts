@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueTick } from '@frontrow/client/protocol';
 import { type BenchFan, createConcert, enterAll, openSale, seatsFor } from '../lib/api.ts';
-import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
+import { type Ctx, check, type Row, row, type Scenario } from '../lib/context.ts';
 import { driveAdmissions } from '../lib/drive.ts';
 import { type MergedReport, startFans } from '../lib/fans.ts';
 import { memoryAfterGc, type Proc, procStats, stop } from '../lib/procs.ts';
@@ -28,144 +28,194 @@ export const push: Scenario = {
     const n = ctx.sockets ?? (ctx.quick ? 10_000 : 20_000);
     const seconds = ctx.quick ? 20 : 60;
     const admitPerSecond = 20;
-    // Admission stops when the fans let in could take every seat left, so the hall has a seat for each admission.
-    const { concertId } = await createConcert(ctx.api, ctx.admin, {
-      bookingOpensInMs: 3_600_000,
-      ...seatsFor(admitPerSecond * seconds),
-    });
-    // Open first (nobody to shuffle), with a scheduler too slow to matter: the bench drives admission itself.
-    await openSale(ctx.api, ctx.admin, concertId, {
-      groupSize: 1,
-      intervalSeconds: 3_600,
-      maxActive: 1_000_000,
-    });
+    const concertId = await setUpSale(ctx, admitPerSecond * seconds);
     const fans = await ctx.api.fans(`push-${ctx.runId}`, n);
-    // Memory before the entries too: an upper bound, since sockets may reuse heap the enters left free.
-    // Above 10,000 sockets more API processes share the load, as a deployment would (the Redis adapter between them).
-    const extras = await Promise.all(Array.from({ length: apiProcessesFor(n) - 1 }, () => ctx.extraServer()));
-    // Sockets live in the API processes; the CPU of a push includes the worker that computes the ticks.
-    const pids = [ctx.server.pid, ...extras.map((e) => e.proc.pid)];
-    const cpuPids = [...pids, ...(ctx.worker ? [ctx.worker.pid] : [])];
-    // Heap and RSS after two forced full collections in each API process, summed: what the sockets hold, not
-    // where the collector happened to be.
-    const apiProcs = [ctx.server, ...extras.map((e) => e.proc)];
-    const memory = () => memorySum(apiProcs);
-    const cpuSeconds = () => cpuPids.reduce((sum, pid) => sum + procStats(pid).cpuSeconds, 0);
-    const before = await memory();
-    await enterAll(ctx.api, concertId, fans);
-
-    const afterEnter = await memory();
-    const real = await startFans({
-      url: extras.length > 0 ? [ctx.url, ...extras.map((e) => e.url)] : ctx.url,
-      fans,
+    const measured = await measureTicks(ctx, { concertId, fans, admitPerSecond, seconds });
+    checkTicks(measured.got, n);
+    ctx.shared.set('push', {
       concertId,
-      readyWindowMs: ctx.readyWindowMs,
-      logDir: ctx.logDir,
-    });
-    let got: MergedReport;
-    let perSocket: { heap: number; rss: number };
-    let heapSinceEnter: number;
-    let cpuPerFanMinute: number;
-    try {
-      check(real.connected === n, `${real.connected} of ${n} sockets connected and watching`);
-      await sleep(2000); // let the server settle after the connection storm
-      const withSockets = await memory();
-      perSocket = {
-        heap: (withSockets.heapUsed - before.heapUsed) / n,
-        rss: (withSockets.rss - before.rss) / n,
-      };
-      heapSinceEnter = (withSockets.heapUsed - afterEnter.heapUsed) / n;
-      await real.report(); // drop warm-up samples
-      const cpu0 = cpuSeconds();
-      await driveAdmissions(ctx, concertId, admitPerSecond, seconds);
-      const cpu = cpuSeconds() - cpu0;
-      cpuPerFanMinute = cpu / n / (seconds / 60);
-      await sleep(1500); // the trailing tick
-      got = await real.report();
-    } finally {
-      await real.close();
-      for (const e of extras) await stop(e.proc);
-    }
-    checkTicks(got, n);
-    ctx.shared.set('push', { concertId, fans, admitPerSecond, seconds, cpuPerFanMinute } satisfies PushFans);
+      fans,
+      admitPerSecond,
+      seconds,
+      cpuPerFanMinute: measured.cpuPerFanMinute,
+    } satisfies PushFans);
 
     const baseline = await bareBroadcast(ctx, fans, seconds, concertId);
-    const lat = summarizeHistogram(got.tickLatency);
-    const baseLat = summarizeHistogram(baseline.report.tickLatency);
-    const t0 = got.ticks[0]?.at ?? 0;
-    const b0 = baseline.report.ticks[0]?.at ?? 0;
-    ctx.chart('tick-latency', {
-      title: `queue:tick delivery p99 per tick (${n.toLocaleString('en-US')} sockets)`,
-      xLabel: 'seconds',
-      yLabel: 'ms',
-      series: [
-        {
-          name: 'Frontrow p99',
-          points: got.ticks.map((t) => [(t.at - t0) / 1000, t.p99] as [number, number]),
-        },
-        {
-          name: 'bare Socket.IO p99',
-          points: baseline.report.ticks.map((t) => [(t.at - b0) / 1000, t.p99] as [number, number]),
-        },
-      ],
-    });
-    ctx.chart('queue-length', {
-      title: 'Fans waiting, as carried by each tick',
-      xLabel: 'seconds',
-      yLabel: 'fans',
-      series: [
-        {
-          name: 'waiting',
-          points: got.ticks.map((t) => [(t.at - t0) / 1000, t.waiting] as [number, number]),
-        },
-      ],
-    });
-
-    const s = 'push';
-    return [
-      row({
-        scenario: s,
-        metric: `tick p50 (${n} sockets)`,
-        value: lat.p50,
-        unit: 'ms',
-        baseline: baseLat.p50,
-      }),
-      row({
-        scenario: s,
-        metric: `tick p99 (${n} sockets${extras.length > 0 ? `, ${extras.length + 1} API processes` : ''})`,
-        value: lat.p99,
-        unit: 'ms',
-        baseline: baseLat.p99,
-        target: n <= 10_000 ? '≤ 300 ms' : '≤ 750 ms',
-        ok: (v) => v <= (n <= 10_000 ? 300 : 750),
-      }),
-      row({
-        scenario: s,
-        metric: 'server heap per socket (with its queue entry), after full GC',
-        value: perSocket.heap / 1024,
-        note: `${(heapSinceEnter / 1024).toFixed(1)} KB counted from after the enters`,
-        unit: 'KB',
-        baseline: baseline.perSocket.heap / 1024,
-      }),
-      row({
-        scenario: s,
-        metric: 'server RSS per socket (with its queue entry), after full GC',
-        value: perSocket.rss / 1024,
-        unit: 'KB',
-        baseline: baseline.perSocket.rss / 1024,
-        target: '≤ 16 KB',
-        ok: (v) => v <= 16,
-      }),
-      row({
-        scenario: s,
-        metric: 'ticks delivered',
-        value: lat.n,
-        unit: 'packets',
-        note: `${got.ticks.length} ticks`,
-      }),
-    ];
+    drawCharts(ctx, n, measured.got, baseline.report);
+    return toRows(n, measured, baseline);
   },
 };
+
+/** What the Frontrow side measured. */
+interface TickRun {
+  got: MergedReport;
+  /** Bytes per socket, counted from before the enters. */
+  perSocket: { heap: number; rss: number };
+  /** Heap bytes per socket, counted from after the enters. */
+  heapSinceEnter: number;
+  cpuPerFanMinute: number;
+  /** API processes beside the main one. */
+  extraServers: number;
+}
+
+/** A concert in its join window with `admissions` seats, and its sale open. Returns the concert's id. */
+async function setUpSale(ctx: Ctx, admissions: number): Promise<number> {
+  // Admission stops when the fans let in could take every seat left, so the hall has a seat for each admission.
+  const { concertId } = await createConcert(ctx.api, ctx.admin, {
+    bookingOpensInMs: 3_600_000,
+    ...seatsFor(admissions),
+  });
+  // Open first (nobody to shuffle), with a scheduler too slow to matter: the bench drives admission itself.
+  await openSale(ctx.api, ctx.admin, concertId, {
+    groupSize: 1,
+    intervalSeconds: 3_600,
+    maxActive: 1_000_000,
+  });
+  return concertId;
+}
+
+/**
+ * The fans enter and open their sockets, spread over as many API processes as a deployment would use; then the
+ * bench admits `admitPerSecond` for `seconds` while the sockets take the ticks. Memory per socket and CPU per fan
+ * come from the API processes (and the worker, for CPU).
+ */
+async function measureTicks(
+  ctx: Ctx,
+  {
+    concertId,
+    fans,
+    admitPerSecond,
+    seconds,
+  }: { concertId: number; fans: BenchFan[]; admitPerSecond: number; seconds: number },
+): Promise<TickRun> {
+  const n = fans.length;
+  // Memory before the entries too: an upper bound, since sockets may reuse heap the enters left free.
+  // Above 10,000 sockets more API processes share the load, as a deployment would (the Redis adapter between them).
+  const extras = await Promise.all(Array.from({ length: apiProcessesFor(n) - 1 }, () => ctx.extraServer()));
+  // Sockets live in the API processes; the CPU of a push includes the worker that computes the ticks.
+  const pids = [ctx.server.pid, ...extras.map((e) => e.proc.pid)];
+  const cpuPids = [...pids, ...(ctx.worker ? [ctx.worker.pid] : [])];
+  // Heap and RSS after two forced full collections in each API process, summed: what the sockets hold, not
+  // where the collector happened to be.
+  const apiProcs = [ctx.server, ...extras.map((e) => e.proc)];
+  const memory = () => memorySum(apiProcs);
+  const cpuSeconds = () => cpuPids.reduce((sum, pid) => sum + procStats(pid).cpuSeconds, 0);
+  const before = await memory();
+  await enterAll(ctx.api, concertId, fans);
+
+  const afterEnter = await memory();
+  const real = await startFans({
+    url: extras.length > 0 ? [ctx.url, ...extras.map((e) => e.url)] : ctx.url,
+    fans,
+    concertId,
+    readyWindowMs: ctx.readyWindowMs,
+    logDir: ctx.logDir,
+  });
+  try {
+    check(real.connected === n, `${real.connected} of ${n} sockets connected and watching`);
+    await sleep(2000); // let the server settle after the connection storm
+    const withSockets = await memory();
+    const perSocket = {
+      heap: (withSockets.heapUsed - before.heapUsed) / n,
+      rss: (withSockets.rss - before.rss) / n,
+    };
+    const heapSinceEnter = (withSockets.heapUsed - afterEnter.heapUsed) / n;
+    await real.report(); // drop warm-up samples
+    const cpu0 = cpuSeconds();
+    await driveAdmissions(ctx, concertId, admitPerSecond, seconds);
+    const cpu = cpuSeconds() - cpu0;
+    const cpuPerFanMinute = cpu / n / (seconds / 60);
+    await sleep(1500); // the trailing tick
+    const got = await real.report();
+    return { got, perSocket, heapSinceEnter, cpuPerFanMinute, extraServers: extras.length };
+  } finally {
+    await real.close();
+    for (const e of extras) await stop(e.proc);
+  }
+}
+
+function drawCharts(ctx: Ctx, n: number, got: MergedReport, bare: MergedReport): void {
+  const t0 = got.ticks[0]?.at ?? 0;
+  const b0 = bare.ticks[0]?.at ?? 0;
+  ctx.chart('tick-latency', {
+    title: `queue:tick delivery p99 per tick (${n.toLocaleString('en-US')} sockets)`,
+    xLabel: 'seconds',
+    yLabel: 'ms',
+    series: [
+      {
+        name: 'Frontrow p99',
+        points: got.ticks.map((t) => [(t.at - t0) / 1000, t.p99] as [number, number]),
+      },
+      {
+        name: 'bare Socket.IO p99',
+        points: bare.ticks.map((t) => [(t.at - b0) / 1000, t.p99] as [number, number]),
+      },
+    ],
+  });
+  ctx.chart('queue-length', {
+    title: 'Fans waiting, as carried by each tick',
+    xLabel: 'seconds',
+    yLabel: 'fans',
+    series: [
+      {
+        name: 'waiting',
+        points: got.ticks.map((t) => [(t.at - t0) / 1000, t.waiting] as [number, number]),
+      },
+    ],
+  });
+}
+
+function toRows(
+  n: number,
+  { got, perSocket, heapSinceEnter, extraServers }: TickRun,
+  baseline: { report: MergedReport; perSocket: { heap: number; rss: number } },
+): Row[] {
+  const lat = summarizeHistogram(got.tickLatency);
+  const baseLat = summarizeHistogram(baseline.report.tickLatency);
+  const s = 'push';
+  return [
+    row({
+      scenario: s,
+      metric: `tick p50 (${n} sockets)`,
+      value: lat.p50,
+      unit: 'ms',
+      baseline: baseLat.p50,
+    }),
+    row({
+      scenario: s,
+      metric: `tick p99 (${n} sockets${extraServers > 0 ? `, ${extraServers + 1} API processes` : ''})`,
+      value: lat.p99,
+      unit: 'ms',
+      baseline: baseLat.p99,
+      target: n <= 10_000 ? '≤ 300 ms' : '≤ 750 ms',
+      ok: (v) => v <= (n <= 10_000 ? 300 : 750),
+    }),
+    row({
+      scenario: s,
+      metric: 'server heap per socket (with its queue entry), after full GC',
+      value: perSocket.heap / 1024,
+      note: `${(heapSinceEnter / 1024).toFixed(1)} KB counted from after the enters`,
+      unit: 'KB',
+      baseline: baseline.perSocket.heap / 1024,
+    }),
+    row({
+      scenario: s,
+      metric: 'server RSS per socket (with its queue entry), after full GC',
+      value: perSocket.rss / 1024,
+      unit: 'KB',
+      baseline: baseline.perSocket.rss / 1024,
+      target: '≤ 16 KB',
+      ok: (v) => v <= 16,
+    }),
+    row({
+      scenario: s,
+      metric: 'ticks delivered',
+      value: lat.n,
+      unit: 'packets',
+      note: `${got.ticks.length} ticks`,
+    }),
+  ];
+}
 
 /**
  * Every complete tick reached every socket, and the positions the fans computed from it are exactly 1..waiting
