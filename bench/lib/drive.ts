@@ -1,5 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createConcert, openSale, seatsFor } from './api.ts';
 import type { Ctx } from './context.ts';
+
+/**
+ * A concert in its join window with a seat for each of `admissions`, its sale open for `driveAdmissions`.
+ * Returns the concert's id.
+ */
+export async function createDrivenSale(ctx: Ctx, admissions: number): Promise<number> {
+  // Admission stops when the fans let in could take every seat left, so the hall has a seat for each admission.
+  const { concertId } = await createConcert(ctx.api, ctx.admin, {
+    bookingOpensInMs: 3_600_000,
+    ...seatsFor(admissions),
+  });
+  // Open first (nobody to shuffle), with a scheduler too slow to matter: the bench drives admission itself.
+  await openSale(ctx.api, ctx.admin, concertId, {
+    groupSize: 1,
+    intervalSeconds: 3_600,
+    maxActive: 1_000_000,
+  });
+  return concertId;
+}
 
 /**
  * Admits `perSecond` fans every second for `seconds` through the admin API (the queue moves: ticks flow).

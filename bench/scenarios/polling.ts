@@ -1,6 +1,6 @@
-import { createConcert, enterAll, openSale, seatsFor } from '../lib/api.ts';
+import { enterAll } from '../lib/api.ts';
 import { row, type Scenario } from '../lib/context.ts';
-import { driveAdmissions } from '../lib/drive.ts';
+import { createDrivenSale, driveAdmissions } from '../lib/drive.ts';
 import { expectStatuses, load } from '../lib/load.ts';
 import { procStats } from '../lib/procs.ts';
 import type { PushFans } from './push.ts';
@@ -18,15 +18,7 @@ export const polling: Scenario = {
     if (!pushed) throw new Error('needs the push scenario first (same fans, its CPU figure)');
     const { fans, admitPerSecond, seconds } = pushed;
     // A fresh queue of the same size (the push run admitted some of its fans).
-    const { concertId } = await createConcert(ctx.api, ctx.admin, {
-      bookingOpensInMs: 3_600_000,
-      ...seatsFor(admitPerSecond * seconds),
-    });
-    await openSale(ctx.api, ctx.admin, concertId, {
-      groupSize: 1,
-      intervalSeconds: 3_600,
-      maxActive: 1_000_000,
-    });
+    const concertId = await createDrivenSale(ctx, admitPerSecond * seconds);
     await enterAll(ctx.api, concertId, fans);
 
     const rate = Math.round(fans.length / 3);

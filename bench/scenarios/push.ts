@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueTick } from '@frontrow/client/protocol';
-import { type BenchFan, createConcert, enterAll, openSale, seatsFor } from '../lib/api.ts';
+import { type BenchFan, enterAll } from '../lib/api.ts';
 import { type Ctx, check, type Row, row, type Scenario } from '../lib/context.ts';
-import { driveAdmissions } from '../lib/drive.ts';
+import { createDrivenSale, driveAdmissions } from '../lib/drive.ts';
 import { type MergedReport, startFans } from '../lib/fans.ts';
 import { memoryAfterGc, type Proc, procStats, stop } from '../lib/procs.ts';
 import { summarizeHistogram } from '../lib/stats.ts';
@@ -28,7 +28,7 @@ export const push: Scenario = {
     const n = ctx.sockets ?? (ctx.quick ? 10_000 : 20_000);
     const seconds = ctx.quick ? 20 : 60;
     const admitPerSecond = 20;
-    const concertId = await setUpSale(ctx, admitPerSecond * seconds);
+    const concertId = await createDrivenSale(ctx, admitPerSecond * seconds);
     const fans = await ctx.api.fans(`push-${ctx.runId}`, n);
     const measured = await measureTicks(ctx, { concertId, fans, admitPerSecond, seconds });
     checkTicks(measured.got, n);
@@ -56,22 +56,6 @@ interface TickRun {
   cpuPerFanMinute: number;
   /** API processes beside the main one. */
   extraServers: number;
-}
-
-/** A concert in its join window with `admissions` seats, and its sale open. Returns the concert's id. */
-async function setUpSale(ctx: Ctx, admissions: number): Promise<number> {
-  // Admission stops when the fans let in could take every seat left, so the hall has a seat for each admission.
-  const { concertId } = await createConcert(ctx.api, ctx.admin, {
-    bookingOpensInMs: 3_600_000,
-    ...seatsFor(admissions),
-  });
-  // Open first (nobody to shuffle), with a scheduler too slow to matter: the bench drives admission itself.
-  await openSale(ctx.api, ctx.admin, concertId, {
-    groupSize: 1,
-    intervalSeconds: 3_600,
-    maxActive: 1_000_000,
-  });
-  return concertId;
 }
 
 /**
