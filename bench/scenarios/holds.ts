@@ -4,13 +4,14 @@ import {
   admitAndClaim,
   type BenchFan,
   bookingHeaders,
+  type ConcertSetup,
   createConcert,
   openSale,
   seatIds,
 } from '../lib/api.ts';
 import { checkSeats } from '../lib/checks.ts';
-import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
-import { expectStatuses, load } from '../lib/load.ts';
+import { type Ctx, check, type Row, row, type Scenario } from '../lib/context.ts';
+import { expectStatuses, type LoadResult, load } from '../lib/load.ts';
 import { rawTransactions } from '../lib/raw-sql.ts';
 import { summarize } from '../lib/stats.ts';
 
@@ -23,83 +24,111 @@ export const holds: Scenario = {
   name: 'holds',
   title: 'seat holds/s and p99, hot contention, raw transaction baseline',
   async run(ctx) {
-    const perFan = 4;
     const fanCount = ctx.quick ? 1_000 : 2_000;
-    const seats = fanCount * perFan;
-    const warm = 200;
-    const connections = 48;
-    const setup = await createConcert(ctx.api, ctx.admin, { rows: (seats + warm) / 200, seatsPerRow: 200 });
-    await openSale(ctx.api, ctx.admin, setup.concertId, { maxActive: 1_000_000 });
-    const fans = await ctx.api.fans(`hold-${ctx.runId}`, fanCount);
-    await admitAndClaim(ctx.api, ctx.admin, setup.concertId, fans);
-    const ids = await seatIds(ctx.api, fans[0]!, setup);
-    check(ids.length === seats + warm, `seat map has ${ids.length} seats`);
+    const sale = await setUpHolds(ctx, fanCount);
+    const measured = await measureDistinctHolds(ctx, sale);
+    ctx.shared.set('holds', { setup: sale.setup, fans: sale.fans, rps: measured.rps });
 
-    const holdOf = (fan: BenchFan, seatId: number) => ({
-      path: '/api/v1/reservations',
-      headers: bookingHeaders(fan),
-      body: JSON.stringify({ scheduleId: setup.scheduleId, seatIds: [seatId] }),
-    });
-    const spec = { url: ctx.url, method: 'POST' as const, connections };
-    expectStatuses(
-      'warm-up holds',
-      await load({ ...spec, amount: warm, next: (i) => holdOf(fans[i % fanCount]!, ids[i]!) }),
-      [201],
-    );
-    // Request i: fan i mod F takes seat i, so every fan ends with exactly `perFan` holds.
-    const measured = await load({
-      ...spec,
-      amount: seats,
-      next: (i) => holdOf(fans[i % fanCount]!, ids[warm + i]!),
-    });
-    expectStatuses('holds', measured, [201]);
-    check(measured.total === seats, `${measured.total} holds answered, expected ${seats}`);
-    const after = await checkSeats(ctx.db, setup.scheduleId);
-    check(after.held === seats + warm, `${after.held} seats HELD, expected ${seats + warm}`);
-    ctx.shared.set('holds', { setup, fans, rps: measured.rps });
-
-    const raw = await rawBaseline(ctx, fans, seats, connections);
+    const raw = await rawBaseline(ctx, sale.fans, fanCount * PER_FAN, CONNECTIONS);
     const hot = await hotRun(ctx);
-
-    const s = 'holds';
-    return [
-      row({
-        scenario: s,
-        metric: `holds/s, distinct seats (${connections} clients)`,
-        value: measured.rps,
-        unit: 'holds/s',
-        baseline: raw.rps,
-        target: '≥ 0.60×',
-        ok: (_v, ratio) => (ratio ?? 0) >= 0.6,
-      }),
-      row({
-        scenario: s,
-        metric: 'hold p99, distinct seats',
-        value: measured.p99,
-        unit: 'ms',
-        baseline: raw.p99,
-        target: '≤ 50 ms',
-        ok: (v) => v <= 50,
-      }),
-      row({
-        scenario: s,
-        metric: 'hot run: holds/s (2,000 seats, 256 buyers)',
-        value: hot.heldPerSecond,
-        unit: 'holds/s',
-        note: `${hot.attempts} attempts, ${hot.conflicts} conflicts`,
-      }),
-      row({ scenario: s, metric: 'hot run: attempt p99', value: hot.p99, unit: 'ms' }),
-      row({
-        scenario: s,
-        metric: 'hot run: seats held at the end',
-        value: hot.held,
-        unit: 'seats',
-        target: '= 2,000, no oversell',
-        ok: (v) => v === 2_000,
-      }),
-    ];
+    return toRows(measured, raw, hot);
   },
 };
+
+const PER_FAN = 4;
+/** Holds made before the measured run, on seats of their own. */
+const WARM = 200;
+const CONNECTIONS = 48;
+
+/** A concert with its sale open and the fans admitted with their access tokens; a seat for every hold. */
+interface HoldSale {
+  setup: ConcertSetup;
+  fans: BenchFan[];
+  ids: number[];
+}
+
+async function setUpHolds(ctx: Ctx, fanCount: number): Promise<HoldSale> {
+  const seats = fanCount * PER_FAN;
+  const setup = await createConcert(ctx.api, ctx.admin, { rows: (seats + WARM) / 200, seatsPerRow: 200 });
+  await openSale(ctx.api, ctx.admin, setup.concertId, { maxActive: 1_000_000 });
+  const fans = await ctx.api.fans(`hold-${ctx.runId}`, fanCount);
+  await admitAndClaim(ctx.api, ctx.admin, setup.concertId, fans);
+  const ids = await seatIds(ctx.api, fans[0]!, setup);
+  check(ids.length === seats + WARM, `seat map has ${ids.length} seats`);
+  return { setup, fans, ids };
+}
+
+/** WARM warm-up holds, then the measured run: one seat per request, every seat a different one. */
+async function measureDistinctHolds(ctx: Ctx, { setup, fans, ids }: HoldSale): Promise<LoadResult> {
+  const fanCount = fans.length;
+  const seats = fanCount * PER_FAN;
+  const holdOf = (fan: BenchFan, seatId: number) => ({
+    path: '/api/v1/reservations',
+    headers: bookingHeaders(fan),
+    body: JSON.stringify({ scheduleId: setup.scheduleId, seatIds: [seatId] }),
+  });
+  const spec = { url: ctx.url, method: 'POST' as const, connections: CONNECTIONS };
+  expectStatuses(
+    'warm-up holds',
+    await load({ ...spec, amount: WARM, next: (i) => holdOf(fans[i % fanCount]!, ids[i]!) }),
+    [201],
+  );
+  // Request i: fan i mod F takes seat i, so every fan ends with exactly PER_FAN holds.
+  const measured = await load({
+    ...spec,
+    amount: seats,
+    next: (i) => holdOf(fans[i % fanCount]!, ids[WARM + i]!),
+  });
+  expectStatuses('holds', measured, [201]);
+  check(measured.total === seats, `${measured.total} holds answered, expected ${seats}`);
+  const after = await checkSeats(ctx.db, setup.scheduleId);
+  check(after.held === seats + WARM, `${after.held} seats HELD, expected ${seats + WARM}`);
+  return measured;
+}
+
+function toRows(
+  measured: LoadResult,
+  raw: { rps: number; p99: number },
+  hot: Awaited<ReturnType<typeof hotRun>>,
+): Row[] {
+  const s = 'holds';
+  return [
+    row({
+      scenario: s,
+      metric: `holds/s, distinct seats (${CONNECTIONS} clients)`,
+      value: measured.rps,
+      unit: 'holds/s',
+      baseline: raw.rps,
+      target: '≥ 0.60×',
+      ok: (_v, ratio) => (ratio ?? 0) >= 0.6,
+    }),
+    row({
+      scenario: s,
+      metric: 'hold p99, distinct seats',
+      value: measured.p99,
+      unit: 'ms',
+      baseline: raw.p99,
+      target: '≤ 50 ms',
+      ok: (v) => v <= 50,
+    }),
+    row({
+      scenario: s,
+      metric: 'hot run: holds/s (2,000 seats, 256 buyers)',
+      value: hot.heldPerSecond,
+      unit: 'holds/s',
+      note: `${hot.attempts} attempts, ${hot.conflicts} conflicts`,
+    }),
+    row({ scenario: s, metric: 'hot run: attempt p99', value: hot.p99, unit: 'ms' }),
+    row({
+      scenario: s,
+      metric: 'hot run: seats held at the end',
+      value: hot.held,
+      unit: 'seats',
+      target: '= 2,000, no oversell',
+      ok: (v) => v === 2_000,
+    }),
+  ];
+}
 
 /** The hold transaction's core with mysql2 and nothing else: lock the fan, conditional UPDATE, two INSERTs. */
 async function rawBaseline(ctx: Ctx, fans: BenchFan[], count: number, connections: number) {
