@@ -1,8 +1,8 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type BenchFan, bookingHeaders, type ConcertSetup } from '../lib/api.ts';
 import { checkLedger, checkSeats } from '../lib/checks.ts';
-import { type Ctx, check, row, type Scenario } from '../lib/context.ts';
-import { expectStatuses, load } from '../lib/load.ts';
+import { type Ctx, check, type Row, row, type Scenario } from '../lib/context.ts';
+import { expectStatuses, type LoadResult, load } from '../lib/load.ts';
 import { rawTransactions } from '../lib/raw-sql.ts';
 
 /**
@@ -16,68 +16,88 @@ export const payments: Scenario = {
     const prepared = ctx.shared.get('holds') as { setup: ConcertSetup; fans: BenchFan[] } | undefined;
     if (!prepared) throw new Error('needs the holds scenario first (its fans hold the seats to pay)');
     const { setup, fans } = prepared;
-    const [held] = await ctx.db.query<RowDataPacket[]>(
-      `SELECT id, user_id FROM reservations WHERE schedule_id = ? AND status = 'HELD' ORDER BY id`,
-      [setup.scheduleId],
-    );
-    const byUser = new Map<string, number[]>();
-    for (const r of held) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), Number(r.id)]);
-
-    const connections = 48;
-    const charges = await load({
-      url: ctx.url,
-      method: 'POST',
-      connections,
-      amount: fans.length,
-      next: (i) => ({
-        path: '/api/v1/points/charge',
-        headers: bookingHeaders(fans[i]!),
-        body: JSON.stringify({ amount: 10_000 }),
-      }),
-    });
-    expectStatuses('charges', charges, [200, 201]);
-
-    const paid = await load({
-      url: ctx.url,
-      method: 'POST',
-      connections,
-      amount: fans.length,
-      next: (i) => ({
-        path: '/api/v1/payments',
-        headers: bookingHeaders(fans[i]!),
-        body: JSON.stringify({ reservationId: byUser.get(fans[i]!.userId)![0] }),
-      }),
-    });
-    expectStatuses('payments', paid, [201]);
-    await checkLedger(ctx.db);
-    const seats = await checkSeats(ctx.db, setup.scheduleId);
-    check(seats.sold === fans.length, `${seats.sold} seats SOLD after ${fans.length} payments`);
+    const byUser = await heldByFan(ctx, setup.scheduleId);
+    const { charges, paid } = await chargeAndPay(ctx, setup, fans, byUser);
 
     const raw = await rawPayments(
       ctx,
       fans.map((f) => byUser.get(f.userId)![1]!),
-      connections,
+      CONNECTIONS,
     );
     await checkLedger(ctx.db);
     const after = await checkSeats(ctx.db, setup.scheduleId);
     check(after.sold === 2 * fans.length, `${after.sold} seats SOLD after API and raw payments`);
-
-    const s = 'payments';
-    return [
-      row({
-        scenario: s,
-        metric: `payments/s (${connections} clients)`,
-        value: paid.rps,
-        unit: 'pay/s',
-        baseline: raw.rps,
-        target: '≥ 0.50×',
-        ok: (_v, ratio) => (ratio ?? 0) >= 0.5,
-      }),
-      row({ scenario: s, metric: 'payment p99', value: paid.p99, unit: 'ms', baseline: raw.p99 }),
-      row({ scenario: s, metric: 'points charges/s', value: charges.rps, unit: 'req/s' }),
-    ];
+    return toRows(charges, paid, raw);
   },
 };
+
+const CONNECTIONS = 48;
+
+/** Each fan's HELD reservations on the schedule, oldest first. */
+async function heldByFan(ctx: Ctx, scheduleId: number): Promise<Map<string, number[]>> {
+  const [held] = await ctx.db.query<RowDataPacket[]>(
+    `SELECT id, user_id FROM reservations WHERE schedule_id = ? AND status = 'HELD' ORDER BY id`,
+    [scheduleId],
+  );
+  const byUser = new Map<string, number[]>();
+  for (const r of held) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), Number(r.id)]);
+  return byUser;
+}
+
+/** Every fan charges points, then pays its first hold; the ledger adds up and a seat is SOLD per payment. */
+async function chargeAndPay(
+  ctx: Ctx,
+  setup: ConcertSetup,
+  fans: BenchFan[],
+  byUser: Map<string, number[]>,
+): Promise<{ charges: LoadResult; paid: LoadResult }> {
+  const charges = await load({
+    url: ctx.url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    amount: fans.length,
+    next: (i) => ({
+      path: '/api/v1/points/charge',
+      headers: bookingHeaders(fans[i]!),
+      body: JSON.stringify({ amount: 10_000 }),
+    }),
+  });
+  expectStatuses('charges', charges, [200, 201]);
+
+  const paid = await load({
+    url: ctx.url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    amount: fans.length,
+    next: (i) => ({
+      path: '/api/v1/payments',
+      headers: bookingHeaders(fans[i]!),
+      body: JSON.stringify({ reservationId: byUser.get(fans[i]!.userId)![0] }),
+    }),
+  });
+  expectStatuses('payments', paid, [201]);
+  await checkLedger(ctx.db);
+  const seats = await checkSeats(ctx.db, setup.scheduleId);
+  check(seats.sold === fans.length, `${seats.sold} seats SOLD after ${fans.length} payments`);
+  return { charges, paid };
+}
+
+function toRows(charges: LoadResult, paid: LoadResult, raw: { rps: number; p99: number }): Row[] {
+  const s = 'payments';
+  return [
+    row({
+      scenario: s,
+      metric: `payments/s (${CONNECTIONS} clients)`,
+      value: paid.rps,
+      unit: 'pay/s',
+      baseline: raw.rps,
+      target: '≥ 0.50×',
+      ok: (_v, ratio) => (ratio ?? 0) >= 0.5,
+    }),
+    row({ scenario: s, metric: 'payment p99', value: paid.p99, unit: 'ms', baseline: raw.p99 }),
+    row({ scenario: s, metric: 'points charges/s', value: charges.rps, unit: 'req/s' }),
+  ];
+}
 
 /** The payment's core in SQL: conditional debit, ledger row, payment row, reservation PAID, seats SOLD. */
 function rawPayments(ctx: Ctx, reservationIds: number[], connections: number) {
