@@ -51,30 +51,19 @@ async function chargeAndPay(
   fans: BenchFan[],
   byUser: Map<string, number[]>,
 ): Promise<{ charges: LoadResult; paid: LoadResult }> {
-  const charges = await load({
-    url: ctx.url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    amount: fans.length,
-    next: (i) => ({
-      path: '/api/v1/points/charge',
-      headers: bookingHeaders(fans[i]!),
-      body: JSON.stringify({ amount: 10_000 }),
-    }),
-  });
+  /** One POST per fan, fan i on request i. */
+  const postPerFan = (path: string, body: (fan: BenchFan) => unknown) =>
+    load({
+      url: ctx.url,
+      method: 'POST',
+      connections: CONNECTIONS,
+      amount: fans.length,
+      next: (i) => ({ path, headers: bookingHeaders(fans[i]!), body: JSON.stringify(body(fans[i]!)) }),
+    });
+  const charges = await postPerFan('/api/v1/points/charge', () => ({ amount: 10_000 }));
   expectStatuses('charges', charges, [200, 201]);
 
-  const paid = await load({
-    url: ctx.url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    amount: fans.length,
-    next: (i) => ({
-      path: '/api/v1/payments',
-      headers: bookingHeaders(fans[i]!),
-      body: JSON.stringify({ reservationId: byUser.get(fans[i]!.userId)![0] }),
-    }),
-  });
+  const paid = await postPerFan('/api/v1/payments', (fan) => ({ reservationId: byUser.get(fan.userId)![0] }));
   expectStatuses('payments', paid, [201]);
   await checkLedger(ctx.db);
   const seats = await checkSeats(ctx.db, setup.scheduleId);
