@@ -155,7 +155,7 @@ export async function openSale(
   api: Api,
   admin: string,
   concertId: number,
-  knobs: { groupSize?: number; intervalSeconds?: number; maxActive?: number } = {},
+  knobs: { groupSize?: number; intervalSeconds?: number; maxActive?: number; admitSeatRatio?: number } = {},
 ) {
   const res = await api.call('POST', `/api/v1/admin/concerts/${concertId}/sale/open`, {
     token: admin,

@@ -94,10 +94,13 @@ async function setUpSale(ctx: Ctx, { seconds, n, holdsWanted }: DropPlan): Promi
     rows: Math.ceil(holdsWanted / sections / 200) + 1,
     seatsPerRow: 200,
   });
+  // The admin admits 100 fans a second who never claim, so READY fans pile up for the length of the ready window;
+  // the highest seat ratio keeps the seat cap (READY + ENTERED < seats × ratio) from stopping admission mid-run.
   await openSale(ctx.api, ctx.admin, setup.concertId, {
     groupSize: 1,
     intervalSeconds: 3_600,
     maxActive: 1_000_000,
+    admitSeatRatio: 10,
   });
   // Buyers hold in cohorts of BUYER_COHORT_SECONDS, each admitted just before its turn, so no buyer's access
   // session (SESSION_MINUTES) ends while it is still holding, however long the run. The first cohort is admitted
