@@ -165,7 +165,7 @@ async function main() {
     errors,
     notes: [
       'value/baseline = ratio; baselines run in the same run on the same machine.',
-      'Latencies are autocannon figures (closed-loop or at a fixed offered rate) or times measured by the harness.',
+      'Latencies are wrk figures where a row names wrk, autocannon figures (closed-loop or at a fixed offered rate) otherwise, or times measured by the harness.',
     ],
   });
   let pool: mysql.Pool | undefined;
