@@ -44,13 +44,6 @@ export interface EventSink {
 
 export const noopEvents: EventSink = { publish: () => undefined };
 
-/** Fans events out to several sinks (for example the socket emitter and the metrics counters). */
-export function fanOut(...sinks: EventSink[]): EventSink {
-  const bus = createEventBus();
-  bus.subscribe(...sinks);
-  return bus;
-}
-
 /**
  * A sink whose subscribers join once they exist: a service that publishes is often built before the sinks that
  * read from it (the socket sink reads the waiting room's status). Each event goes to every subscriber, in the

@@ -58,7 +58,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     registers: [registry],
   });
 
-  /** Counts every domain event; attach with `fanOut(socketSink, metrics.sink)`. */
+  /** Counts every domain event; compose.ts subscribes it to the event bus. */
   const sink: EventSink = {
     publish(event: DomainEvent) {
       events.inc({ type: event.type });
