@@ -83,7 +83,10 @@ export interface ServiceOptions {
  * so a test exercises the same wiring production runs.
  */
 export async function createServices(config: Readonly<Config>, opts: ServiceOptions) {
-  const database: Database = createDatabase(config.databaseUrl, { timeoutMs: config.mysqlTimeoutMs });
+  const database: Database = createDatabase(config.databaseUrl, {
+    timeoutMs: config.mysqlTimeoutMs,
+    connectionLimit: config.mysqlPoolSize,
+  });
   // Every Redis connection of the process comes from here (standalone, Sentinel or Cluster, TLS, passwords).
   const connections = createRedisConnections(config.redis);
   const redis: RedisClient = connections.open('request', { commandTimeoutMs: config.redisCommandTimeoutMs });

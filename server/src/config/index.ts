@@ -73,6 +73,7 @@ const schema = z
     DEMO_DATA: bool.optional(),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
     MYSQL_TIMEOUT_MS: positiveInt.default(10_000),
+    MYSQL_POOL_SIZE: positiveInt.default(48),
     REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(1_000),
     QUEUE_JOIN_START_HOURS: z.coerce.number().nonnegative().default(4),
     ADMIT_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
@@ -233,6 +234,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Longest MySQL statement (3× for a free pooled connection) before the request fails with 503 (db/timeouts.ts). */
   mysqlTimeoutMs: number;
+  /** MySQL connections per process: concurrent transactions beyond it wait for a free one. */
+  mysqlPoolSize: number;
   /** A Redis command on a request path fails after this long (503) instead of hanging the request. */
   redisCommandTimeoutMs: number;
   sale: {
@@ -313,6 +316,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoData: e.DEMO_DATA ?? !production,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     mysqlTimeoutMs: e.MYSQL_TIMEOUT_MS,
+    mysqlPoolSize: e.MYSQL_POOL_SIZE,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     sale: {
       queueJoinStartHours: e.QUEUE_JOIN_START_HOURS,
