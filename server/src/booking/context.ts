@@ -9,7 +9,7 @@ import type { Logger } from '../logging/logger.ts';
 
 /**
  * Puts holds' expiries on the durable timer (a BullMQ delayed job each, added together); failures are logged, the
- * sweeper covers them.
+ * sweeper covers them, so the promise never rejects.
  */
 export interface ExpiryScheduler {
   schedule(holds: Array<{ reservationId: number; expiresAt: Date }>): Promise<void>;

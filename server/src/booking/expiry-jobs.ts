@@ -35,28 +35,55 @@ export function createHoldQueue(connections: RedisConnections, keys: Keys, logge
   });
   queue.on('error', (err) => logger.debug({ err: err.message }, 'holds queue error'));
 
+  type Hold = { reservationId: number; expiresAt: Date };
+  /** Holds made since the last write, and the write that will take them (one per event-loop turn). */
+  let pending: Hold[] = [];
+  let flush: Promise<void> | undefined;
+  const inFlight = new Set<Promise<void>>();
+
+  async function write(holds: Hold[]): Promise<void> {
+    try {
+      // One MULTI for every hold of the turn: one round trip to Redis, however many there are.
+      await queue.addBulk(
+        holds.map(({ reservationId, expiresAt }) => ({
+          name: 'expire',
+          data: { reservationId },
+          opts: {
+            jobId: holdJobId(reservationId),
+            delay: Math.max(0, expiresAt.getTime() - Date.now()) + SLACK_MS,
+          },
+        })),
+      );
+    } catch (err) {
+      const reservationIds = holds.map((h) => h.reservationId);
+      logger.warn({ err, reservationIds }, 'could not schedule hold expiry; the sweeper will expire it');
+    }
+  }
+
   const scheduler: ExpiryScheduler & { queue: Queue; close(): Promise<void> } = {
     queue,
-    async schedule(holds) {
-      if (holds.length === 0) return;
-      try {
-        // One MULTI for the whole batch: one round trip to Redis, whatever the batch size.
-        await queue.addBulk(
-          holds.map(({ reservationId, expiresAt }) => ({
-            name: 'expire',
-            data: { reservationId },
-            opts: {
-              jobId: holdJobId(reservationId),
-              delay: Math.max(0, expiresAt.getTime() - Date.now()) + SLACK_MS,
-            },
-          })),
-        );
-      } catch (err) {
-        const reservationIds = holds.map((h) => h.reservationId);
-        logger.warn({ err, reservationIds }, 'could not schedule hold expiry; the sweeper will expire it');
-      }
+    /**
+     * Gathers the holds of one event-loop turn (concurrent requests each hold a seat) into one write, which the
+     * returned promise waits for. It never rejects: a failure is logged and left to the sweeper.
+     */
+    schedule(holds) {
+      if (holds.length === 0) return Promise.resolve();
+      pending.push(...holds);
+      flush ??= new Promise<void>((resolve) => {
+        setImmediate(() => {
+          const batch = pending;
+          pending = [];
+          flush = undefined;
+          const done = write(batch);
+          inFlight.add(done);
+          void done.finally(() => inFlight.delete(done)).then(resolve);
+        });
+      });
+      return flush;
     },
     async close() {
+      await flush;
+      await Promise.all(inFlight);
       await queue.close();
       await connection.quit().catch(() => undefined);
     },

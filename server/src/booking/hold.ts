@@ -125,7 +125,7 @@ export async function holdMany(ctx: BookingContext, inputs: HoldRequest[]): Prom
   for (let attempt = 1; ; attempt++) {
     try {
       const decided = await ctx.run((tx) => decideHolds(ctx, tx, prepared));
-      await afterHolds(
+      afterHolds(
         ctx,
         decided.flatMap((o) => (o.ok && o.created ? [o.reservation] : [])),
       );
@@ -199,9 +199,13 @@ async function decideHolds(ctx: BookingContext, tx: Tx, prepared: Prepared[]): P
   return outcomes;
 }
 
-/** After holds commit: each gets its durable expiry timer, and their seats are announced (one event a schedule). */
-async function afterHolds(ctx: BookingContext, made: Reservation[]): Promise<void> {
-  await ctx.expiry.schedule(
+/**
+ * After holds commit: each gets its durable expiry timer, and their seats are announced (one event a schedule).
+ * The answer does not wait for the timer: a hold whose job is lost still reads as over by the database clock when
+ * its time ends, and the sweeper expires it.
+ */
+function afterHolds(ctx: BookingContext, made: Reservation[]): void {
+  void ctx.expiry.schedule(
     made.map((r) => ({ reservationId: r.reservationId, expiresAt: new Date(r.expiresAt) })),
   );
   const bySchedule = new Map<number, { concertId: number; seatIds: number[] }>();
