@@ -56,7 +56,10 @@ export function createProofOfWork(deps: {
   const key = createHmac('sha256', deps.secret).update('frontrow proof-of-work challenges').digest();
   const mac = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
 
+  /** One read of the sale hash when it is cached (every enter asks); a miss fills it first (404 when unknown). */
   async function difficulty(concertId: number): Promise<number> {
+    const [state, bits] = await redis.hmget(keys.sale(concertId), 'state', 'powBits');
+    if (state) return Number(bits ?? 0);
     await saleCache.ensure(concertId);
     return Number((await redis.hget(keys.sale(concertId), 'powBits')) ?? 0);
   }
