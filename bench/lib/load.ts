@@ -38,6 +38,18 @@ export interface LoadResult {
 export async function load(spec: LoadSpec): Promise<LoadResult> {
   let i = 0;
   const method = spec.method ?? 'GET';
+  // autocannon notices that `amount` requests are done only at its next 1-second sample, and reports that
+  // whole second as the run's duration: a 4.1 s run reads as 5 s. A run of `amount` requests is timed here
+  // instead, from the start to its last answer.
+  const startedAt = performance.now();
+  let lastAnswerAt = startedAt;
+  const onResponse =
+    spec.amount || spec.onResponse
+      ? (status: number, body: string, context: Record<string, unknown>) => {
+          lastAnswerAt = performance.now();
+          spec.onResponse?.(status, body, context);
+        }
+      : undefined;
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
@@ -56,10 +68,10 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
             ...(built.body !== undefined ? { body: built.body } : {}),
           };
         },
-        ...(spec.onResponse
+        ...(onResponse
           ? {
               onResponse: (status: number, body: string, context: object) =>
-                spec.onResponse?.(status, body, context as Record<string, unknown>),
+                onResponse(status, body, context as Record<string, unknown>),
             }
           : {}),
       },
@@ -68,15 +80,16 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
   const total = Object.values(statuses).reduce((s, n) => s + n, 0);
+  const seconds = spec.amount ? (lastAnswerAt - startedAt) / 1000 : result.duration;
   return {
-    rps: total / result.duration,
+    rps: total / seconds,
     p50: result.latency.p50,
     p97_5: result.latency.p97_5,
     p99: result.latency.p99,
     total,
     errors: result.errors,
     statuses,
-    durationSeconds: result.duration,
+    durationSeconds: seconds,
   };
 }
 
