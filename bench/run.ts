@@ -29,8 +29,8 @@ import { waits } from './scenarios/waits.ts';
  * a baseline measured now, on this machine), prints the table and writes bench/results/<date>.{json,md} with SVG
  * plots. Everything it made is removed at the end.
  *
- * `--pin`: the API servers and the baselines run on core 0 (`taskset -c 0`), this process, which generates the
- * HTTP load, and the socket fans on core 1. The worker, Redis and MySQL are not pinned.
+ * `--pin`: the API servers and the baselines run on core 0 (`taskset -c 0`); this process, which generates the
+ * HTTP load, the socket fans and the worker on core 1. Redis and MySQL are not pinned.
  */
 
 // The order of priority, which is also the run order.
@@ -216,9 +216,9 @@ async function main() {
         const proc = spawnNode(
           `baseline-${kind}`,
           join(import.meta.dirname, `lib/baseline-${kind}.ts`),
-          { PORT: String(p) },
+          { ...env, PORT: String(p) },
           join(logDir, `baseline-${kind}-${p}.log`),
-          { ipc: kind === 'io' },
+          { ipc: kind !== 'http' },
         );
         const base = `http://127.0.0.1:${p}`;
         if (kind === 'http') await waitReady(proc, `${base}/json`);

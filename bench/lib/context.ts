@@ -41,7 +41,7 @@ export interface Ctx {
   logDir: string;
   readyWindowMs: number;
   /** Starts a baseline process (bench/lib/baseline-*.ts) on a free port; stopped by the scenario. */
-  baseline(kind: 'http' | 'io'): Promise<{ url: string; proc: Proc }>;
+  baseline(kind: 'http' | 'io' | 'tx'): Promise<{ url: string; proc: Proc }>;
   /** A second API process (ROLE=api) on the same database and key prefix, for the 20,000-socket run. */
   extraServer(): Promise<{ url: string; proc: Proc }>;
   chart(file: string, spec: ChartSpec): void;

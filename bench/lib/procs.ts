@@ -16,8 +16,8 @@ const running = new Set<Proc>();
 const CLK_TCK = 100; // USER_HZ on Linux
 
 /**
- * `--pin`: the API servers and the baselines run on `server` cores, the socket fans and the harness itself, which
- * drives the HTTP load, on `load` cores; the worker is not pinned.
+ * `--pin`: the API servers and the baselines run on `server` cores; the socket fans, the worker and the harness
+ * itself, which drives the HTTP load, on `load` cores.
  */
 let pinning: { server: string; load: string } | undefined;
 
@@ -64,8 +64,9 @@ export function spawnNode(
     ...probeFlags,
     script,
   ];
-  // The worker (admission, expiry, write-behind) is left to float like Redis and MySQL: core 0 is the API's.
-  const cores = pinning && name !== 'server-worker' && (underTest(name) ? pinning.server : pinning.load);
+  // The worker (admission, expiry, write-behind) shares the load's cores, so the server's stay its own; Redis and
+  // MySQL, which the baselines use too, float.
+  const cores = pinning && (underTest(name) && name !== 'server-worker' ? pinning.server : pinning.load);
   const [command, commandArgs] = cores
     ? ['taskset', ['-c', cores, process.execPath, ...argv]]
     : [process.execPath, argv];
