@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type BenchFan, createConcert } from '../lib/api.ts';
 import { type Ctx, check, type Row, row, type Scenario } from '../lib/context.ts';
 import { expectStatuses, type LoadResult, load } from '../lib/load.ts';
@@ -54,7 +55,7 @@ interface Measured {
   rate: LoadResult;
 }
 
-type Baseline = Record<'enter' | 'enterRate' | 'status' | 'statusRate', LoadResult>;
+type Baseline = Record<'enter' | 'enterRate' | 'status' | 'statusRate' | 'redisFloor', LoadResult>;
 
 /** Measures `run` and the server's and Redis's CPU over it, as a share of one core. */
 type CpuMeter = <T>(run: () => Promise<T>) => Promise<[T, string]>;
@@ -99,24 +100,46 @@ async function measureBaseline(ctx: Ctx, { seconds, connections, closedLoop }: L
       enterRate: await base('POST', 8_000),
       status: await base('GET'),
       statusRate: await base('GET', 12_000),
+      redisFloor: await closedLoop({ url: `${baseUrl}/redis` }),
     };
   } finally {
     proc.child.kill('SIGTERM');
   }
 }
 
-/** Where the time goes: the server's and Redis's CPU over a run, as a share of one core. */
+/** The MySQL server's process id, when it runs on this machine (its `pid_file`); undefined otherwise. */
+async function mysqlServerPid(ctx: Ctx): Promise<number | undefined> {
+  try {
+    const [rows] = await ctx.db.query("SHOW VARIABLES LIKE 'pid_file'");
+    const file = (rows as Array<{ Value: string }>)[0]?.Value;
+    return file ? Number(readFileSync(file, 'utf8').trim()) || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the time goes: the server's, the worker's, Redis's and MySQL's CPU over a run, as a share of one core. */
 async function cpuMeter(ctx: Ctx): Promise<CpuMeter> {
   const redisPid = Number(/process_id:(\d+)/.exec(await ctx.redis.info('server'))?.[1]);
   return async (run) => {
-    const cpu = () => [ctx.server.pid, redisPid].map((pid) => (pid ? procStats(pid).cpuSeconds : Number.NaN));
-    const [server0, redis0] = cpu();
+    const mysqlPid = await mysqlServerPid(ctx);
+    const procs: Array<[string, number | undefined]> = [
+      ['server CPU', ctx.server.pid],
+      ['worker', ctx.worker?.pid],
+      ['Redis', redisPid],
+      ['MySQL', mysqlPid],
+    ];
+    const cpu = () => procs.map(([, pid]) => (pid ? procStats(pid).cpuSeconds : Number.NaN));
+    const before = cpu();
     const t0 = performance.now();
     const result = await run();
     const seconds = (performance.now() - t0) / 1000;
-    const [server1, redis1] = cpu();
-    const share = (a = 0, b = 0) => `${Math.round(((b - a) / seconds) * 100)}%`;
-    return [result, `server CPU ${share(server0, server1)}, Redis ${share(redis0, redis1)}`];
+    const after = cpu();
+    const shares = procs
+      .map(([name], i) => [name, Math.round(((after[i]! - before[i]!) / seconds) * 100)] as const)
+      .filter(([, share]) => Number.isFinite(share))
+      .map(([name, share]) => `${name} ${share}%`);
+    return [result, shares.join(', ')];
   };
 }
 
@@ -260,6 +283,14 @@ function toRows({ connections, generator }: Loads, b: Baseline, enter: Measured,
     rps(`status closed-loop (${generator}, ${connections} conn)`, status.closed, b.status, 0.6, status.cpu),
     p50('status closed-loop p50', status.closed, b.status),
     p99('status closed-loop p99', status.closed, b.status, 25),
+    rps(
+      `bare route + one Redis script call (${generator}, ${connections} conn)`,
+      b.redisFloor,
+      b.status,
+      undefined,
+      'the floor of a route that answers from Redis; baseline: the bare GET route',
+    ),
+    p99('bare route + one Redis script call p99', b.redisFloor, b.status),
     rps('status at 12,000/s offered', status.rate, b.statusRate),
     p99('status at 12,000/s p99', status.rate, b.statusRate),
   ];
