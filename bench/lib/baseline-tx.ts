@@ -14,7 +14,8 @@ import { summarize } from './stats.ts';
  * event. The route's figure over this one is what the HTTP path around the transaction costs.
  *
  * The parent (IPC) sends a run: a list of holds or payments to make closed-loop over `connections` concurrent
- * callers; the answer is their throughput and p99.
+ * callers; the answer is how many, how long they took, and their p99. The process serves runs until the parent
+ * stops it, so its pool stays warm between them.
  */
 export type TxRun =
   | {
@@ -26,7 +27,8 @@ export type TxRun =
 
 export interface TxResult {
   type: 'tx-result';
-  rps: number;
+  count: number;
+  seconds: number;
   p99: number;
   error?: string;
 }
@@ -67,10 +69,10 @@ async function closedLoop(count: number, connections: number, call: (i: number) 
     }
   };
   await Promise.all(Array.from({ length: connections }, caller));
-  return { rps: count / ((performance.now() - t0) / 1000), p99: summarize(latencies).p99 };
+  return { count, seconds: (performance.now() - t0) / 1000, p99: summarize(latencies).p99 };
 }
 
-function run(job: TxRun): Promise<{ rps: number; p99: number }> {
+function run(job: TxRun): Promise<{ count: number; seconds: number; p99: number }> {
   if (job.kind === 'hold') {
     return closedLoop(job.holds.length, job.connections, (i) => {
       const { userId, scheduleId, seatId } = job.holds[i]!;
@@ -87,7 +89,7 @@ process.on('message', (job: TxRun | { type?: string }) => {
   if (!('kind' in job)) return; // the memory probe's messages
   run(job).then(
     (result) => process.send?.({ type: 'tx-result', ...result }),
-    (err: unknown) => process.send?.({ type: 'tx-result', rps: 0, p99: 0, error: String(err) }),
+    (err: unknown) => process.send?.({ type: 'tx-result', count: 0, seconds: 0, p99: 0, error: String(err) }),
   );
 });
 process.on('disconnect', () => {

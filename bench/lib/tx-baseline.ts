@@ -1,26 +1,68 @@
 import type { TxResult, TxRun } from './baseline-tx.ts';
 import type { Ctx } from './context.ts';
 
-/**
- * Runs holds or payments through the server's own transaction code in the baseline process (baseline-tx.ts), on
- * the API server's cores with --pin, and stops the process afterwards.
- */
-export async function sameTransaction(ctx: Ctx, job: TxRun): Promise<{ rps: number; p99: number }> {
+/** A slice of a closed-loop run: how many calls, how long they took, and their p99. */
+export interface Slice {
+  count: number;
+  seconds: number;
+  p99: number;
+}
+
+/** The server's own transactions in the baseline process (baseline-tx.ts), on the API's cores with --pin. */
+export interface TxBaseline {
+  run(job: TxRun): Promise<Slice>;
+  close(): void;
+}
+
+export async function startTxBaseline(ctx: Ctx): Promise<TxBaseline> {
   const { proc } = await ctx.baseline('tx');
-  try {
-    const result = await new Promise<TxResult>((resolve, reject) => {
-      const onMessage = (msg: { type?: string }) => {
-        if (msg.type !== 'tx-result') return;
-        proc.child.off('message', onMessage);
-        resolve(msg as TxResult);
-      };
-      proc.child.on('message', onMessage);
-      proc.child.once('exit', (code) => reject(new Error(`the transaction baseline exited (${code})`)));
-      proc.child.send(job);
-    });
-    if (result.error) throw new Error(`transaction baseline: ${result.error}`);
-    return { rps: result.rps, p99: result.p99 };
-  } finally {
-    proc.child.kill('SIGTERM');
+  let exited: Error | undefined;
+  proc.child.once('exit', (code) => {
+    exited = new Error(`the transaction baseline exited (${code})`);
+  });
+  return {
+    run: (job) =>
+      new Promise<Slice>((resolve, reject) => {
+        if (exited) return reject(exited);
+        const onMessage = (msg: { type?: string }) => {
+          if (msg.type !== 'tx-result') return;
+          proc.child.off('message', onMessage);
+          const result = msg as TxResult;
+          if (result.error) reject(new Error(`transaction baseline: ${result.error}`));
+          else resolve({ count: result.count, seconds: result.seconds, p99: result.p99 });
+        };
+        proc.child.on('message', onMessage);
+        proc.child.send(job);
+      }),
+    close: () => proc.child.kill('SIGTERM'),
+  };
+}
+
+/**
+ * The route and its baseline measured in alternating rounds (route, baseline, route, baseline, ...), so that
+ * whatever drifts over a run (MySQL flushing what the previous round wrote, other work on the machine) weighs on
+ * both alike. Each side's rate is its calls over its time in all rounds; its p99 is the worst round's.
+ */
+export async function alternate(
+  rounds: number,
+  route: (round: number) => Promise<Slice>,
+  baseline: (round: number) => Promise<Slice>,
+): Promise<{ route: { rps: number; p99: number }; baseline: { rps: number; p99: number } }> {
+  const a: Slice[] = [];
+  const b: Slice[] = [];
+  for (let r = 0; r < rounds; r++) {
+    a.push(await route(r));
+    b.push(await baseline(r));
   }
+  const total = (slices: Slice[]) => ({
+    rps: slices.reduce((n, s) => n + s.count, 0) / slices.reduce((t, s) => t + s.seconds, 0),
+    p99: Math.max(...slices.map((s) => s.p99)),
+  });
+  return { route: total(a), baseline: total(b) };
+}
+
+/** `n` items split into `rounds` consecutive slices: the index range of slice r. */
+export function sliceOf(n: number, rounds: number, r: number): { from: number; to: number } {
+  const size = Math.ceil(n / rounds);
+  return { from: r * size, to: Math.min(n, (r + 1) * size) };
 }
