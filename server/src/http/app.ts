@@ -3,7 +3,6 @@ import { Scalar } from '@scalar/hono-api-reference';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import type { Logger } from '../logging/logger.ts';
 import { type AppEnv, requestLogger } from './context.ts';
 import { AppError, asDependencyError } from './errors.ts';
@@ -40,16 +39,14 @@ export function createHttpApp({
 }: HttpOptions) {
   const app = createRouter();
 
-  app.use(
-    requestId({
-      // Accept a caller's id only when it is short and plain, so logs cannot be forged through it.
-      generator: () => crypto.randomUUID(),
-      limitLength: 64,
-    }),
-  );
-  if (metrics) app.use(metrics);
   const debug = logger.isLevelEnabled('debug');
+  // Request id, logger and access log in one layer. A caller's X-Request-Id is kept only when it is short and
+  // plain, so logs cannot be forged through it; otherwise the request gets a new one.
   app.use(async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const id = given && given.length <= 64 && !/[^\w\-=]/.test(given) ? given : crypto.randomUUID();
+    c.set('requestId', id);
+    c.header('X-Request-Id', id);
     c.set('baseLogger', logger);
     const started = performance.now();
     await next();
@@ -60,6 +57,7 @@ export function createHttpApp({
     if (status >= 500) requestLogger(c).error(line, 'request');
     else requestLogger(c).debug(line, 'request');
   });
+  if (metrics) app.use(metrics);
 
   // Every route, known or not, before any guard or parser: a declared Content-Length over the limit is refused
   // unread, a chunked body is counted as it streams in and cut off at the limit. @hono/node-server then drains

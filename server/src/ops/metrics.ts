@@ -69,15 +69,40 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     },
   };
 
+  // The labelled series of each (method, route) and (method, route, status), made once: labelling a series anew
+  // on every request hashes its labels each time.
+  type RouteSeries = {
+    duration: ReturnType<typeof httpDuration.labels>;
+    byStatus: Map<number, ReturnType<typeof httpRequests.labels>>;
+  };
+  const series = new Map<string, RouteSeries>();
+  const routeSeries = (method: string, route: string): RouteSeries => {
+    const key = `${method} ${route}`;
+    let found = series.get(key);
+    if (!found) {
+      found = { duration: httpDuration.labels(method, route), byStatus: new Map() };
+      series.set(key, found);
+    }
+    return found;
+  };
+
   const httpMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const end = httpDuration.startTimer();
+    const started = performance.now();
     await next();
     // The matched pattern ("/api/v1/concerts/:concertId"), so ids never become label values. Middleware is
-    // registered for ALL methods (rate limits, static files); the route that answered has a real method.
+    // registered for ALL methods (rate limits, static files); the route that answered has a real method. Methods
+    // are the ones Hono routes, so the series stay bounded.
     const handler = matchedRoutes(c).findLast((r) => r.method !== 'ALL');
-    const labels = { method: c.req.method, route: handler?.path ?? 'unmatched' };
-    end(labels);
-    httpRequests.inc({ ...labels, status: String(c.res.status) });
+    const method = c.req.method;
+    const route = routeSeries(method, handler?.path ?? 'unmatched');
+    route.duration.observe((performance.now() - started) / 1000);
+    const status = c.res.status;
+    let requests = route.byStatus.get(status);
+    if (!requests) {
+      requests = httpRequests.labels(method, handler?.path ?? 'unmatched', String(status));
+      route.byStatus.set(status, requests);
+    }
+    requests.inc();
   };
 
   return {
