@@ -16,7 +16,16 @@ export interface InventoryDeps {
   events: EventSink;
   logger: Logger;
   now: () => Date;
+  /** Least time between the starts of two recounts of a concert that seat changes ask for. */
+  recountEveryMs?: number;
 }
+
+/**
+ * A recount scans every seat of the concert. Changes that arrive while one runs, or soon after, share the next
+ * one, which starts this long after the previous one started: a busy sale recounts a few times a second, not
+ * back to back.
+ */
+const RECOUNT_EVERY_MS = 250;
 
 export interface RefreshOutcome extends SeatCount {
   change: '' | 'SOLD_OUT' | 'REOPENED' | 'RETURNED' | 'STALE';
@@ -26,8 +35,9 @@ export interface RefreshOutcome extends SeatCount {
 /**
  * The seats admission counts with: MySQL's count of a concert's seats, copied into its sale hash (refresh.lua),
  * where admit.lua, status.lua and the tick read it without touching MySQL. Two paths keep it current: every seat
- * change a booking or payment commits (`seats.changed`) recounts at once, and every admission tick recounts too,
- * which also corrects anything a crashed process never announced (and a hold that ran out unseen).
+ * change a booking or payment commits (`seats.changed`) recounts at once (or, in a busy sale, within
+ * RECOUNT_EVERY_MS), and every admission tick recounts too, which also corrects anything a crashed process never
+ * announced (and a hold that ran out unseen).
  */
 export function createInventory(deps: InventoryDeps) {
   const { redis, keys, db, saleCache, events, logger, now } = deps;
@@ -63,7 +73,12 @@ export function createInventory(deps: InventoryDeps) {
     return outcome;
   }
 
-  /** Recounts after a change, at most one recount per concert at a time, one more if changes came meanwhile. */
+  const recountEveryMs = deps.recountEveryMs ?? RECOUNT_EVERY_MS;
+
+  /**
+   * Recounts after a change: at once when the concert is quiet; otherwise one more recount, for every change that
+   * came meanwhile, starting `recountEveryMs` after the previous one started. One recount per concert at a time.
+   */
   function recount(concertId: number): void {
     const current = running.get(concertId);
     if (current) {
@@ -75,9 +90,12 @@ export function createInventory(deps: InventoryDeps) {
     entry.done = (async () => {
       do {
         entry.again = false;
+        const started = performance.now();
         await refresh(concertId).catch((err: Error) =>
           logger.warn({ err: err.message, concertId }, 'seat recount failed'),
         );
+        const wait = recountEveryMs - (performance.now() - started);
+        if (entry.again && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       } while (entry.again);
       running.delete(concertId);
     })();
