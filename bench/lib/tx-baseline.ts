@@ -1,5 +1,6 @@
 import type { TxResult, TxRun } from './baseline-tx.ts';
 import type { Ctx } from './context.ts';
+import { procStats } from './procs.ts';
 
 /** A slice of a closed-loop run: how many calls, how long they took, and their p99. */
 export interface Slice {
@@ -10,6 +11,7 @@ export interface Slice {
 
 /** The server's own transactions in the baseline process (baseline-tx.ts), on the API's cores with --pin. */
 export interface TxBaseline {
+  pid: number;
   run(job: TxRun): Promise<Slice>;
   close(): void;
 }
@@ -21,6 +23,7 @@ export async function startTxBaseline(ctx: Ctx): Promise<TxBaseline> {
     exited = new Error(`the transaction baseline exited (${code})`);
   });
   return {
+    pid: proc.pid,
     run: (job) =>
       new Promise<Slice>((resolve, reject) => {
         if (exited) return reject(exited);
@@ -38,27 +41,42 @@ export async function startTxBaseline(ctx: Ctx): Promise<TxBaseline> {
   };
 }
 
+/** One side of an alternating measure: its rate, worst round's p99, and its process's CPU per call. */
+export interface Side {
+  rps: number;
+  p99: number;
+  /** CPU seconds of `pid` per call over its rounds. */
+  cpuPerCall: number;
+}
+
 /**
  * The route and its baseline measured in alternating rounds (route, baseline, route, baseline, ...), so that
  * whatever drifts over a run (MySQL flushing what the previous round wrote, other work on the machine) weighs on
- * both alike. Each side's rate is its calls over its time in all rounds; its p99 is the worst round's.
+ * both alike. Each side's rate is its calls over its time in all rounds, its p99 the worst round's, and its CPU
+ * the CPU its process (`pid`) used during its rounds.
  */
 export async function alternate(
   rounds: number,
-  route: (round: number) => Promise<Slice>,
-  baseline: (round: number) => Promise<Slice>,
-): Promise<{ route: { rps: number; p99: number }; baseline: { rps: number; p99: number } }> {
-  const a: Slice[] = [];
-  const b: Slice[] = [];
+  route: { pid: number; run: (round: number) => Promise<Slice> },
+  baseline: { pid: number; run: (round: number) => Promise<Slice> },
+): Promise<{ route: Side; baseline: Side }> {
+  const sides = [route, baseline].map((side) => ({ ...side, slices: [] as Slice[], cpu: 0 }));
   for (let r = 0; r < rounds; r++) {
-    a.push(await route(r));
-    b.push(await baseline(r));
+    for (const side of sides) {
+      const before = procStats(side.pid).cpuSeconds;
+      side.slices.push(await side.run(r));
+      side.cpu += procStats(side.pid).cpuSeconds - before;
+    }
   }
-  const total = (slices: Slice[]) => ({
-    rps: slices.reduce((n, s) => n + s.count, 0) / slices.reduce((t, s) => t + s.seconds, 0),
-    p99: Math.max(...slices.map((s) => s.p99)),
-  });
-  return { route: total(a), baseline: total(b) };
+  const total = ({ slices, cpu }: (typeof sides)[number]): Side => {
+    const calls = slices.reduce((n, s) => n + s.count, 0);
+    return {
+      rps: calls / slices.reduce((t, s) => t + s.seconds, 0),
+      p99: Math.max(...slices.map((s) => s.p99)),
+      cpuPerCall: cpu / calls,
+    };
+  };
+  return { route: total(sides[0]!), baseline: total(sides[1]!) };
 }
 
 /** `n` items split into `rounds` consecutive slices: the index range of slice r. */

@@ -14,7 +14,7 @@ import { type Ctx, check, type Row, row, type Scenario } from '../lib/context.ts
 import { expectStatuses, load } from '../lib/load.ts';
 import { rawTransactions } from '../lib/raw-sql.ts';
 import { summarize } from '../lib/stats.ts';
-import { alternate, sliceOf, startTxBaseline } from '../lib/tx-baseline.ts';
+import { alternate, type Side, sliceOf, startTxBaseline } from '../lib/tx-baseline.ts';
 
 /**
  * 5. Seat holds: distinct seats with 48 concurrent clients, then a hot run (2,000 seats, 256 buyers racing for
@@ -40,6 +40,7 @@ const PER_FAN = 4;
 /** Holds made before the measured run, on seats of their own. */
 const WARM = 200;
 const CONNECTIONS = 48;
+const cpuMs = (side: Side) => `${(side.cpuPerCall * 1000).toFixed(2)} ms`;
 /** Rounds of the measured run, alternating with the baseline. */
 const ROUNDS = 4;
 
@@ -103,20 +104,26 @@ async function measureDistinctHolds(ctx: Ctx, { setup, fans, ids }: HoldSale) {
     // Request i: fan i mod F takes seat i, so every fan ends with exactly PER_FAN holds.
     const result = await alternate(
       ROUNDS,
-      async (r) => {
-        const { from, to } = sliceOf(seats, ROUNDS, r);
-        const slice = await load({
-          ...spec,
-          amount: to - from,
-          next: (i) => holdOf(fans[(from + i) % fanCount]!, ids[WARM + from + i]!),
-        });
-        expectStatuses('holds', slice, [201]);
-        return { count: slice.total, seconds: slice.durationSeconds, p99: slice.p99 };
+      {
+        pid: ctx.server.pid,
+        run: async (r) => {
+          const { from, to } = sliceOf(seats, ROUNDS, r);
+          const slice = await load({
+            ...spec,
+            amount: to - from,
+            next: (i) => holdOf(fans[(from + i) % fanCount]!, ids[WARM + from + i]!),
+          });
+          expectStatuses('holds', slice, [201]);
+          return { count: slice.total, seconds: slice.durationSeconds, p99: slice.p99 };
+        },
       },
-      (r) => {
-        const { from, to } = sliceOf(seats, ROUNDS, r);
-        const holds = Array.from({ length: to - from }, (_, k) => baseHold(from + k));
-        return tx.run({ kind: 'hold', connections: CONNECTIONS, holds });
+      {
+        pid: tx.pid,
+        run: (r) => {
+          const { from, to } = sliceOf(seats, ROUNDS, r);
+          const holds = Array.from({ length: to - from }, (_, k) => baseHold(from + k));
+          return tx.run({ kind: 'hold', connections: CONNECTIONS, holds });
+        },
       },
     );
     const after = await checkSeats(ctx.db, setup.scheduleId);
@@ -142,7 +149,7 @@ function toRows(
       value: measured.route.rps,
       unit: 'holds/s',
       baseline: measured.baseline.rps,
-      note: `${ROUNDS} alternating rounds`,
+      note: `${ROUNDS} alternating rounds; CPU per hold: server ${cpuMs(measured.route)}, baseline ${cpuMs(measured.baseline)}`,
       target: '≥ 0.60×',
       ok: (_v, ratio) => (ratio ?? 0) >= 0.6,
     }),

@@ -4,7 +4,7 @@ import { checkLedger, checkSeats } from '../lib/checks.ts';
 import { type Ctx, check, type Row, row, type Scenario } from '../lib/context.ts';
 import { expectStatuses, type LoadResult, load } from '../lib/load.ts';
 import { rawTransactions } from '../lib/raw-sql.ts';
-import { alternate, sliceOf, startTxBaseline } from '../lib/tx-baseline.ts';
+import { alternate, type Side, sliceOf, startTxBaseline } from '../lib/tx-baseline.ts';
 
 /**
  * 6. Payments per second on distinct reservations (one per fan: paying ends the fan's booking session), beside
@@ -80,23 +80,29 @@ async function chargeAndPay(
   try {
     const paid = await alternate(
       ROUNDS,
-      async (r) => {
-        const { from, to } = sliceOf(fans.length, ROUNDS, r);
-        const slice = await postPerFan(
-          '/api/v1/payments',
-          (fan) => ({ reservationId: byUser.get(fan.userId)![0] }),
-          from,
-          to,
-        );
-        expectStatuses('payments', slice, [201]);
-        return { count: slice.total, seconds: slice.durationSeconds, p99: slice.p99 };
+      {
+        pid: ctx.server.pid,
+        run: async (r) => {
+          const { from, to } = sliceOf(fans.length, ROUNDS, r);
+          const slice = await postPerFan(
+            '/api/v1/payments',
+            (fan) => ({ reservationId: byUser.get(fan.userId)![0] }),
+            from,
+            to,
+          );
+          expectStatuses('payments', slice, [201]);
+          return { count: slice.total, seconds: slice.durationSeconds, p99: slice.p99 };
+        },
       },
-      (r) => {
-        const { from, to } = sliceOf(fans.length, ROUNDS, r);
-        const payments = fans
-          .slice(from, to)
-          .map((f) => ({ userId: f.userId, reservationId: byUser.get(f.userId)![1]! }));
-        return tx.run({ kind: 'pay', connections: CONNECTIONS, payments });
+      {
+        pid: tx.pid,
+        run: (r) => {
+          const { from, to } = sliceOf(fans.length, ROUNDS, r);
+          const payments = fans
+            .slice(from, to)
+            .map((f) => ({ userId: f.userId, reservationId: byUser.get(f.userId)![1]! }));
+          return tx.run({ kind: 'pay', connections: CONNECTIONS, payments });
+        },
       },
     );
     await checkLedger(ctx.db);
@@ -109,7 +115,8 @@ async function chargeAndPay(
 }
 
 type Rate = { rps: number; p99: number };
-type Rates = { route: Rate; baseline: Rate };
+type Rates = { route: Side; baseline: Side };
+const cpuMs = (side: Side) => `${(side.cpuPerCall * 1000).toFixed(2)} ms`;
 
 function toRows(charges: LoadResult, paid: Rates, raw: Rate): Row[] {
   const s = 'payments';
@@ -122,7 +129,7 @@ function toRows(charges: LoadResult, paid: Rates, raw: Rate): Row[] {
       baseline: paid.baseline.rps,
       target: '≥ 0.50×',
       ok: (_v, ratio) => (ratio ?? 0) >= 0.5,
-      note: `${ROUNDS} alternating rounds`,
+      note: `${ROUNDS} alternating rounds; CPU per payment: server ${cpuMs(paid.route)}, baseline ${cpuMs(paid.baseline)}`,
     }),
     row({
       scenario: s,
