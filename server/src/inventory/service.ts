@@ -6,6 +6,7 @@ import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { SaleCache } from '../waiting-room/sale-cache.ts';
 import { countSeats, type SeatCount } from './counts.ts';
+import { createRecounts } from './recounts.ts';
 import { createInventoryScripts } from './scripts.ts';
 
 export interface InventoryDeps {
@@ -16,15 +17,9 @@ export interface InventoryDeps {
   events: EventSink;
   logger: Logger;
   now: () => Date;
-  /** Least time between the starts of two recounts of a concert that seat changes ask for. */
-  recountEveryMs?: number;
 }
 
-/**
- * A recount scans every seat of the concert. Changes that arrive while one runs, or soon after, share the next
- * one, which starts this long after the previous one started: a busy sale recounts a few times a second, not
- * back to back.
- */
+/** A recount scans every seat of the concert: a busy sale's recounts start at least this far apart (recounts.ts). */
 const RECOUNT_EVERY_MS = 250;
 
 export interface RefreshOutcome extends SeatCount {
@@ -42,8 +37,6 @@ export interface RefreshOutcome extends SeatCount {
 export function createInventory(deps: InventoryDeps) {
   const { redis, keys, db, saleCache, events, logger, now } = deps;
   const scripts = createInventoryScripts(redis, keys);
-  /** Per concert: a recount running, and whether another change arrived while it ran. */
-  const running = new Map<number, { again: boolean; done: Promise<void> }>();
 
   async function refresh(concertId: number): Promise<RefreshOutcome> {
     const count = await countSeats(db, concertId);
@@ -73,46 +66,22 @@ export function createInventory(deps: InventoryDeps) {
     return outcome;
   }
 
-  const recountEveryMs = deps.recountEveryMs ?? RECOUNT_EVERY_MS;
-
-  /**
-   * Recounts after a change: at once when the concert is quiet; otherwise one more recount, for every change that
-   * came meanwhile, starting `recountEveryMs` after the previous one started. One recount per concert at a time.
-   */
-  function recount(concertId: number): void {
-    const current = running.get(concertId);
-    if (current) {
-      current.again = true;
-      return;
-    }
-    const entry = { again: false, done: Promise.resolve() };
-    running.set(concertId, entry);
-    entry.done = (async () => {
-      do {
-        entry.again = false;
-        const started = performance.now();
-        await refresh(concertId).catch((err: Error) =>
-          logger.warn({ err: err.message, concertId }, 'seat recount failed'),
-        );
-        const wait = recountEveryMs - (performance.now() - started);
-        if (entry.again && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      } while (entry.again);
-      running.delete(concertId);
-    })();
-  }
+  const recounts = createRecounts(refresh, {
+    everyMs: RECOUNT_EVERY_MS,
+    onError: (err, concertId) =>
+      logger.warn({ err: (err as Error).message, concertId }, 'seat recount failed'),
+  });
 
   return {
     refresh,
     /** An event sink: every committed seat change recounts its concert. */
     sink: {
       publish(event: DomainEvent) {
-        if (event.type === 'seats.changed') recount(event.concertId);
+        if (event.type === 'seats.changed') recounts.request(event.concertId);
       },
     } satisfies EventSink,
     /** Resolves when every recount started so far has finished (tests, shutdown). */
-    async settled(): Promise<void> {
-      while (running.size > 0) await Promise.all([...running.values()].map((e) => e.done));
-    },
+    settled: recounts.settled,
   };
 }
 export type Inventory = ReturnType<typeof createInventory>;
