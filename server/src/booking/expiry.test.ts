@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/harness.ts';
 import { selectRows } from '../db/tx.ts';
 import { recordingSink } from '../events/index.ts';
+import { holdJobId } from './expiry-jobs.ts';
 import {
   bookingHeaders,
   createConcert,
@@ -123,6 +124,29 @@ describe('expiry by the database clock, before any job', () => {
     expect(await seatRow(idle, s3)).toMatchObject({ status: 'AVAILABLE', holdId: null, heldUntil: null });
     expect((await seatRow(idle, s2)).status).toBe('HELD');
     expect(await seatViolations(idle, concert.scheduleId)).toEqual([]);
+  });
+});
+
+describe('expiry jobs written for concurrent holds', () => {
+  it('give every hold of a burst its own delayed job, due after its end', async () => {
+    const concert = await createConcert(idle);
+    const fans = await Promise.all(
+      concert.seatIds.slice(0, 8).map(() => createFan(idle, [concert.concertId])),
+    );
+    // Eight holds at once: their jobs go to Redis together, and each answer comes before its job is written.
+    const holds = await Promise.all(
+      fans.map(async (fan, i) => (await holdSeats(idle, fan, concert, [concert.seatIds[i]!])).body.data),
+    );
+    const queue = idle.services.holdQueue.queue;
+    for (const hold of holds) {
+      const job = await eventually(
+        async () => (await queue.getJob(holdJobId(hold.reservationId))) ?? undefined,
+      );
+      expect(job.data).toEqual({ reservationId: hold.reservationId });
+      expect(await job.getState()).toBe('delayed');
+      // Due no sooner than the hold's end (idle runs no worker, so it is still waiting).
+      expect(job.timestamp + (job.opts.delay ?? 0)).toBeGreaterThanOrEqual(Date.parse(hold.expiresAt));
+    }
   });
 });
 
