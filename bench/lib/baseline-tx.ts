@@ -5,7 +5,7 @@ import { noopEvents } from '@frontrow/server/events/index';
 import { createSeats } from '@frontrow/server/inventory/seats';
 import { createLogger } from '@frontrow/server/logging/logger';
 import { createPayments } from '@frontrow/server/payments/service';
-import { summarize } from './stats.ts';
+import { closedLoop } from './raw-sql.ts';
 
 /**
  * Baseline of the holds and payments scenarios: the server's own hold and payment transactions (booking's `hold`,
@@ -56,21 +56,6 @@ const { payments } = createPayments({
   waitingRoom: { finish: async () => undefined },
   sessions: { get: async () => undefined },
 });
-
-async function closedLoop(count: number, connections: number, call: (i: number) => Promise<unknown>) {
-  const latencies: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  const caller = async () => {
-    for (let i = next++; i < count; i = next++) {
-      const start = performance.now();
-      await call(i);
-      latencies.push(performance.now() - start);
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, caller));
-  return { count, seconds: (performance.now() - t0) / 1000, p99: summarize(latencies).p99 };
-}
 
 function run(job: TxRun): Promise<{ count: number; seconds: number; p99: number }> {
   if (job.kind === 'hold') {

@@ -1,5 +1,6 @@
 import type { TxResult, TxRun } from './baseline-tx.ts';
 import type { Ctx } from './context.ts';
+import type { LoadResult } from './load.ts';
 import { procStats } from './procs.ts';
 
 /** A slice of a closed-loop run: how many calls, how long they took, and their p99. */
@@ -83,4 +84,17 @@ export async function alternate(
 export function sliceOf(n: number, rounds: number, r: number): { from: number; to: number } {
   const size = Math.ceil(n / rounds);
   return { from: r * size, to: Math.min(n, (r + 1) * size) };
+}
+
+/** A route's load run as a slice of an alternating measure. */
+export const asSlice = (r: LoadResult): Slice => ({ count: r.total, seconds: r.durationSeconds, p99: r.p99 });
+
+/** The note of an alternating measure's rate row: its rounds and each side's CPU per call. */
+export function alternatingNote(
+  rounds: number,
+  per: string,
+  { route, baseline }: { route: Side; baseline: Side },
+) {
+  const ms = (side: Side) => `${(side.cpuPerCall * 1000).toFixed(2)} ms`;
+  return `${rounds} alternating rounds; CPU per ${per}: server ${ms(route)}, baseline ${ms(baseline)}`;
 }

@@ -14,7 +14,7 @@ import { type Ctx, check, type Row, row, type Scenario } from '../lib/context.ts
 import { expectStatuses, load } from '../lib/load.ts';
 import { rawTransactions } from '../lib/raw-sql.ts';
 import { summarize } from '../lib/stats.ts';
-import { alternate, type Side, sliceOf, startTxBaseline } from '../lib/tx-baseline.ts';
+import { alternate, alternatingNote, asSlice, sliceOf, startTxBaseline } from '../lib/tx-baseline.ts';
 
 /**
  * 5. Seat holds: distinct seats with 48 concurrent clients, then a hot run (2,000 seats, 256 buyers racing for
@@ -40,7 +40,6 @@ const PER_FAN = 4;
 /** Holds made before the measured run, on seats of their own. */
 const WARM = 200;
 const CONNECTIONS = 48;
-const cpuMs = (side: Side) => `${(side.cpuPerCall * 1000).toFixed(2)} ms`;
 /** Rounds of the measured run, alternating with the baseline. */
 const ROUNDS = 4;
 
@@ -114,7 +113,7 @@ async function measureDistinctHolds(ctx: Ctx, { setup, fans, ids }: HoldSale) {
             next: (i) => holdOf(fans[(from + i) % fanCount]!, ids[WARM + from + i]!),
           });
           expectStatuses('holds', slice, [201]);
-          return { count: slice.total, seconds: slice.durationSeconds, p99: slice.p99 };
+          return asSlice(slice);
         },
       },
       {
@@ -149,7 +148,7 @@ function toRows(
       value: measured.route.rps,
       unit: 'holds/s',
       baseline: measured.baseline.rps,
-      note: `${ROUNDS} alternating rounds; CPU per hold: server ${cpuMs(measured.route)}, baseline ${cpuMs(measured.baseline)}`,
+      note: alternatingNote(ROUNDS, 'hold', measured),
       target: '≥ 0.60×',
       ok: (_v, ratio) => (ratio ?? 0) >= 0.6,
     }),

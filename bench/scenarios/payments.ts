@@ -4,7 +4,14 @@ import { checkLedger, checkSeats } from '../lib/checks.ts';
 import { type Ctx, check, type Row, row, type Scenario } from '../lib/context.ts';
 import { expectStatuses, type LoadResult, load } from '../lib/load.ts';
 import { rawTransactions } from '../lib/raw-sql.ts';
-import { alternate, type Side, sliceOf, startTxBaseline } from '../lib/tx-baseline.ts';
+import {
+  alternate,
+  alternatingNote,
+  asSlice,
+  type Side,
+  sliceOf,
+  startTxBaseline,
+} from '../lib/tx-baseline.ts';
 
 /**
  * 6. Payments per second on distinct reservations (one per fan: paying ends the fan's booking session), beside
@@ -91,7 +98,7 @@ async function chargeAndPay(
             to,
           );
           expectStatuses('payments', slice, [201]);
-          return { count: slice.total, seconds: slice.durationSeconds, p99: slice.p99 };
+          return asSlice(slice);
         },
       },
       {
@@ -116,7 +123,6 @@ async function chargeAndPay(
 
 type Rate = { rps: number; p99: number };
 type Rates = { route: Side; baseline: Side };
-const cpuMs = (side: Side) => `${(side.cpuPerCall * 1000).toFixed(2)} ms`;
 
 function toRows(charges: LoadResult, paid: Rates, raw: Rate): Row[] {
   const s = 'payments';
@@ -129,7 +135,7 @@ function toRows(charges: LoadResult, paid: Rates, raw: Rate): Row[] {
       baseline: paid.baseline.rps,
       target: '≥ 0.50×',
       ok: (_v, ratio) => (ratio ?? 0) >= 0.5,
-      note: `${ROUNDS} alternating rounds; CPU per payment: server ${cpuMs(paid.route)}, baseline ${cpuMs(paid.baseline)}`,
+      note: alternatingNote(ROUNDS, 'payment', paid),
     }),
     row({
       scenario: s,
