@@ -69,15 +69,13 @@ export function createHoldQueue(connections: RedisConnections, keys: Keys, logge
     schedule(holds) {
       if (holds.length === 0) return Promise.resolve();
       pending.push(...holds);
-      flush ??= new Promise<void>((resolve) => {
-        setImmediate(() => {
-          const batch = pending;
-          pending = [];
-          flush = undefined;
-          const done = write(batch);
-          inFlight.add(done);
-          void done.finally(() => inFlight.delete(done)).then(resolve);
-        });
+      flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        const batch = pending;
+        pending = [];
+        flush = undefined;
+        const done = write(batch);
+        inFlight.add(done);
+        return done.finally(() => inFlight.delete(done));
       });
       return flush;
     },
