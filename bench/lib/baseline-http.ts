@@ -28,7 +28,7 @@ app.get('/json', (c) => c.json({ success: true, data: status }));
 app.post('/json', (c) => c.json({ success: true, data: status }, 201));
 
 if (process.env.REDIS_URL) {
-  const redis = new Redis(process.env.REDIS_URL, { enableAutoPipelining: true, lazyConnect: false });
+  const redis = new Redis(process.env.REDIS_URL, { enableAutoPipelining: true });
   redis.defineCommand('placeOf', {
     numberOfKeys: 1,
     lua: "return { redis.call('ZSCORE', KEYS[1], ARGV[1]), redis.call('ZCARD', KEYS[1]) }",
