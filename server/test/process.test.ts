@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { dropDatabase } from '../src/db/client.ts';
+import { freePort } from '../src/recovery/testing.ts';
 import { eventually } from './harness.ts';
 
 /**
@@ -40,19 +41,33 @@ afterAll(() => dropDatabase(databaseUrl));
 
 describe('the server process', () => {
   it('creates and migrates its database, seeds the demo concert, serves, and stops on SIGTERM', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const proc = start({
       PORT: String(port),
       DATABASE_URL: databaseUrl,
       REDIS_URL: inject('redisUrl'),
       REDIS_PREFIX: `${inject('redisPrefix')}:proc`,
     });
+    let serving = false;
     try {
-      const ready = await eventually(async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/ready`);
-        return res.status === 200 ? res : undefined;
-      }, 25_000);
-      expect(ready.status).toBe(200);
+      // Sources are compiled on load, which takes long on a busy machine; a server that exits fails the test at once.
+      const ready = await Promise.race([
+        eventually(
+          async () => {
+            const res = await fetch(`http://127.0.0.1:${port}/ready`);
+            return res.status === 200 ? res : undefined;
+          },
+          90_000,
+          '/ready',
+        ),
+        proc.exited.then((code) => {
+          if (!serving) throw new Error(`the server exited with ${code}`);
+        }),
+      ]).catch((err) => {
+        throw new Error(`${err.message}\n${proc.output()}`);
+      });
+      serving = true;
+      expect(ready?.status).toBe(200);
       const concerts = await (await fetch(`http://127.0.0.1:${port}/api/v1/concerts`)).json();
       expect(concerts.data).toHaveLength(1);
       expect(concerts.data[0].title).toContain('Frontrow Live');
@@ -66,7 +81,7 @@ describe('the server process', () => {
     }
     expect(await proc.exited).toBe(0);
     expect(proc.output()).toContain('stopped');
-  });
+  }, 120_000);
 
   it('refuses to start with a bad variable and names it', async () => {
     const proc = start({ PORT: 'not-a-port', HOLD_MINUTES: '-5' });
