@@ -351,8 +351,8 @@ export function createApp(services: Services) {
         routes,
         accessTokens: services.accessTokens,
       }),
-      // A new entry first passes the concert's proof-of-work gate, if it has one.
-      waitingRoomRoutes(services.waitingRoom, routes, services.proofOfWork.verify),
+      // An entry passes the concert's proof-of-work gate, if it has one.
+      waitingRoomRoutes(services.waitingRoom, routes, services.proofOfWork.check),
       powRoutes(services.proofOfWork, routes),
       fairnessRoutes(services.fairness, routes),
       accessCodeRoutes(services.accessCodes, routes),

@@ -27,7 +27,11 @@ export function leadingZeroBits(digest: Buffer): number {
   return bits;
 }
 
-const refuse = (reason: string, concertId: number, difficultyBits?: number) =>
+/**
+ * The 403 of a refused proof; `reason` is a refused ProofCheck verdict, or REQUIRED, TOO_EASY, INSUFFICIENT_WORK
+ * or USED.
+ */
+export const proofRefused = (reason: string, concertId: number, difficultyBits?: number) =>
   new AppError(
     'INVALID_PROOF_OF_WORK',
     reason === 'REQUIRED'
@@ -37,9 +41,29 @@ const refuse = (reason: string, concertId: number, difficultyBits?: number) =>
   );
 
 /**
+ * What the server can tell of a fan's proof without Redis. The waiting room's enter step (waiting-room/enter.lua)
+ * compares it with the concert's difficulty and marks the challenge used, in the same step that lets the fan in.
+ */
+export interface ProofCheck {
+  /** NONE: no proof given; OK: a challenge this server signed, for this concert and fan, not expired. */
+  verdict: 'NONE' | 'MALFORMED' | 'BAD_SIGNATURE' | 'NOT_YOURS' | 'EXPIRED' | 'OK';
+  /** The challenge's difficulty (0 unless OK). */
+  bits: number;
+  /** The nonce gives SHA-256(`<challenge>.<nonce>`) at least `bits` leading zero bits. */
+  solved: boolean;
+  /** The challenge's random part, which names its one-use mark ('' unless OK). */
+  challengeId: string;
+  /** How long the challenge stays usable, in milliseconds (0 unless OK). */
+  ttlMs: number;
+}
+
+const NO_PROOF: ProofCheck = { verdict: 'NONE', bits: 0, solved: false, challengeId: '', ttlMs: 0 };
+
+/**
  * Proof-of-work at the door: a concert may ask every new entry for SHA-256 work of a chosen difficulty. A
  * challenge is signed by the server (HMAC) and names the concert, the fan, its expiry and its difficulty, so
- * checking one needs no storage but a one-use mark in Redis, and never MySQL.
+ * checking one needs no storage but a one-use mark in Redis, and never MySQL. The concert's difficulty is weighed,
+ * and the mark set, by the enter step itself (waiting-room/enter.lua), so a gated entry costs no extra Redis call.
  *
  * Challenge: `v1.<concertId>.<base64url userId>.<expiresAtMs>.<bits>.<random>.<mac>`; the fan finds a decimal
  * nonce with SHA-256(`<challenge>.<nonce>`) starting with `bits` zero bits.
@@ -87,32 +111,32 @@ export function createProofOfWork(deps: {
       };
     },
 
-    /** Lets an enter through, or throws 403 INVALID_PROOF_OF_WORK. Each challenge works once. */
-    async verify(
-      concertId: number,
-      userId: string,
-      proof: { challenge?: string; nonce?: string },
-    ): Promise<void> {
-      const required = await difficulty(concertId);
-      if (required === 0) return;
-      if (!proof.challenge || proof.nonce === undefined) throw refuse('REQUIRED', concertId, required);
+    /**
+     * The fan's proof as far as it can be judged here (signature, owner, expiry, work), for the enter step to
+     * weigh against the concert's difficulty. A concert without the gate ignores it.
+     */
+    check(concertId: number, userId: string, proof: { challenge?: string; nonce?: string }): ProofCheck {
+      if (!proof.challenge || proof.nonce === undefined) return NO_PROOF;
+      const refused = (verdict: ProofCheck['verdict']): ProofCheck => ({ ...NO_PROOF, verdict });
       const parts = proof.challenge.split('.');
-      const [version, concert, user, expires, bits, , signature] = parts;
-      if (parts.length !== 7 || version !== 'v1') throw refuse('MALFORMED', concertId);
+      const [version, concert, user, expires, bits, challengeId, signature] = parts;
+      if (parts.length !== 7 || version !== 'v1') return refused('MALFORMED');
       const expected = Buffer.from(mac(parts.slice(0, 6).join('.')));
       const given = Buffer.from(signature ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected))
-        throw refuse('BAD_SIGNATURE', concertId);
+        return refused('BAD_SIGNATURE');
       if (Number(concert) !== concertId || Buffer.from(user ?? '', 'base64url').toString() !== userId)
-        throw refuse('NOT_YOURS', concertId);
-      const expiresAt = Number(expires);
-      const left = expiresAt - now().getTime();
-      if (left <= 0) throw refuse('EXPIRED', concertId);
-      if (Number(bits) < required) throw refuse('TOO_EASY', concertId, required);
+        return refused('NOT_YOURS');
+      const ttlMs = Number(expires) - now().getTime();
+      if (!(ttlMs > 0)) return refused('EXPIRED');
       const digest = createHash('sha256').update(`${proof.challenge}.${proof.nonce}`).digest();
-      if (leadingZeroBits(digest) < Number(bits)) throw refuse('INSUFFICIENT_WORK', concertId, Number(bits));
-      const first = await redis.set(keys.powUsed(concertId, parts[5]!), '1', 'PX', left, 'NX');
-      if (first !== 'OK') throw refuse('USED', concertId);
+      return {
+        verdict: 'OK',
+        bits: Number(bits),
+        solved: leadingZeroBits(digest) >= Number(bits),
+        challengeId: challengeId ?? '',
+        ttlMs,
+      };
     },
   };
 }

@@ -49,7 +49,7 @@ describe('Lua scripts and Redis Cluster slots', () => {
       const count = headerKeyCount(lua);
       if (count !== undefined) expect(lua, file).toContain(`KEYS[${count}]`);
     }
-    expect(headerKeyCount(loadLua(new URL('../waiting-room/enter.lua', import.meta.url)))).toBe(15);
+    expect(headerKeyCount(loadLua(new URL('../waiting-room/enter.lua', import.meta.url)))).toBe(16);
     expect(headerKeyCount(loadLua(new URL('../reservation-requests/claim.lua', import.meta.url)))).toBe(
       undefined,
     );

@@ -18,13 +18,24 @@
   KEYS[13] log         LIST write-behind log "kind|ticket|lane|joinedAtMs|atMs|reason|userId"
   KEYS[14] accessCodes HASH sha256(code) -> "lane|usesLeft|expiresAtMs" (access-codes/)
   KEYS[15] allowList   HASH userId -> lane (access-codes/)
+  KEYS[16] powUsed     STRING one-use mark of the fan's proof-of-work challenge (pow/); a key of the concert even
+                       when the fan gave no proof
   ARGV[1] userId
   ARGV[2] lane          'vip' | 'normal' (from the user token's tier, never from the request)
   ARGV[3] nowMs         from the injectable clock
   ARGV[4] maxQueueSize  MAX_QUEUE_SIZE: waiting fans over every lane
   ARGV[5] codeHash      SHA-256 (hex) of the access code the fan gave, '' for none
+  ARGV[6] proof         '' to skip the proof-of-work gate; else what the server judged of the fan's proof
+                        (pow/service.ts `check`): NONE, MALFORMED, BAD_SIGNATURE, NOT_YOURS, EXPIRED or OK
+  ARGV[7] proofBits     the challenge's difficulty
+  ARGV[8] proofSolved   '1' when the nonce does that much work
+  ARGV[9] proofTtlMs    how long the challenge stays usable
 
-  Returns {'OK', created}   created = 1 for a new entry, 0 when the fan already waits, is READY or ENTERED
+  Returns {'OK', created, status}   created = 1 for a new entry, 0 when the fan already waits, is READY or
+                            ENTERED; status the fan's place after the step, as status.lua answers it (the JSON
+                            of lua/queue-status.lua)
+       or {'INVALID_PROOF_OF_WORK', reason, difficultyBits?}  the concert's powBits ask for work and the proof
+                            does not pass: REQUIRED (none given), a refused verdict, TOO_EASY, INSUFFICIENT_WORK, USED
        or {'QUEUE_NOT_OPEN', joinOpensAtMs}
        or {'INVALID_ACCESS_CODE', reason}  reason REQUIRED (codes-only sale), UNKNOWN, USED, EXPIRED
        or {code}            NO_SALE (cache empty: load the sale and retry), NOT_FOUND, BOOKING_CLOSED, QUEUE_FULL,
@@ -46,12 +57,30 @@
 --- @include "fan-record"
 --- @include "queue-log"
 --- @include "sale-meta"
+--- @include "queue-status"
 local rcall = redis.call
 local userId, lane, now, maxSize = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 
-local meta, refused = saleMeta(KEYS[1], 'joinOpensAt', 'closesAt', 'soldOut', 'accessMode')
+local meta, refused = saleMeta(KEYS[1], 'joinOpensAt', 'closesAt', 'soldOut', 'accessMode', 'powBits')
 if refused then return refused end
 local state = meta[1]
+
+-- Proof-of-work comes first, as a gate in front of the room: every enter call of a gated concert shows one.
+local required = tonumber(meta[7]) or 0
+if ARGV[6] ~= '' and required > 0 then
+  local verdict, bits = ARGV[6], tonumber(ARGV[7])
+  if verdict == 'NONE' then return {'INVALID_PROOF_OF_WORK', 'REQUIRED', required} end
+  if verdict ~= 'OK' then return {'INVALID_PROOF_OF_WORK', verdict} end
+  if bits < required then return {'INVALID_PROOF_OF_WORK', 'TOO_EASY', required} end
+  if ARGV[8] ~= '1' then return {'INVALID_PROOF_OF_WORK', 'INSUFFICIENT_WORK', bits} end
+  if not rcall('SET', KEYS[16], '1', 'PX', ARGV[9], 'NX') then return {'INVALID_PROOF_OF_WORK', 'USED'} end
+end
+
+-- The fan's place after the step, in the same reply.
+local function entered(created)
+  local status = queueStatus(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[12], userId, now)
+  return {'OK', created, status[2]}
+end
 if state == 'CLOSED' or now >= tonumber(meta[4]) then return {'BOOKING_CLOSED'} end
 
 local function int(x) return string.format('%.0f', x) end
@@ -62,16 +91,16 @@ end
 local rec = rcall('HGET', KEYS[2], userId)
 if rec then
   local f = parseFan(rec)
-  if f.s == 'W' then return {'OK', 0} end
+  if f.s == 'W' then return entered(0) end
   if f.s == 'R' then
-    if tonumber(f.untilMs) > now then return {'OK', 0} end
+    if tonumber(f.untilMs) > now then return entered(0) end
     -- The READY window ran out and no sweep has seen it yet: record the expiry before the new entry.
     rcall('ZREM', KEYS[11], userId)
     log('L', f, 'EXPIRED')
   elseif f.s == 'E' then
     local session = rcall('HGET', KEYS[12], userId)
     local exp = session and tonumber(string.match(session, '|(%d+)$'))
-    if exp and exp > now then return {'OK', 0} end
+    if exp and exp > now then return entered(0) end
     log('L', f, 'ENDED')
   end
 end
@@ -115,4 +144,4 @@ rcall('HSET', KEYS[2], userId, formatFan(f))
 rcall('ZADD', laneKey, seq, userId)
 rcall('ZADD', KEYS[10], now, userId)
 log('E', f, '')
-return {'OK', 1}
+return entered(1)

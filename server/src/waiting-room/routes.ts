@@ -3,16 +3,18 @@ import { INVALID_CODE_PENALTY } from '../access-codes/routes.ts';
 import { currentUser, ok } from '../http/context.ts';
 import { declareRoute, type RoutePresets } from '../http/presets.ts';
 import { createRouter, errorResponses, jsonResponse } from '../http/router.ts';
+import type { ProofCheck } from '../pow/service.ts';
 import { AccessTokenGrantSchema, ConcertParams, EnterSchema, QueueStatusSchema } from './schemas.ts';
 import type { WaitingRoom } from './service.ts';
 
 /**
- * A check a new entry must pass first (proof-of-work, pow/): throws to refuse. It sees the enter body.
+ * Judges the proof-of-work an enter body carries (pow/ `check`), without Redis; the enter step weighs it against
+ * the concert's difficulty.
  */
-export type EnterGate = (concertId: number, userId: string, body: EnterRequest) => Promise<void>;
+export type ProofChecker = (concertId: number, userId: string, body: EnterRequest) => ProofCheck;
 
 /** The fan's routes of a concert's waiting room (docs/api.md "Waiting room"). Thin: the service does the work. */
-export function waitingRoomRoutes(room: WaitingRoom, routes: RoutePresets, gate?: EnterGate) {
+export function waitingRoomRoutes(room: WaitingRoom, routes: RoutePresets, checkProof?: ProofChecker) {
   // No `persist`: enter and status must not touch MySQL, so the user row is left to the routes that write it.
   const fan = routes.fan({ limit: 'queue' });
   const common = { tags: ['waiting room'], request: { params: ConcertParams } };
@@ -72,11 +74,10 @@ export function waitingRoomRoutes(room: WaitingRoom, routes: RoutePresets, gate?
       const fan = currentUser(c);
       const { concertId } = c.req.valid('param');
       const body = c.req.valid('json') ?? {};
-      await gate?.(concertId, fan.id, body);
       const { created, status } = await room.enter(
         concertId,
         { id: fan.id, tier: fan.tier },
-        { accessCode: body.accessCode },
+        { accessCode: body.accessCode, proof: checkProof?.(concertId, fan.id, body) },
       );
       return created ? c.json(ok(status), 201) : c.json(ok(status), 200);
     })

@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../http/errors.ts';
+import { proofRefused } from '../pow/service.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
 import { defineScript, type LuaReply } from '../redis/scripts.ts';
@@ -12,7 +13,18 @@ export function createWaitingRoomScripts(redis: RedisClient, keys: Keys) {
   return {
     enter: (
       concertId: number,
-      args: [userId: string, lane: string, nowMs: number, maxQueueSize: number, codeHash: string],
+      challengeId: string,
+      args: [
+        userId: string,
+        lane: string,
+        nowMs: number,
+        maxQueueSize: number,
+        codeHash: string,
+        proof: string,
+        proofBits: number,
+        proofSolved: '1' | '0',
+        proofTtlMs: number,
+      ],
     ): Promise<LuaReply> =>
       enter(
         [
@@ -27,6 +39,7 @@ export function createWaitingRoomScripts(redis: RedisClient, keys: Keys) {
           keys.queueLog(concertId),
           keys.accessCodes(concertId),
           keys.allowList(concertId),
+          keys.powUsed(concertId, challengeId),
         ],
         args,
       ),
@@ -62,8 +75,15 @@ export function createWaitingRoomScripts(redis: RedisClient, keys: Keys) {
  * The one table from the scripts' return codes to the API's errors. `NO_SALE` never gets here: callers load the
  * sale into the cache and run the script again.
  */
-export function waitingRoomError(code: string, concertId: number, extra?: string | number): Error {
+export function waitingRoomError(
+  code: string,
+  concertId: number,
+  extra?: string | number,
+  more?: string | number,
+): Error {
   switch (code) {
+    case 'INVALID_PROOF_OF_WORK':
+      return proofRefused(String(extra), concertId, more === undefined ? undefined : Number(more));
     case 'NOT_FOUND':
       return notFound('Concert', { concertId });
     case 'NOT_QUEUED':

@@ -7,6 +7,7 @@ import type { AccessTokens } from '../access/tokens.ts';
 import { hashAccessCode } from '../access-codes/codes.ts';
 import type { Config } from '../config/index.ts';
 import type { EventSink } from '../events/index.ts';
+import type { ProofCheck } from '../pow/service.ts';
 import { readLaneTick } from '../realtime/tick.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
@@ -73,36 +74,41 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
 
     /**
      * 201 for a new entry, 200 for the place the fan already has (created false). An access code is redeemed
-     * by the new entry it lets in (access-codes/).
+     * by the new entry it lets in (access-codes/). With `proof`, a concert that asks for proof-of-work (pow/)
+     * weighs it in the same step and refuses with 403 INVALID_PROOF_OF_WORK; without it, the gate is not asked.
      */
     async enter(
       concertId: number,
       fan: Fan,
-      opts: { accessCode?: string } = {},
+      opts: { accessCode?: string; proof?: ProofCheck } = {},
     ): Promise<{ created: boolean; status: QueueStatus }> {
       const nowMs = now().getTime();
-      const [entered, current] = await saleCache.run(
-        concertId,
-        () =>
-          withStatus(
-            scripts.enter(concertId, [
-              fan.id,
-              fan.tier,
-              nowMs,
-              sale.maxQueueSize,
-              opts.accessCode === undefined ? '' : hashAccessCode(opts.accessCode),
-            ]),
-            () => scripts.status(concertId, [fan.id, nowMs]),
-          ),
-        firstCode,
+      const { proof } = opts;
+      // One call: the step and the fan's place after it (enter.lua answers both).
+      const [code, extra, more] = await saleCache.run(concertId, () =>
+        scripts.enter(concertId, proof?.challengeId || '-', [
+          fan.id,
+          fan.tier,
+          nowMs,
+          sale.maxQueueSize,
+          opts.accessCode === undefined ? '' : hashAccessCode(opts.accessCode),
+          proof ? proof.verdict : '',
+          proof?.bits ?? 0,
+          proof?.solved ? '1' : '0',
+          proof?.ttlMs ?? 0,
+        ]),
       );
-      const [code, extra] = entered;
-      if (code !== 'OK') throw waitingRoomError(String(code), concertId, extra as number | string);
+      if (code !== 'OK') {
+        throw waitingRoomError(String(code), concertId, extra as number | string, more as number | string);
+      }
       // A new fan changes the lane counts every watcher sees (and a fan of a lane ahead moves every fan of the
       // lanes behind back one place).
       // The socket sink turns this into at most one tick per concert per second.
       if (extra === 1) events.publish({ type: 'queue.moved', concertId });
-      return { created: extra === 1, status: toQueueStatus(concertId, parseStatus(current), nowMs) };
+      return {
+        created: extra === 1,
+        status: toQueueStatus(concertId, parseStatus(['OK', more as string]), nowMs),
+      };
     },
 
     /** Leaves the queue (or gives up an admission slot or a booking session). 404 when not queued. */

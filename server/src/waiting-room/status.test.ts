@@ -3,13 +3,12 @@ import type { LuaReply } from '../redis/scripts.ts';
 import { admissionRate, parseSaleExtras, parseStatus, toQueueStatus } from './status.ts';
 
 /**
- * status.lua's reply to QueueStatus, without Redis: how absent hash fields read, and what a fan in each state is
- * told. enter.test.ts holds the same through the real script.
+ * queueStatus's reply (lua/queue-status.lua) to QueueStatus, without Redis: how absent hash fields read, and
+ * what a fan in each state is told. enter.test.ts holds the same through the real script.
  */
 
-/** status.lua's reply, in order. */
+/** The values of queueStatus's JSON array, in order. */
 const FIELDS = [
-  'ok',
   'saleState',
   'title',
   'status',
@@ -32,10 +31,9 @@ const FIELDS = [
   'maxActive',
 ] as const;
 
-/** A reply as status.lua builds it: Lua numbers arrive as integers, absent hash fields as ''. */
+/** A reply as queueStatus builds it: `{'OK', json}`, Lua numbers as JSON integers, absent hash fields as ''. */
 function reply(over: Partial<Record<(typeof FIELDS)[number], string | number>> = {}): LuaReply {
   const base: Record<(typeof FIELDS)[number], string | number> = {
-    ok: 'OK',
     saleState: 'ON_SALE',
     title: 'Night Show',
     status: 'WAITING',
@@ -58,7 +56,7 @@ function reply(over: Partial<Record<(typeof FIELDS)[number], string | number>> =
     maxActive: 0,
   };
   const merged = { ...base, ...over };
-  return FIELDS.map((f) => merged[f]);
+  return ['OK', JSON.stringify(FIELDS.map((f) => merged[f]))];
 }
 
 const NOW = Date.parse('2026-12-31T19:00:00.000Z');

@@ -55,7 +55,7 @@ export function parseSaleExtras(raw: {
   };
 }
 
-/** status.lua's answer, named. */
+/** queueStatus's answer (server/src/redis/lua/queue-status.lua), named. */
 export interface StatusSnapshot {
   saleState: SaleState;
   title: string;
@@ -74,9 +74,9 @@ export interface StatusSnapshot {
   extras: SaleExtras;
 }
 
+/** The JSON array of a queueStatus answer `{'OK', json}`, named. */
 export function parseStatus(reply: LuaReply): StatusSnapshot {
   const [
-    ,
     saleState,
     title,
     status,
@@ -97,7 +97,7 @@ export function parseStatus(reply: LuaReply): StatusSnapshot {
     stateReason,
     admitRatio,
     maxActive,
-  ] = reply;
+  ] = JSON.parse(String(reply[1])) as Array<string | number>;
   return {
     saleState: saleState as SaleState,
     title: String(title),
