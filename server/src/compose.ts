@@ -333,7 +333,7 @@ export function createApp(services: Services) {
   return createHttpApp({
     logger: services.logger,
     maxBodyBytes: services.config.maxBodyBytes,
-    metrics: services.metrics.httpMiddleware,
+    observeRequest: services.metrics.observeRequest,
     routers: [
       // First: a few compatibility endpoints share a native path and pass other requests on (COMPAT_ROUTES).
       ...compatRoutes(services),
@@ -391,7 +391,7 @@ export function createOpsApp(services: Services) {
   return createHttpApp({
     logger: services.logger,
     maxBodyBytes: services.config.maxBodyBytes,
-    metrics: services.metrics.httpMiddleware,
+    observeRequest: services.metrics.observeRequest,
     routers: [opsRoutes(services)],
   });
 }

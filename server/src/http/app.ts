@@ -1,6 +1,6 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Scalar } from '@scalar/hono-api-reference';
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../logging/logger.ts';
@@ -12,8 +12,8 @@ export interface HttpOptions {
   logger: Logger;
   /** Largest request body of any route, in bytes (64 KB when not given). */
   maxBodyBytes?: number;
-  /** Counts requests by route pattern and status (ops/metrics.ts). */
-  metrics?: MiddlewareHandler<AppEnv>;
+  /** Counts an answered request by route pattern and status, with its duration (ops/metrics.ts). */
+  observeRequest?: (c: Context<AppEnv>, seconds: number) => void;
   /**
    * Feature routers, mounted at the root in order. Each route carries its own security, guards and rate limit
    * (http/presets.ts).
@@ -33,31 +33,35 @@ export function createHttpApp({
   logger,
   routers,
   extra,
-  metrics,
+  observeRequest,
   maxBodyBytes = 64 * 1024,
   tags,
 }: HttpOptions) {
   const app = createRouter();
 
   const debug = logger.isLevelEnabled('debug');
-  // Request id, logger and access log in one layer. A caller's X-Request-Id is kept only when it is short and
-  // plain, so logs cannot be forged through it; otherwise the request gets a new one.
+  // Request id, logger, metrics and access log in one layer. A caller's X-Request-Id is kept only when it is short
+  // and plain, so logs cannot be forged through it; otherwise the request gets a new one.
   app.use(async (c, next) => {
     const given = c.req.header('x-request-id');
     const id = given && given.length <= 64 && !/[^\w\-=]/.test(given) ? given : crypto.randomUUID();
     c.set('requestId', id);
-    c.header('X-Request-Id', id);
+    // Over HTTP the header goes on Node's response directly: a header set through Hono makes a Fetch Headers
+    // object for the response, which @hono/node-server then converts back, on every request.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (outgoing) outgoing.setHeader('X-Request-Id', id);
+    else c.header('X-Request-Id', id);
     c.set('baseLogger', logger);
     const started = performance.now();
     await next();
+    const ms = performance.now() - started;
+    observeRequest?.(c, ms / 1000);
     const status = c.res.status;
     if (status < 500 && !debug) return;
-    const ms = Math.round((performance.now() - started) * 10) / 10;
-    const line = { method: c.req.method, path: c.req.path, status, ms };
+    const line = { method: c.req.method, path: c.req.path, status, ms: Math.round(ms * 10) / 10 };
     if (status >= 500) requestLogger(c).error(line, 'request');
     else requestLogger(c).debug(line, 'request');
   });
-  if (metrics) app.use(metrics);
 
   // Every route, known or not, before any guard or parser: a declared Content-Length over the limit is refused
   // unread, a chunked body is counted as it streams in and cut off at the limit. @hono/node-server then drains

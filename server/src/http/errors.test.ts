@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import { ERROR_CODES } from '@frontrow/client/protocol';
+import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.ts';
 import { createHttpApp } from './app.ts';
@@ -40,12 +42,16 @@ const expected: Record<string, number> = {
   INVALID_PROOF_OF_WORK: 403,
 };
 
-function appThrowing(err: () => unknown) {
+function appThrowingRouter(err: () => unknown) {
   const router = createRouter();
   router.get('/boom', () => {
     throw err();
   });
-  return createHttpApp({ logger: createLogger('silent'), routers: [router] });
+  return router;
+}
+
+function appThrowing(err: () => unknown) {
+  return createHttpApp({ logger: createLogger('silent'), routers: [appThrowingRouter(err)] });
 }
 
 describe('error envelope', () => {
@@ -96,5 +102,39 @@ describe('error envelope', () => {
     expect(kept.headers.get('x-request-id')).toBe('abc-123');
     const replaced = await app.request('/boom', { headers: { 'x-request-id': 'a'.repeat(300) } });
     expect(replaced.headers.get('x-request-id')).not.toBe('a'.repeat(300));
+  });
+
+  it('gives every answer over a socket its request id and one Content-Type, errors and unknown routes included', async () => {
+    const ok = createRouter();
+    ok.get('/fine', (c) => c.json({ success: true, data: 1 }));
+    const observed: number[] = [];
+    const app = createHttpApp({
+      logger: createLogger('silent'),
+      routers: [ok, appThrowingRouter(() => new AppError('SEAT_UNAVAILABLE', 'taken'))],
+      observeRequest: (c) => observed.push(c.res.status),
+    });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const [path, status] of [
+        ['/fine', 200],
+        ['/boom', 409],
+        ['/nope', 404],
+      ] as const) {
+        const res = await fetch(base + path, {
+          headers: path === '/fine' ? { 'x-request-id': 'abc-123' } : {},
+        });
+        expect(res.status, path).toBe(status);
+        expect(res.headers.get('content-type'), path).toBe('application/json');
+        expect(res.headers.get('x-request-id'), path).toMatch(
+          path === '/fine' ? /^abc-123$/ : /^[0-9a-f-]{36}$/,
+        );
+        expect((await res.json()).success, path).toBe(status === 200);
+      }
+      expect(observed).toEqual([200, 409, 404]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

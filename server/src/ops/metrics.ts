@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DomainEvent, EventSink } from '../events/index.ts';
@@ -86,16 +86,15 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     return found;
   };
 
-  const httpMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const started = performance.now();
-    await next();
+  /** Counts one answered request; the request layer (http/app.ts) calls it with the request's duration. */
+  const observeRequest = (c: Context<AppEnv>, seconds: number) => {
     // The matched pattern ("/api/v1/concerts/:concertId"), so ids never become label values. Middleware is
     // registered for ALL methods (rate limits, static files); the route that answered has a real method. Methods
     // are the ones Hono routes, so the series stay bounded.
     const handler = matchedRoutes(c).findLast((r) => r.method !== 'ALL');
     const method = c.req.method;
     const route = routeSeries(method, handler?.path ?? 'unmatched');
-    route.duration.observe((performance.now() - started) / 1000);
+    route.duration.observe(seconds);
     const status = c.res.status;
     let requests = route.byStatus.get(status);
     if (!requests) {
@@ -108,7 +107,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   return {
     registry,
     sink,
-    httpMiddleware,
+    observeRequest,
     socketsConnected,
     counters: { httpRequests, admissions, seatChanges },
   };
