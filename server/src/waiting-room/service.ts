@@ -84,7 +84,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
     ): Promise<{ created: boolean; status: QueueStatus }> {
       const nowMs = now().getTime();
       const { proof } = opts;
-      // One call: the step and the fan's place after it (enter.lua answers both).
+      // One call: the step and the fan's place after it (enter.lua answers both). The challenge's one-use mark is
+      // named even without a proof, as a script is given every key it may touch.
       const [code, extra, more] = await saleCache.run(concertId, () =>
         scripts.enter(concertId, proof?.challengeId || '-', [
           fan.id,
