@@ -20,7 +20,8 @@ export const http: Scenario = {
     // measure (a repeat is answered from the verified-token memory and the idempotent path).
     const fans: BenchFan[] = await ctx.api.fans(`enter-${ctx.runId}`, ctx.quick ? 200_000 : 480_000);
     const queuePath = `/api/v1/concerts/${concertId}/queue`;
-    const baseline = await measureBaseline(ctx, loads);
+    // The floors check the tokens of as many fans as the status run polls, in the same order.
+    const baseline = await measureBaseline(ctx, loads, fans.slice(0, ctx.quick ? 20_000 : 50_000));
     // Warm-up on the real routes: status of a fan who is not queued (no entry made).
     await load({
       url: `${ctx.url}${queuePath}/me`,
@@ -55,7 +56,10 @@ interface Measured {
   rate: LoadResult;
 }
 
-type Baseline = Record<'enter' | 'enterRate' | 'status' | 'statusRate' | 'redisFloor', LoadResult>;
+type Baseline = Record<
+  'enter' | 'enterRate' | 'status' | 'statusRate' | 'redisFloor' | 'tokenFloor' | 'statusFloor',
+  LoadResult
+>;
 
 /** Measures `run` and the server's and Redis's CPU over it, as a share of one core. */
 type CpuMeter = <T>(run: () => Promise<T>) => Promise<[T, string]>;
@@ -86,13 +90,21 @@ async function loadGenerators(seconds: number, connections: number): Promise<Loa
   };
 }
 
-/** The bare Hono JSON route under the same four loads as the real routes. */
-async function measureBaseline(ctx: Ctx, { seconds, connections, closedLoop }: Loads): Promise<Baseline> {
+/**
+ * The bare Hono JSON route under the same four loads as the real routes, and its floors: with one Redis script
+ * call, with the server's check of the user token, and with both (the tokens of `fans`, as status sends them).
+ */
+async function measureBaseline(
+  ctx: Ctx,
+  { seconds, connections, closedLoop }: Loads,
+  fans: BenchFan[],
+): Promise<Baseline> {
   const { url: baseUrl, proc } = await ctx.baseline('http');
   const base = (method: 'GET' | 'POST', rate?: number) =>
     rate
       ? load({ url: `${baseUrl}/json`, method, connections, durationSeconds: seconds, rate })
       : closedLoop({ url: `${baseUrl}/json`, method });
+  const tokens = fans.map((f) => f.token);
   try {
     await load({ url: `${baseUrl}/json`, connections, durationSeconds: 2 }); // warm-up
     return {
@@ -101,10 +113,22 @@ async function measureBaseline(ctx: Ctx, { seconds, connections, closedLoop }: L
       status: await base('GET'),
       statusRate: await base('GET', 12_000),
       redisFloor: await closedLoop({ url: `${baseUrl}/redis` }),
+      tokenFloor: await answered('token check', closedLoop({ url: `${baseUrl}/token`, tokens })),
+      statusFloor: await answered(
+        'token check and script call',
+        closedLoop({ url: `${baseUrl}/token/redis`, tokens }),
+      ),
     };
   } finally {
     proc.child.kill('SIGTERM');
   }
+}
+
+/** A run whose every answer was a 200 (a refused token would make a floor of 401s). */
+async function answered(what: string, run: Promise<LoadResult>): Promise<LoadResult> {
+  const r = await run;
+  expectStatuses(what, r, [200]);
+  return r;
 }
 
 /** The MySQL server's process id, when it runs on this machine (its `pid_file`); undefined otherwise. */
@@ -291,6 +315,20 @@ function toRows({ connections, generator }: Loads, b: Baseline, enter: Measured,
       'the floor of a route that answers from Redis; baseline: the bare GET route',
     ),
     p99('bare route + one Redis script call p99', b.redisFloor, b.status),
+    rps(
+      `bare route + the server's user-token check (${generator}, ${connections} conn)`,
+      b.tokenFloor,
+      b.status,
+      undefined,
+      "status fans' tokens, answered from the verifier's memory; baseline: the bare GET route",
+    ),
+    rps(
+      `bare route + token check + one Redis script call (${generator}, ${connections} conn)`,
+      b.statusFloor,
+      b.status,
+      undefined,
+      'the floor of status: it must know the fan and ask Redis; baseline: the bare GET route',
+    ),
     rps('status at 12,000/s offered', status.rate, b.statusRate),
     p99('status at 12,000/s p99', status.rate, b.statusRate),
   ];
