@@ -81,6 +81,7 @@ local function entered(created)
   local status = queueStatus(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[12], userId, now)
   return {'OK', created, status[2]}
 end
+
 if state == 'CLOSED' or now >= tonumber(meta[4]) then return {'BOOKING_CLOSED'} end
 
 local function int(x) return string.format('%.0f', x) end

@@ -16,8 +16,10 @@
   ARGV[1] userId
   ARGV[2] nowMs       from the injectable clock
   ARGV[3] reason      written to the log: LEFT (default) when the fan leaves, PAID when its purchase ends it
+  ARGV[4] answer      'status' to answer the fan's status after the step too
 
-  Returns {'OK', previous}  previous = W | R | E
+  Returns {'OK', previous, status?}  previous = W | R | E; status (when asked) the fan's place after the step, as
+                            status.lua answers it (the JSON of lua/queue-status.lua)
        or {code}            NOT_QUEUED (unknown, expired, or the sale is closed), NOT_FOUND, NO_SALE
 
   Cluster: every key above carries the concert's hash tag {c:<concertId>} (server/src/redis/keys.ts), so all keys
@@ -28,6 +30,7 @@
 --- @include "fan-record"
 --- @include "queue-log"
 --- @include "sale-meta"
+--- @include "queue-status"
 
 local rcall = redis.call
 local userId, now, reason = ARGV[1], tonumber(ARGV[2]), ARGV[3] or 'LEFT'
@@ -60,4 +63,5 @@ end
 
 rcall('HDEL', KEYS[2], userId)
 rcall('RPUSH', KEYS[11], logLine('L', f.ticket, lane, f.joined, now, reason, userId))
-return {'OK', s}
+if ARGV[4] ~= 'status' then return {'OK', s} end
+return {'OK', s, queueStatus(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[9], userId, now)[2]}

@@ -50,7 +50,7 @@ export function createWaitingRoomScripts(redis: RedisClient, keys: Keys) {
       ),
     leave: (
       concertId: number,
-      args: [userId: string, nowMs: number, reason: 'LEFT' | 'PAID'],
+      args: [userId: string, nowMs: number, reason: 'LEFT' | 'PAID', answer: 'status' | ''],
     ): Promise<LuaReply> =>
       leave([...keys.roomState(concertId), keys.queueStats(concertId), keys.queueLog(concertId)], args),
     claim: (

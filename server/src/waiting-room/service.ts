@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AccessTokenGrant, QueueStatus, QueueTick, SaleState, Tier } from '@frontrow/client/protocol';
 import { roundSeatsLeft } from '@frontrow/client/wait-range';
-import { Cluster } from 'ioredis';
 import type { AccessSessions } from '../access/sessions.ts';
 import type { AccessTokens } from '../access/tokens.ts';
 import { hashAccessCode } from '../access-codes/codes.ts';
@@ -11,7 +10,6 @@ import type { ProofCheck } from '../pow/service.ts';
 import { readLaneTick } from '../realtime/tick.ts';
 import type { RedisClient } from '../redis/client.ts';
 import type { Keys } from '../redis/keys.ts';
-import type { LuaReply } from '../redis/scripts.ts';
 import type { SaleCache } from './sale-cache.ts';
 import { createWaitingRoomScripts, waitingRoomError } from './scripts.ts';
 import { admissionRate, parseSaleExtras, parseStatus, toQueueStatus } from './status.ts';
@@ -49,24 +47,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
   async function status(concertId: number, userId: string): Promise<QueueStatus> {
     const nowMs = now().getTime();
     const reply = await saleCache.run(concertId, () => scripts.status(concertId, [userId, nowMs]));
-    return toQueueStatus(concertId, parseStatus(reply), nowMs);
-  }
-
-  const firstCode = (replies: [LuaReply, LuaReply]) => replies[0][0];
-
-  /**
-   * A step and the fan's status after it. On one connection (standalone, Sentinel) both go in the same event-loop
-   * turn: auto-pipelining puts them in one write, in this order, so the status reads what the step left. On a
-   * cluster a step that meets a slot move (ASK, TRYAGAIN) is resent later while the status is not, so the status
-   * could read the state before the step: there it is sent once the step has answered.
-   */
-  async function withStatus(
-    step: Promise<unknown>,
-    current: () => Promise<unknown>,
-  ): Promise<[LuaReply, LuaReply]> {
-    const [a, b] =
-      redis instanceof Cluster ? [await step, await current()] : await Promise.all([step, current()]);
-    return [(a as LuaReply) ?? [], (b as LuaReply) ?? []];
+    return toQueueStatus(concertId, parseStatus(String(reply[1])), nowMs);
   }
 
   return {
@@ -108,25 +89,21 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       if (extra === 1) events.publish({ type: 'queue.moved', concertId });
       return {
         created: extra === 1,
-        status: toQueueStatus(concertId, parseStatus(['OK', more as string]), nowMs),
+        status: toQueueStatus(concertId, parseStatus(String(more)), nowMs),
       };
     },
 
     /** Leaves the queue (or gives up an admission slot or a booking session). 404 when not queued. */
     async leave(concertId: number, userId: string): Promise<QueueStatus> {
       const nowMs = now().getTime();
-      const [left, current] = await saleCache.run(
-        concertId,
-        () =>
-          withStatus(scripts.leave(concertId, [userId, nowMs, 'LEFT']), () =>
-            scripts.status(concertId, [userId, nowMs]),
-          ),
-        firstCode,
+      // One call: the step and the fan's status after it.
+      const [code, previous, current] = await saleCache.run(concertId, () =>
+        scripts.leave(concertId, [userId, nowMs, 'LEFT', 'status']),
       );
-      if (left[0] !== 'OK') throw waitingRoomError(String(left[0]), concertId);
+      if (code !== 'OK') throw waitingRoomError(String(code), concertId);
       // Fans behind a waiting fan moved up; a freed READY/ENTERED slot is refilled by the next admission step.
-      if (left[1] === 'W') events.publish({ type: 'queue.moved', concertId });
-      return toQueueStatus(concertId, parseStatus(current), nowMs);
+      if (previous === 'W') events.publish({ type: 'queue.moved', concertId });
+      return toQueueStatus(concertId, parseStatus(String(current)), nowMs);
     },
 
     /**
@@ -136,7 +113,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
      */
     async finish(concertId: number, userId: string, reason: 'PAID'): Promise<void> {
       const nowMs = now().getTime();
-      const reply = await scripts.leave(concertId, [userId, nowMs, reason]).catch(() => undefined);
+      const reply = await scripts.leave(concertId, [userId, nowMs, reason, '']).catch(() => undefined);
       await accessSessions.end(concertId, userId);
       if (Array.isArray(reply) && reply[0] === 'OK' && reply[1] === 'W')
         events.publish({ type: 'queue.moved', concertId });

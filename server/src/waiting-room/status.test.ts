@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { LuaReply } from '../redis/scripts.ts';
 import { admissionRate, parseSaleExtras, parseStatus, toQueueStatus } from './status.ts';
 
 /**
@@ -31,8 +30,8 @@ const FIELDS = [
   'maxActive',
 ] as const;
 
-/** A reply as queueStatus builds it: `{'OK', json}`, Lua numbers as JSON integers, absent hash fields as ''. */
-function reply(over: Partial<Record<(typeof FIELDS)[number], string | number>> = {}): LuaReply {
+/** The JSON of a queueStatus answer: Lua numbers as JSON integers, absent hash fields as ''. */
+function reply(over: Partial<Record<(typeof FIELDS)[number], string | number>> = {}): string {
   const base: Record<(typeof FIELDS)[number], string | number> = {
     saleState: 'ON_SALE',
     title: 'Night Show',
@@ -56,7 +55,7 @@ function reply(over: Partial<Record<(typeof FIELDS)[number], string | number>> =
     maxActive: 0,
   };
   const merged = { ...base, ...over };
-  return ['OK', JSON.stringify(FIELDS.map((f) => merged[f]))];
+  return JSON.stringify(FIELDS.map((f) => merged[f]));
 }
 
 const NOW = Date.parse('2026-12-31T19:00:00.000Z');

@@ -8,7 +8,6 @@ import {
   type WaitRange,
 } from '@frontrow/client/protocol';
 import { plannedWaitRange, roundSeatsLeft, waitRange } from '@frontrow/client/wait-range';
-import type { LuaReply } from '../redis/scripts.ts';
 
 /** What the sale hash says about seats, pace and the organiser's words, as status.lua and the tick read it. */
 export interface SaleExtras {
@@ -75,7 +74,7 @@ export interface StatusSnapshot {
 }
 
 /** The JSON array of a queueStatus answer `{'OK', json}`, named. */
-export function parseStatus(reply: LuaReply): StatusSnapshot {
+export function parseStatus(json: string): StatusSnapshot {
   const [
     saleState,
     title,
@@ -97,7 +96,7 @@ export function parseStatus(reply: LuaReply): StatusSnapshot {
     stateReason,
     admitRatio,
     maxActive,
-  ] = JSON.parse(String(reply[1])) as Array<string | number>;
+  ] = JSON.parse(json) as Array<string | number>;
   return {
     saleState: saleState as SaleState,
     title: String(title),
